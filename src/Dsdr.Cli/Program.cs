@@ -9,6 +9,7 @@ public static class Program
     internal static RootCommand BuildRoot()
     {
         var root = new RootCommand("dsdr: RL experiments on language models with DSDR, GRPO and DAPO.");
+        root.Subcommands.Add(GenerateCommand.Create());
         return root;
     }
 }

@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using Dsdr.Learning.Model;
+using Dsdr.Learning.Sampling;
+using Dsdr.Learning.Tokenizers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsdr.Learning.Tests;
+
+public class SamplerTests
+{
+    private static readonly IReadOnlyList<IReadOnlyList<int>> Prompts = [[3, 9, 4, 1, 7], [12], [5, 5, 8]];
+
+    private static Qwen2ForCausalLM Model() => TestModels.Create(TestModels.Micro());
+
+    /// <summary>log_softmax of one full forward over prompt + completion, at the completion's tokens.</summary>
+    private static float[] FullForwardLogProbs(Qwen2ForCausalLM model, IReadOnlyList<int> prompt, IReadOnlyList<int> completion)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var sequence = prompt.Concat(completion).Select(i => (long)i).ToArray();
+        var logProbs = model.forward(tensor(sequence, [1, sequence.Length])).log_softmax(-1)[0];
+        return completion.Select((token, t) => logProbs[prompt.Count - 1 + t, token].item<float>()).ToArray();
+    }
+
+    [Fact]
+    public void GreedyWithCacheEqualsGreedyRecomputingAndArgmaxOfFullForward()
+    {
+        using var model = Model();
+        var sampler = new Sampler(model, eosId: null);
+        var cached = sampler.Generate(Prompts, new SamplingOptions(MaxNewTokens: 12, Temperature: 0));
+        var recomputed = sampler.Generate(Prompts, new SamplingOptions(MaxNewTokens: 12, Temperature: 0, UseKvCache: false));
+        for (var i = 0; i < Prompts.Count; i++)
+        {
+            Assert.Equal(12, cached[i].Length);
+            Assert.True(cached[i].Truncated);
+            Assert.Equal(recomputed[i].TokenIds, cached[i].TokenIds);
+            // each greedy token is the argmax of a full forward over everything before it
+            using var scope = NewDisposeScope();
+            var sequence = Prompts[i].Concat(cached[i].TokenIds).Select(t => (long)t).ToArray();
+            var argmax = model.forward(tensor(sequence, [1, sequence.Length])).argmax(-1)[0];
+            for (var t = 0; t < 12; t++) Assert.Equal(cached[i].TokenIds[t], argmax[Prompts[i].Count - 1 + t].item<long>());
+        }
+    }
+
+    [Fact]
+    public void BatchedLeftPaddedGenerationEqualsOnePromptAtATime()
+    {
+        using var model = Model();
+        var sampler = new Sampler(model, eosId: null);
+        var options = new SamplingOptions(MaxNewTokens: 10, Temperature: 0);
+        var batched = sampler.Generate(Prompts, options);
+        for (var i = 0; i < Prompts.Count; i++)
+            Assert.Equal(sampler.Generate([Prompts[i]], options)[0].TokenIds, batched[i].TokenIds);
+    }
+
+    [Fact]
+    public void ReturnedLogProbsEqualLogSoftmaxOfAFullForward()
+    {
+        using var model = Model();
+        var sampler = new Sampler(model, eosId: null);
+        var completions = sampler.Generate(Prompts, new SamplingOptions(MaxNewTokens: 15, Temperature: 0.8, TopP: 0.9, Seed: 7));
+        foreach (var completion in completions)
+        {
+            var expected = FullForwardLogProbs(model, Prompts[completion.PromptIndex], completion.TokenIds);
+            for (var t = 0; t < expected.Length; t++)
+                Assert.True(Math.Abs(expected[t] - completion.LogProbs[t]) < 1e-5, $"token {t}: {completion.LogProbs[t]} vs full forward {expected[t]}");
+            // the sampling distribution was sharpened and cut, so its log-probs are not the temperature-1 ones
+            Assert.All(completion.SamplingLogProbs, lp => Assert.True(lp <= 0));
+        }
+        // at temperature 1 without filters both are the same
+        var plain = sampler.Generate(Prompts, new SamplingOptions(MaxNewTokens: 6, Seed: 3));
+        foreach (var completion in plain)
+            for (var t = 0; t < completion.Length; t++)
+                Assert.True(Math.Abs(completion.LogProbs[t] - completion.SamplingLogProbs[t]) < 1e-5);
+    }
+
+    [Fact]
+    public void TemperatureNearZeroEqualsGreedy()
+    {
+        using var model = Model();
+        var sampler = new Sampler(model, eosId: null);
+        var greedy = sampler.Generate(Prompts, new SamplingOptions(MaxNewTokens: 12, Temperature: 0));
+        var cold = sampler.Generate(Prompts, new SamplingOptions(MaxNewTokens: 12, Temperature: 1e-4, Seed: 11));
+        for (var i = 0; i < Prompts.Count; i++) Assert.Equal(greedy[i].TokenIds, cold[i].TokenIds);
+        Assert.All(greedy.SelectMany(c => c.SamplingLogProbs), lp => Assert.Equal(0f, lp));
+    }
+
+    [Fact]
+    public void SameSeedSameSamplesOtherSeedOtherSamples()
+    {
+        using var model = Model();
+        var sampler = new Sampler(model, eosId: null);
+        var options = new SamplingOptions(MaxNewTokens: 20, Temperature: 1.0, Seed: 42);
+        var a = sampler.Generate(Prompts, options);
+        var b = sampler.Generate(Prompts, options);
+        var c = sampler.Generate(Prompts, options with { Seed = 43 });
+        for (var i = 0; i < Prompts.Count; i++)
+        {
+            Assert.Equal(a[i].TokenIds, b[i].TokenIds);
+            Assert.Equal(a[i].LogProbs, b[i].LogProbs);
+        }
+        Assert.NotEqual(a.SelectMany(x => x.TokenIds), c.SelectMany(x => x.TokenIds));
+    }
+
+    [Fact]
+    public void TopPKeepsOnlyTheNucleus()
+    {
+        using var scope = NewDisposeScope();
+        // probabilities 0.5, 0.3, 0.15, 0.05 (shuffled order)
+        var logits = tensor(new[] { 0.15f, 0.5f, 0.05f, 0.3f }).log().unsqueeze(0);
+        bool[] Kept(double p) => Sampler.FilterLogits(logits, 0, p).isfinite()[0].data<bool>().ToArray();
+        Assert.Equal([false, true, false, false], Kept(0.4));    // 0.5 already reaches 0.4
+        Assert.Equal([false, true, false, true], Kept(0.7));     // 0.5 + 0.3
+        Assert.Equal([true, true, false, true], Kept(0.9));      // 0.5 + 0.3 + 0.15
+        Assert.Equal([true, true, true, true], Kept(1.0));
+        Assert.Equal([false, true, false, true], Sampler.FilterLogits(logits, 2, 1.0).isfinite()[0].data<bool>().ToArray());
+
+        // and sampling draws only nucleus tokens, with renormalised probabilities
+        var many = logits.expand(4000, 4);
+        using var generator = new Generator(5);
+        var (tokens, _, samplingLogProbs) = Sampler.ChooseTokens(many, new SamplingOptions(TopP: 0.7), generator);
+        var drawn = tokens.data<long>().ToArray();
+        Assert.All(drawn, t => Assert.True(t == 1 || t == 3));
+        Assert.InRange(drawn.Count(t => t == 1) / 4000.0, 0.5 / 0.8 - 0.03, 0.5 / 0.8 + 0.03);
+        var lp = samplingLogProbs.data<float>().ToArray();
+        for (var i = 0; i < drawn.Length; i++)
+            Assert.Equal(Math.Log(drawn[i] == 1 ? 0.5 / 0.8 : 0.3 / 0.8), lp[i], 4);
+    }
+
+    [Fact]
+    public void TopKAndTopPRestrictSampledTokensOfTheModel()
+    {
+        using var model = Model();
+        var sampler = new Sampler(model, eosId: null);
+        var completions = sampler.Generate(Prompts, new SamplingOptions(MaxNewTokens: 20, TopK: 1, Seed: 1));
+        var greedy = sampler.Generate(Prompts, new SamplingOptions(MaxNewTokens: 20, Temperature: 0));
+        for (var i = 0; i < Prompts.Count; i++) Assert.Equal(greedy[i].TokenIds, completions[i].TokenIds);
+    }
+
+    [Fact]
+    public void StopsAtEosAndAtStopStrings()
+    {
+        using var model = Model();
+        var free = new Sampler(model, eosId: null).Generate(Prompts, new SamplingOptions(MaxNewTokens: 12, Temperature: 0));
+        var eos = free[0].TokenIds[4];
+        var firstEos = Array.IndexOf(free[0].TokenIds, eos);
+        var stopped = new Sampler(model, eosId: eos).Generate(Prompts, new SamplingOptions(MaxNewTokens: 12, Temperature: 0));
+        Assert.Equal(FinishReason.Eos, stopped[0].Finish);
+        Assert.Equal(free[0].TokenIds.Take(firstEos + 1), stopped[0].TokenIds);
+        Assert.Equal(firstEos + 1, stopped[0].LogProbs.Length);
+        for (var i = 0; i < Prompts.Count; i++)   // every row: cut at its own first EOS, or not at all
+        {
+            var at = Array.IndexOf(free[i].TokenIds, eos);
+            Assert.Equal(at < 0 ? free[i].TokenIds : free[i].TokenIds.Take(at + 1), stopped[i].TokenIds);
+            Assert.Equal(at < 0 ? FinishReason.Length : FinishReason.Eos, stopped[i].Finish);
+        }
+
+        // stop strings through a character tokenizer: ids 2… are the alphabet's characters
+        var tokenizer = new CharTokenizer("abcdefghijklmnopqr");
+        var text = tokenizer.Decode(free[0].TokenIds);
+        var stop = text.Substring(5, 2);
+        var expectedEnd = text.IndexOf(stop, StringComparison.Ordinal) + 2;
+        var withTokenizer = new Sampler(model, tokenizer).Generate(Prompts, new SamplingOptions(MaxNewTokens: 12, Temperature: 0, StopOnEos: false, StopStrings: [stop]));
+        Assert.Equal(FinishReason.StopString, withTokenizer[0].Finish);
+        Assert.Equal(text[..expectedEnd], tokenizer.Decode(withTokenizer[0].TokenIds));
+    }
+
+    [Fact]
+    public void BadRequestsAreRejectedWithReasons()
+    {
+        using var model = Model();
+        var sampler = new Sampler(model, eosId: 1);
+        Assert.Contains("empty", Assert.Throws<ArgumentException>(() => sampler.Generate([[]], new SamplingOptions())).Message);
+        Assert.Contains("outside the model's vocabulary", Assert.Throws<ArgumentException>(() => sampler.Generate([[1, 20]], new SamplingOptions())).Message);
+        Assert.Contains("TopP", Assert.Throws<ArgumentException>(() => sampler.Generate(Prompts, new SamplingOptions(TopP: 0))).Message);
+        Assert.Contains("Temperature", Assert.Throws<ArgumentException>(() => sampler.Generate(Prompts, new SamplingOptions(Temperature: -1))).Message);
+        Assert.Contains("tokenizer", Assert.Throws<InvalidOperationException>(() => sampler.Generate(Prompts, new SamplingOptions(StopStrings: ["x"]))).Message);
+        var none = sampler.Generate(Prompts, new SamplingOptions(MaxNewTokens: 0));
+        Assert.All(none, c => Assert.Empty(c.TokenIds));
+    }
+
+    [Fact]
+    public void TwoHundredSamplingCallsKeepMemoryFlat()
+    {
+        using var model = Model();
+        var sampler = new Sampler(model, eosId: 2);
+        var options = new SamplingOptions(MaxNewTokens: 16, Temperature: 1.0, TopP: 0.95, TopK: 10);
+        for (var i = 0; i < 10; i++) sampler.Generate(Prompts, options with { Seed = (ulong)i });   // warm up
+
+        var liveBefore = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        var memoryBefore = ResidentBytes();
+        for (var i = 0; i < 200; i++) sampler.Generate(Prompts, options with { Seed = (ulong)(100 + i) });
+        var liveAfter = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        var grown = ResidentBytes() - memoryBefore;
+
+        Assert.Equal(liveBefore, liveAfter);
+        Assert.True(grown < 20L << 20, $"resident memory grew by {grown >> 20} MiB over 200 sampling calls");
+    }
+
+    private static long ResidentBytes()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        return process.WorkingSet64;
+    }
+}
