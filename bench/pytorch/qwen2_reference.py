@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""PyTorch reference for Dsdr's Qwen2 policy (src/Dsdr.Learning/Model/Qwen2ForCausalLM.cs).
+
+Written after Hugging Face's Qwen2 modelling code (rotate_half, repeat_kv, float32 RMSNorm), independently of the
+C# model. Runs with Debian's python3-torch (1.13, no scaled_dot_product_attention: attention is spelled out).
+
+  qwen2_reference.py bench '<json>'   time a training step (forward, backward, AdamW) and KV-cache generation
+  qwen2_reference.py check DIR        logits of DIR's checkpoint on DIR/check_input.json vs the C# logits in it
+Both print one JSON object on stdout.
+"""
+import json
+import math
+import os
+import struct
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, size, eps):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(size))
+        self.eps = eps
+
+    def forward(self, x):
+        dtype = x.dtype
+        x = x.float()
+        x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+        return self.weight * x.to(dtype)
+
+
+def rotate_half(x):
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+def repeat_kv(x, groups):
+    if groups == 1:
+        return x
+    b, kv, s, d = x.shape
+    return x[:, :, None, :, :].expand(b, kv, groups, s, d).reshape(b, kv * groups, s, d)
+
+
+class Attention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.heads, self.kv_heads = c["num_attention_heads"], c["num_key_value_heads"]
+        self.head_dim = c["hidden_size"] // self.heads
+        d = c["hidden_size"]
+        self.q_proj = nn.Linear(d, self.heads * self.head_dim, bias=True)
+        self.k_proj = nn.Linear(d, self.kv_heads * self.head_dim, bias=True)
+        self.v_proj = nn.Linear(d, self.kv_heads * self.head_dim, bias=True)
+        self.o_proj = nn.Linear(self.heads * self.head_dim, d, bias=False)
+
+    def forward(self, x, cos, sin, bias, cache, layer):
+        b, t, _ = x.shape
+        q = self.q_proj(x).view(b, t, self.heads, self.head_dim).transpose(1, 2)
+        k = self.k_proj(x).view(b, t, self.kv_heads, self.head_dim).transpose(1, 2)
+        v = self.v_proj(x).view(b, t, self.kv_heads, self.head_dim).transpose(1, 2)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        if cache is not None:
+            k, v = cache.append(layer, k, v)
+        k = repeat_kv(k, self.heads // self.kv_heads)
+        v = repeat_kv(v, self.heads // self.kv_heads)
+        scores = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(self.head_dim)
+        if bias is not None:
+            scores = scores + bias
+        probs = F.softmax(scores, dim=-1, dtype=torch.float32).to(q.dtype)
+        out = torch.matmul(probs, v).transpose(1, 2).reshape(b, t, -1)
+        return self.o_proj(out)
+
+
+class MLP(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        d, ff = c["hidden_size"], c["intermediate_size"]
+        self.gate_proj = nn.Linear(d, ff, bias=False)
+        self.up_proj = nn.Linear(d, ff, bias=False)
+        self.down_proj = nn.Linear(ff, d, bias=False)
+
+    def forward(self, x):
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class Layer(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.self_attn = Attention(c)
+        self.mlp = MLP(c)
+        self.input_layernorm = RMSNorm(c["hidden_size"], c["rms_norm_eps"])
+        self.post_attention_layernorm = RMSNorm(c["hidden_size"], c["rms_norm_eps"])
+
+    def forward(self, x, cos, sin, bias, cache, layer):
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin, bias, cache, layer)
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class Decoder(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(c["vocab_size"], c["hidden_size"])
+        self.layers = nn.ModuleList([Layer(c) for _ in range(c["num_hidden_layers"])])
+        self.norm = RMSNorm(c["hidden_size"], c["rms_norm_eps"])
+
+
+class Cache:
+    def __init__(self, c, batch, capacity):
+        shape = (batch, c["num_key_value_heads"], capacity, c["hidden_size"] // c["num_attention_heads"])
+        self.k = [torch.zeros(shape) for _ in range(c["num_hidden_layers"])]
+        self.v = [torch.zeros(shape) for _ in range(c["num_hidden_layers"])]
+        self.length = 0
+        self.pending = 0
+
+    def append(self, layer, k, v):
+        t = k.shape[2]
+        self.k[layer][:, :, self.length:self.length + t] = k
+        self.v[layer][:, :, self.length:self.length + t] = v
+        self.pending = t
+        return self.k[layer][:, :, :self.length + t], self.v[layer][:, :, :self.length + t]
+
+
+class Qwen2ForCausalLM(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+        self.model = Decoder(c)
+        self.tied = c.get("tie_word_embeddings", False)
+        if not self.tied:
+            self.lm_head = nn.Linear(c["hidden_size"], c["vocab_size"], bias=False)
+        head_dim = c["hidden_size"] // c["num_attention_heads"]
+        self.inv_freq = 1.0 / (c.get("rope_theta", 10000.0) ** (torch.arange(0, head_dim, 2).float() / head_dim))
+
+    def forward(self, ids, mask=None, positions=None, cache=None, last_only=False):
+        b, t = ids.shape
+        offset = cache.length if cache is not None else 0
+        if positions is None:
+            positions = (mask.long().cumsum(-1) - 1).clamp(min=0)[:, offset:] if mask is not None \
+                else torch.arange(offset, offset + t).expand(b, t)
+        freqs = positions.float()[..., None] * self.inv_freq
+        emb = torch.cat((freqs, freqs), dim=-1)
+        cos, sin = emb.cos()[:, None], emb.sin()[:, None]
+        slots = offset + t
+        allowed = torch.arange(slots)[None, :] <= torch.arange(offset, slots)[:, None]          # causal [T, S]
+        if mask is not None:
+            self_slot = torch.arange(slots)[None, :] == torch.arange(offset, slots)[:, None]
+            allowed = allowed[None, None] & (mask.bool()[:, None, None, :] | self_slot)
+        bias = torch.zeros(allowed.shape).masked_fill(~allowed, float("-inf")) if (t > 1 or mask is not None) else None
+        x = self.model.embed_tokens(ids)
+        for i, layer in enumerate(self.model.layers):
+            x = layer(x, cos, sin, bias, cache, i)
+        if cache is not None:
+            cache.length += t
+        x = self.model.norm(x)
+        if last_only:
+            x = x[:, -1:]
+        return F.linear(x, self.model.embed_tokens.weight) if self.tied else self.lm_head(x)
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = e["data_offsets"]
+        if e["dtype"] == "F32":
+            t = torch.frombuffer(bytearray(data[begin:end]), dtype=torch.float32)
+        elif e["dtype"] == "BF16":
+            t = torch.frombuffer(bytearray(data[begin:end]), dtype=torch.bfloat16).float()
+        else:
+            raise ValueError(f"{name}: dtype {e['dtype']} not handled")
+        out[name] = t.reshape(e["shape"])
+    return out
+
+
+def check(folder):
+    c = json.load(open(os.path.join(folder, "config.json")))
+    model = Qwen2ForCausalLM(c)
+    missing, unexpected = model.load_state_dict(read_safetensors(os.path.join(folder, "model.safetensors")), strict=False)
+    if unexpected or [m for m in missing if m != "lm_head.weight"]:
+        raise SystemExit(f"names differ: missing {missing}, unexpected {unexpected}")
+    given = json.load(open(os.path.join(folder, "check_input.json")))
+    ids = torch.tensor(given["ids"])
+    mask = torch.tensor(given["mask"])
+    expected = torch.tensor(given["logits"])
+    with torch.no_grad():
+        logits = model(ids, mask)
+    real = mask.bool()
+    diff = (logits - expected).abs()[real].max().item()
+    print(json.dumps({"max_abs_diff": diff, "max_abs_logit": logits[real].abs().max().item()}))
+
+
+def bench(spec):
+    torch.set_num_threads(spec["threads"])
+    torch.manual_seed(0)
+    c = spec["config"]
+    model = Qwen2ForCausalLM(c)
+    result = {"threads": torch.get_num_threads(), "torch": torch.__version__,
+              "parameters": sum(p.numel() for p in model.parameters())}
+
+    # training step: forward, cross-entropy, backward, AdamW
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    ids = torch.randint(0, c["vocab_size"], (spec["train_batch"], spec["train_length"]))
+    times = []
+    for i in range(spec["train_warmup"] + spec["train_steps"]):
+        start = time.perf_counter()
+        logits = model(ids[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, c["vocab_size"]), ids[:, 1:].reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if i >= spec["train_warmup"]:
+            times.append(time.perf_counter() - start)
+    result["train_ms"] = 1000 * sorted(times)[len(times) // 2]
+
+    # generation: prefill, then one token per step with a KV cache, multinomial sampling at temperature 1
+    batch, prompt, new = spec["gen_batch"], spec["gen_prompt"], spec["gen_new_tokens"]
+    generator = torch.Generator().manual_seed(1)
+    prompts = torch.randint(0, c["vocab_size"], (batch, prompt), generator=generator)
+    rates = []
+    with torch.no_grad():
+        for i in range(spec["gen_warmup"] + spec["gen_runs"]):
+            start = time.perf_counter()
+            cache = Cache(c, batch, prompt + new)
+            logits = model(prompts, cache=cache, last_only=True)[:, -1]
+            for step in range(new):
+                probs = F.softmax(logits.float(), -1)
+                token = torch.multinomial(probs, 1, generator=generator)
+                logprob = F.log_softmax(logits.float(), -1).gather(-1, token)
+                if step + 1 == new:
+                    break
+                positions = torch.full((batch, 1), prompt + step, dtype=torch.long)
+                logits = model(token, positions=positions, cache=cache, last_only=True)[:, -1]
+            if i >= spec["gen_warmup"]:
+                rates.append(batch * new / (time.perf_counter() - start))
+    result["gen_tokens_per_s"] = sorted(rates)[len(rates) // 2]
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "check":
+        check(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "bench":
+        bench(json.loads(sys.argv[2]))
+    else:
+        raise SystemExit(__doc__)
