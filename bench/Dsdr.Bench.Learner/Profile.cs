@@ -19,15 +19,15 @@ internal static class Profile
         using var cache = new KvCache(config, batch, 400);
         using (var _ = NewDisposeScope()) model.Forward(randint(0, 64, [batch, prompt]), cache: cache);
         for (var i = 0; i < 64; i++)
-            using (var _ = NewDisposeScope()) model.Forward(randint(0, 64, [batch, 1]), cache: cache, lastPositionOnly: true);
-        Time("decode step, B=64, 80 cached slots", () => model.Forward(randint(0, 64, [batch, 1]), cache: cache, lastPositionOnly: true), 20);
+            using (var _ = NewDisposeScope()) model.Forward(randint(0, 64, [batch, 1]), cache: cache, logitsToKeep: 1);
+        Time("decode step, B=64, 80 cached slots", () => model.Forward(randint(0, 64, [batch, 1]), cache: cache, logitsToKeep: 1), 20);
 
         foreach (var layers in new[] { 1, 2 })
         {
             using var shallow = new Qwen2ForCausalLM(config with { NumHiddenLayers = layers });
             using var shallowCache = new KvCache(shallow.Config, batch, 400);
             using (var _ = NewDisposeScope()) shallow.Forward(randint(0, 64, [batch, 80]), cache: shallowCache);
-            Time($"  same step with {layers} layer(s)", () => shallow.Forward(randint(0, 64, [batch, 1]), cache: shallowCache, lastPositionOnly: true), 20);
+            Time($"  same step with {layers} layer(s)", () => shallow.Forward(randint(0, 64, [batch, 1]), cache: shallowCache, logitsToKeep: 1), 20);
         }
         var x = randn(batch, 1, 256);
         var hidden = randn(batch, 1, 1376);

@@ -208,3 +208,25 @@ public class SamplerTests
         return process.WorkingSet64;
     }
 }
+
+public class RolloutBatchTests
+{
+    [Fact]
+    public void PackedTrainingForwardReproducesTheSamplersLogProbs()
+    {
+        using var model = TestModels.Create(TestModels.Micro());
+        IReadOnlyList<IReadOnlyList<int>> prompts = [[3, 9, 4, 1, 7], [12], [5, 5, 8]];
+        var eos = new Sampler(model, eosId: null).Generate(prompts, new SamplingOptions(MaxNewTokens: 12, Temperature: 0))[1].TokenIds[3];
+        var completions = new Sampler(model, eosId: eos).Generate([.. prompts, .. prompts], new SamplingOptions(MaxNewTokens: 12, Seed: 4));
+        Assert.True(completions.Select(c => c.Length).Distinct().Count() > 1, "want ragged responses");
+
+        using var batch = RolloutBatch.Create([.. prompts, .. prompts], completions);
+        Assert.Equal(5, batch.PromptWidth);
+        Assert.Equal(completions.Max(c => c.Length), batch.ResponseWidth);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var logProbs = batch.TokenLogProbs(batch.ResponseLogits(model));
+        var difference = (logProbs - batch.OldLogProbs).abs().mul(batch.ResponseMask).max().item<float>();
+        Assert.True(difference < 1e-5, $"training forward and sampler disagree by {difference}");
+        Assert.Equal(completions.Sum(c => c.Length), batch.ResponseMask.sum().item<float>());
+    }
+}

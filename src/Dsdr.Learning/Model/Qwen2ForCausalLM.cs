@@ -38,14 +38,15 @@ public sealed class Qwen2ForCausalLM : nn.Module<Tensor, Tensor>
     /// <paramref name="positionIds"/> [B, T]; null = derived from the mask (count of real tokens before each one)
     /// or, without a mask, cache length + 0…T−1.
     /// With a <paramref name="cache"/>, this step's keys and values are appended to it.
-    /// <paramref name="lastPositionOnly"/> returns [B, 1, V] for the last position (what sampling needs).
+    /// <paramref name="logitsToKeep"/> &gt; 0 returns logits [B, k, V] of the last k positions only (Hugging Face's
+    /// logits_to_keep): 1 for sampling, the response span for training; 0 = all positions.
     /// </summary>
     public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null,
-        KvCache? cache = null, bool lastPositionOnly = false)
+        KvCache? cache = null, int logitsToKeep = 0)
     {
         using var scope = NewDisposeScope();
         var hidden = decoder.Forward(inputIds, attentionMask, positionIds, cache);
-        if (lastPositionOnly) hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
+        if (logitsToKeep > 0 && logitsToKeep < hidden.shape[1]) hidden = hidden.narrow(1, hidden.shape[1] - logitsToKeep, logitsToKeep);
         var logits = lmHead is null ? F.linear(hidden, decoder.EmbeddingWeight) : lmHead.forward(hidden);
         return logits.MoveToOuterDisposeScope();
     }

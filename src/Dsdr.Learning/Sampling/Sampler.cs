@@ -177,7 +177,7 @@ internal sealed class GenerationRun
         }
         var mask = padded ? tensor(KeyMask(slots), [batch, slots], device: device) : null;
 
-        var logits = model.Forward(input, mask, positions, cache, lastPositionOnly: true).squeeze(1).to(ScalarType.Float32);
+        var logits = model.Forward(input, mask, positions, cache, logitsToKeep: 1).squeeze(1).to(ScalarType.Float32);
         var (chosen, chosenLogProbs, chosenSamplingLogProbs) = Sampler.ChooseTokens(logits, options, generator);
         var chosenIds = chosen.cpu().data<long>().ToArray();
         var chosenLp = chosenLogProbs.cpu().data<float>().ToArray();
