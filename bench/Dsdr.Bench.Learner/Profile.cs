@@ -8,8 +8,30 @@ namespace Dsdr.Bench.Learner;
 /// <summary>`--profile`: wall and CPU time of one decoding step and of its parts, to see where sampling time goes.</summary>
 internal static class Profile
 {
-    public static void Run()
+    public static void Run(bool countdownOnly)
     {
+        if (countdownOnly)
+        {
+            random.manual_seed(1);
+            using var countdown = new Qwen2ForCausalLM(Qwen2Config.Countdown(21));
+            countdown.eval();
+            IReadOnlyList<IReadOnlyList<int>> prompts = Enumerable.Range(0, 128).Select(i => (IReadOnlyList<int>)Enumerable.Range(0, 10 + i % 3).Select(j => 2 + (i * 7 + j * 3) % 19).ToList()).ToList();
+            var sampler = new Dsdr.Learning.Sampling.Sampler(countdown, eosId: null);
+            var options = new Dsdr.Learning.Sampling.SamplingOptions(MaxNewTokens: 24, Seed: 2);
+            Time("Countdown rollout batch 128 × 24", () => sampler.Generate(prompts, options), 30);
+            using var countdownCache = new KvCache(countdown.Config, 128, 64);
+            using (var _ = NewDisposeScope()) countdown.Forward(randint(0, 21, [128, 12]), cache: countdownCache);
+            Time("  one decode forward (B=128)", () => countdown.Forward(randint(2, 21, [128, 1]), cache: countdownCache, logitsToKeep: 1), 30);
+            foreach (var (b, h, g, s, d) in new[] { (128, 4, 1, 30, 16), (64, 4, 2, 80, 32), (16, 2, 6, 300, 128) })
+            {
+                var query = randn(b, h, g, d);
+                var k = randn(b, h, 400, d).narrow(2, 0, s);
+                var v = randn(b, h, 400, d).narrow(2, 0, s);
+                Time($"  SDPA x4 [{b},{h},{g},{d}] S={s}", () => { for (var i = 0; i < 4; i++) nn.functional.scaled_dot_product_attention(query, k, v); }, 50);
+                Time($"  matmul-softmax-matmul x4", () => { for (var i = 0; i < 4; i++) query.matmul(k.transpose(2, 3)).mul_(1.0 / Math.Sqrt(d)).softmax(-1).matmul(v); }, 50);
+            }
+            return;
+        }
         var config = Qwen2Config.Small(64);
         random.manual_seed(0);
         using var model = new Qwen2ForCausalLM(config);

@@ -25,7 +25,7 @@ var script = Path.Combine(RepositoryRoot(), "bench", "pytorch", "qwen2_reference
 new ComputeConfig("cpu", threads).Apply();
 if (arguments.Contains("--profile"))
 {
-    Dsdr.Bench.Learner.Profile.Run();
+    Dsdr.Bench.Learner.Profile.Run(arguments.Contains("--countdown"));
     return 0;
 }
 const int vocab = 64;
@@ -76,6 +76,28 @@ if (!arguments.Contains("--no-recompute"))
     Console.WriteLine($"    ratio KV cache / recompute = {cachedRate / recomputeRate:F1}× wall, {cachedCpuRate / recomputeCpuRate:F1}× CPU (target ≥ 5×)");
 }
 
+// ---- (c) the RL default's rollout shape: Countdown preset, B = 16 prompts × G = 8, up to 24 new tokens -----------------
+double countdownMs;
+{
+    random.manual_seed(1);
+    using var countdown = new Qwen2ForCausalLM(Qwen2Config.Countdown(21));
+    countdown.eval();
+    var countdownPrompts = Enumerable.Range(0, 16).SelectMany(_ =>
+    {
+        IReadOnlyList<int> prompt = Enumerable.Range(0, 9 + generator.Next(4)).Select(_ => 2 + generator.Next(19)).ToList();
+        return Enumerable.Repeat(prompt, 8);
+    }).ToList();
+    var countdownSampler = new Sampler(countdown, eosId: null);
+    var countdownOptions = new SamplingOptions(MaxNewTokens: 24, Temperature: 1.0, Seed: 2);
+    countdownSampler.Generate(countdownPrompts, countdownOptions);
+    var watch = Stopwatch.StartNew();
+    const int rounds = 10;
+    for (var i = 0; i < rounds; i++) countdownSampler.Generate(countdownPrompts, countdownOptions with { Seed = (ulong)i });
+    var perRound = countdownMs = watch.Elapsed.TotalMilliseconds / rounds;
+    results["countdown_rollout_ms"] = perRound;
+    Console.WriteLine($"(c) Countdown preset ({countdown.ParameterCount():N0} parameters), 128 rollouts × 24 tokens: {perRound:F0} ms per batch ({128 * 24 / perRound * 1000:F0} tokens/s)");
+}
+
 // ---- (b) training step ---------------------------------------------------------------------------------------------
 model.train();
 var (trainMs, trainCpuMs) = TrainStepMilliseconds(model, trainBatch, trainLength, trainSteps);
@@ -92,6 +114,7 @@ if (!arguments.Contains("--no-pytorch"))
         ["config"] = JsonNode.Parse(config.ToJson()),
         ["train_batch"] = trainBatch, ["train_length"] = trainLength, ["train_warmup"] = 1, ["train_steps"] = trainSteps,
         ["gen_batch"] = batch, ["gen_prompt"] = promptLength, ["gen_new_tokens"] = newTokens, ["gen_warmup"] = 1, ["gen_runs"] = quick ? 1 : 3,
+        ["countdown_config"] = JsonNode.Parse(Qwen2Config.Countdown(21).ToJson()),
     };
     var reference = JsonNode.Parse(RunPython(python, script, "bench", spec.ToJsonString()))!.AsObject();
     var pyTrain = reference["train_ms"]!.GetValue<double>();
@@ -106,6 +129,9 @@ if (!arguments.Contains("--no-pytorch"))
     Console.WriteLine($"    PyTorch {reference["torch"]} ({reference["threads"]} threads): training step {pyTrain:F0} ms ({pyTrainCpu:F0} ms CPU), generation {pyRate:F0} tokens/s ({pyCpuRate:F0} per CPU second)");
     Console.WriteLine($"    ratio TorchSharp / PyTorch, training step time:  {trainMs / pyTrain:F2} wall, {trainCpuMs / pyTrainCpu:F2} CPU (target ≤ 1.2)");
     Console.WriteLine($"    ratio TorchSharp / PyTorch, generation time:     {pyRate / cachedRate:F2} wall, {pyCpuRate / cachedCpuRate:F2} CPU (target ≤ 1.2)");
+    var pyCountdown = reference["countdown_rollout_ms"]!.GetValue<double>();
+    results["countdown_rollout_ratio_torchsharp_over_pytorch"] = countdownMs / pyCountdown;
+    Console.WriteLine($"    ratio TorchSharp / PyTorch, Countdown rollout batch: {countdownMs / pyCountdown:F2} (PyTorch {pyCountdown:F0} ms)");
 }
 Console.WriteLine(results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 return 0;

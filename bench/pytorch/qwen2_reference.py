@@ -223,13 +223,24 @@ def bench(spec):
     result["train_ms"] = 1000 * sorted(times)[len(times) // 2]
     result["train_cpu_ms"] = 1000 * sorted(cpu_times)[len(cpu_times) // 2]
 
-    # generation: prefill, then one token per step with a KV cache, multinomial sampling at temperature 1
-    batch, prompt, new = spec["gen_batch"], spec["gen_prompt"], spec["gen_new_tokens"]
+    rate, cpu_rate = generation_rate(model, c, spec["gen_batch"], spec["gen_prompt"], spec["gen_new_tokens"],
+                                     spec["gen_warmup"], spec["gen_runs"])
+    result["gen_tokens_per_s"], result["gen_tokens_per_cpu_s"] = rate, cpu_rate
+    if "countdown_config" in spec:
+        torch.manual_seed(1)
+        countdown = Qwen2ForCausalLM(spec["countdown_config"])
+        rate, _ = generation_rate(countdown, spec["countdown_config"], 128, 11, 24, 1, 10)
+        result["countdown_rollout_ms"] = 1000 * 128 * 24 / rate
+    print(json.dumps(result))
+
+
+def generation_rate(model, c, batch, prompt, new, warmup, runs):
+    """Prefill, then one token per step with a KV cache, multinomial sampling at temperature 1 (median of runs)."""
     generator = torch.Generator().manual_seed(1)
     prompts = torch.randint(0, c["vocab_size"], (batch, prompt), generator=generator)
     rates, cpu_rates = [], []
     with torch.no_grad():
-        for i in range(spec["gen_warmup"] + spec["gen_runs"]):
+        for i in range(warmup + runs):
             start, cpu_start = time.perf_counter(), time.process_time()
             cache = Cache(c, batch, prompt + new)
             logits = model(prompts, cache=cache, last_only=True)[:, -1]
@@ -241,12 +252,10 @@ def bench(spec):
                     break
                 positions = torch.full((batch, 1), prompt + step, dtype=torch.long)
                 logits = model(token, positions=positions, cache=cache, last_only=True)[:, -1]
-            if i >= spec["gen_warmup"]:
+            if i >= warmup:
                 rates.append(batch * new / (time.perf_counter() - start))
                 cpu_rates.append(batch * new / (time.process_time() - cpu_start))
-    result["gen_tokens_per_s"] = sorted(rates)[len(rates) // 2]
-    result["gen_tokens_per_cpu_s"] = sorted(cpu_rates)[len(cpu_rates) // 2]
-    print(json.dumps(result))
+    return sorted(rates)[len(rates) // 2], sorted(cpu_rates)[len(cpu_rates) // 2]
 
 
 if __name__ == "__main__":
