@@ -73,6 +73,12 @@ public sealed class DsdrDatabase : IAsyncDisposable
         return await dataSource.OpenConnectionAsync(cancellationToken);
     }
 
+    /// <summary>Drops idle pooled connections (after the server restarted they are dead and would fail once each).</summary>
+    public void ClearPool()
+    {
+        if (_open.IsValueCreated && _open.Value.IsCompletedSuccessfully) _open.Value.Result.Clear();
+    }
+
     private async Task<NpgsqlDataSource> OpenAsync(CancellationToken cancellationToken)
     {
         var connectionString = _options.ConnectionString;

@@ -11,7 +11,7 @@ namespace Dsdr.Storage.Migrations;
 /// <summary>One numbered schema script from db/, e.g. 0001_core.sql → (1, "core").</summary>
 public sealed record Migration(int Version, string Name, string Sql)
 {
-    public string Checksum { get; } = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Sql.ReplaceLineEndings("\n")))).ToLowerInvariant();
+    public string Checksum => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Sql.ReplaceLineEndings("\n")))).ToLowerInvariant();
 
     public override string ToString() => $"{Version:D4}_{Name}";
 }

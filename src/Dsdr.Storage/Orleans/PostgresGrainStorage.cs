@@ -35,7 +35,7 @@ public sealed class PostgresGrainStorage(string name, DsdrDatabase database, Dsd
             new { serviceId = _serviceId, stateName, grainId = grainId.ToString() });
         if (row is null)
         {
-            grainState.State = Activator.CreateInstance<T>();
+            grainState.State = NewState<T>();
             grainState.ETag = null;
             grainState.RecordExists = false;
             return;
@@ -43,8 +43,8 @@ public sealed class PostgresGrainStorage(string name, DsdrDatabase database, Dsd
         grainState.ETag = row.Etag.ToString(System.Globalization.CultureInfo.InvariantCulture);
         grainState.RecordExists = row.State is not null;
         grainState.State = row.State is null
-            ? Activator.CreateInstance<T>()
-            : JsonSerializer.Deserialize<T>(row.State, options.SerializerOptions) ?? Activator.CreateInstance<T>();
+            ? NewState<T>()
+            : JsonSerializer.Deserialize<T>(row.State, options.SerializerOptions) ?? NewState<T>();
     }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -60,7 +60,7 @@ public sealed class PostgresGrainStorage(string name, DsdrDatabase database, Dsd
         var etag = await ConditionalWriteAsync(stateName, grainId, grainState.ETag, null, "clear");
         grainState.ETag = etag;
         grainState.RecordExists = false;
-        grainState.State = Activator.CreateInstance<T>();
+        grainState.State = NewState<T>();
     }
 
     // Inserts when the caller has no etag (no row may exist), else updates only the row at the caller's etag.
@@ -97,6 +97,10 @@ public sealed class PostgresGrainStorage(string name, DsdrDatabase database, Dsd
             $"'{current?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"}': another activation wrote it.",
             current?.ToString(System.Globalization.CultureInfo.InvariantCulture), expectedEtag);
     }
+
+    // A state type's initial value: a new instance when it has a parameterless constructor, otherwise default.
+    private static T? NewState<T>() =>
+        typeof(T).IsValueType || typeof(T).GetConstructor(Type.EmptyTypes) is not null ? Activator.CreateInstance<T>() : default;
 
     private sealed record StateRow(long Etag, string? State);
 }
