@@ -30,6 +30,9 @@ public sealed class PostgresFixture : IAsyncLifetime
         return DsdrDatabase.FromConnectionString(Server.ConnectionStringFor(name));
     }
 
+    /// <summary>A fresh, migrated database; returns its connection string.</summary>
+    public async Task<string> NewDatabaseConnectionStringAsync() => Server.ConnectionStringFor(await CreateAsync(TemplateDatabase));
+
     /// <summary>A fresh database with no Dsdr schema; returns its connection string.</summary>
     public async Task<string> NewEmptyDatabaseAsync() => Server.ConnectionStringFor(await CreateAsync(template: null));
 

@@ -52,18 +52,21 @@ public sealed class EvalRepository(DsdrDatabase database)
     {
         var (chosenSteps, parameters) = choice switch
         {
+            // Per trial one index probe on evals' key (trial_id, step, …): the last step, or the best step of one figure.
             EvalStepChoice.FinalStep => ("""
-                SELECT e.trial_id, max(e.step) AS step
-                FROM trials t JOIN evals e ON e.trial_id = t.trial_id
-                WHERE t.sweep_id = @sweepId AND (NOT @completedOnly OR t.status = 'completed')
-                GROUP BY e.trial_id
+                SELECT t.trial_id, last.step
+                FROM trials t
+                CROSS JOIN LATERAL (SELECT max(e.step) AS step FROM evals e WHERE e.trial_id = t.trial_id) last
+                WHERE t.sweep_id = @sweepId AND (NOT @completedOnly OR t.status = 'completed') AND last.step IS NOT NULL
                 """, (object)new { sweepId, completedOnly }),
             EvalStepChoice.BestStep best => ("""
-                SELECT DISTINCT ON (e.trial_id) e.trial_id, e.step
-                FROM trials t JOIN evals e ON e.trial_id = t.trial_id
+                SELECT t.trial_id, top.step
+                FROM trials t
+                CROSS JOIN LATERAL (
+                    SELECT e.step FROM evals e
+                    WHERE e.trial_id = t.trial_id AND e.benchmark = @benchmark AND e.metric = @metric AND e.k = @k
+                    ORDER BY e.value DESC, e.step LIMIT 1) top
                 WHERE t.sweep_id = @sweepId AND (NOT @completedOnly OR t.status = 'completed')
-                  AND e.benchmark = @benchmark AND e.metric = @metric AND e.k = @k
-                ORDER BY e.trial_id, e.value DESC, e.step
                 """, new { sweepId, completedOnly, benchmark = best.Benchmark, metric = best.Metric, k = best.K ?? 0 }),
             _ => throw new ArgumentException($"Unknown eval step choice {choice}.", nameof(choice)),
         };

@@ -18,7 +18,7 @@ public sealed class MetricRepository(DsdrDatabase database)
     /// <summary>
     /// Curves of <paramref name="names"/> for each of <paramref name="trialIds"/>, ordered by step. A curve longer than
     /// <paramref name="maxPoints"/> is cut into maxPoints/2 equal step ranges and keeps each range's minimum and maximum
-    /// point, so spikes survive downsampling.
+    /// point, so spikes survive downsampling (a tie for the maximum keeps the later step).
     /// </summary>
     public async Task<IReadOnlyList<MetricSeries>> GetSeriesAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names,
         int maxPoints = 1000, CancellationToken cancellationToken = default)
@@ -37,13 +37,15 @@ public sealed class MetricRepository(DsdrDatabase database)
                             ELSE width_bucket(m.step::float8, extent.lo::float8, extent.hi::float8 + 1, @buckets) END AS bucket
                 FROM m JOIN extent USING (trial_id, name)
             ), ranked AS (
+                -- One sort per bucket serves both ends: rank 1 is the minimum, rank = size the maximum.
                 SELECT trial_id, name, step, value, n,
-                       row_number() OVER (PARTITION BY trial_id, name, bucket ORDER BY value, step) AS low,
-                       row_number() OVER (PARTITION BY trial_id, name, bucket ORDER BY value DESC, step) AS high
+                       row_number() OVER bucket_by_value AS rank,
+                       count(*) OVER (PARTITION BY trial_id, name, bucket) AS size
                 FROM bucketed
+                WINDOW bucket_by_value AS (PARTITION BY trial_id, name, bucket ORDER BY value, step)
             )
             SELECT trial_id AS TrialId, name AS Name, step AS Step, value AS Value, n AS Total
-            FROM ranked WHERE low = 1 OR high = 1
+            FROM ranked WHERE rank = 1 OR rank = size
             ORDER BY trial_id, name, step
             """,
             new { trials = trialIds.ToArray(), names = names.ToArray(), maxPoints = (long)maxPoints, buckets = maxPoints / 2 },
