@@ -1,8 +1,10 @@
 // Storage benchmark: metric ingest through binary COPY (MetricCopy, MetricIngestor) against Dapper INSERT of the same rows,
 // then result-table and metric-series query latency over a large metrics table.
-//   dotnet run -c Release --project bench/Dsdr.Bench.Storage -- [--ingest-rows 200000] [--insert-rows 200000]
-//       [--metric-rows 10000000] [--trials 10000] [--sweeps 100] [--queries 50]
-// Uses DSDR_PG when set, else a private PostgreSQL in a temporary folder with the persistent (fsync on) settings.
+//   dotnet run -c Release --project bench/Dsdr.Bench.Storage -- [--ingest-rows 200000] [--insert-rows 50000]
+//       [--metric-rows 10000000] [--trials 10000] [--sweeps 100] [--queries 50] [--batch 10000] [--repeat 3]
+// The Dapper peer writes the first --insert-rows of the same rows (row-by-row INSERT is ~100x slower, so fewer by default).
+// Uses DSDR_PG when set, else a private PostgreSQL in a temporary folder with the persistent (fsync on) settings,
+// or with --ephemeral the test settings (fsync, full_page_writes, synchronous_commit off).
 using System.Diagnostics;
 using System.Globalization;
 using Dapper;
@@ -12,7 +14,8 @@ using Dsdr.Storage.Ingest;
 using Dsdr.Storage.Repositories;
 using Npgsql;
 
-var options = BenchOptions.Parse(args);
+var ephemeral = args.Contains("--ephemeral");
+var options = BenchOptions.Parse(args.Where(a => a != "--ephemeral").ToArray());
 Console.WriteLine($"Dsdr storage benchmark: {options}");
 
 EmbeddedPostgres? server = null;
@@ -23,8 +26,9 @@ try
     if (connectionString is null)
     {
         var started = Stopwatch.StartNew();
-        server = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { DataDirectory = folder, Database = "dsdr_bench" });
-        Console.WriteLine($"embedded PostgreSQL (fsync on) ready in {started.Elapsed.TotalSeconds:F1} s on port {server.Port}");
+        server = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { DataDirectory = folder, Database = "dsdr_bench", Ephemeral = ephemeral });
+        Console.WriteLine($"embedded PostgreSQL ({(ephemeral ? "ephemeral: fsync, full_page_writes, synchronous_commit off" : "persistent settings: fsync on")}) " +
+                          $"ready in {started.Elapsed.TotalSeconds:F1} s on port {server.Port}");
         connectionString = server.ConnectionString;
     }
     await using var database = DsdrDatabase.FromConnectionString(connectionString);
@@ -41,11 +45,11 @@ finally
     if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
 }
 
-internal sealed record BenchOptions(int IngestRows, int InsertRows, long MetricRows, int Trials, int Sweeps, int Queries)
+internal sealed record BenchOptions(int IngestRows, int InsertRows, long MetricRows, int Trials, int Sweeps, int Queries, int Batch, int Repeat)
 {
     public static BenchOptions Parse(string[] args)
     {
-        var o = new BenchOptions(200_000, 200_000, 10_000_000, 10_000, 100, 50);
+        var o = new BenchOptions(200_000, 50_000, 10_000_000, 10_000, 100, 50, 10_000, 3);
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -58,8 +62,10 @@ internal sealed record BenchOptions(int IngestRows, int InsertRows, long MetricR
                 "--trials" => o with { Trials = (int)Number() },
                 "--sweeps" => o with { Sweeps = (int)Number() },
                 "--queries" => o with { Queries = (int)Number() },
+                "--batch" => o with { Batch = (int)Number() },
+                "--repeat" => o with { Repeat = Math.Max(1, (int)Number()) },
                 _ => throw new ArgumentException(
-                    $"Unknown option '{args[i]}'. Options: --ingest-rows N --insert-rows N --metric-rows N --trials N --sweeps N --queries N"),
+                    $"Unknown option '{args[i]}'. Options: --ingest-rows N --insert-rows N --metric-rows N --trials N --sweeps N --queries N --batch N --repeat N"),
             };
         }
         if (o.Trials < o.Sweeps || o.Trials % o.Sweeps != 0)
@@ -83,31 +89,50 @@ internal static class IngestBench
     public static async Task RunAsync(DsdrDatabase database, BenchOptions options)
     {
         Console.WriteLine();
-        Console.WriteLine("== ingest (metrics table with its primary key; idempotent writes) ==");
+        Console.WriteLine($"== ingest into metrics (primary key, idempotent writes); each figure best and median of {options.Repeat} runs ==");
         var rows = Rows(Math.Max(options.IngestRows, options.InsertRows), "i");
+        var copyRows = rows.Take(options.IngestRows).ToList();
+        var insertRows = rows.Take(options.InsertRows).ToList();
 
-        await TruncateAsync(database);
         await using (var connection = await database.OpenConnectionAsync())
             await MetricCopy.WriteAsync(connection, Rows(1000, "warm")); // JIT and staging table, outside the timing
-        await TruncateAsync(database);
 
-        var copyRows = rows.Take(options.IngestRows).ToList();
-        var copy = Stopwatch.StartNew();
-        await using (var connection = await database.OpenConnectionAsync())
+        var copy = await TimeAsync(database, options.Repeat, copyRows.Count, async () =>
         {
-            foreach (var batch in copyRows.Chunk(10_000)) await MetricCopy.WriteAsync(connection, batch);
-        }
-        copy.Stop();
-        var copyRate = copyRows.Count / copy.Elapsed.TotalSeconds;
-        await CheckCountAsync(database, copyRows.Count);
-        Console.WriteLine($"COPY (MetricCopy, 10k-row batches): {copyRows.Count:N0} rows in {copy.Elapsed.TotalSeconds:F2} s = {copyRate:N0} rows/s");
+            await using var connection = await database.OpenConnectionAsync();
+            foreach (var batch in copyRows.Chunk(options.Batch)) await MetricCopy.WriteAsync(connection, batch);
+        });
+        Print($"MetricCopy ({options.Batch:N0}-row batches; direct COPY, fresh rows)", copyRows.Count, copy);
 
-        // Reference: the raw COPY alone, into an unindexed table (no key, no idempotency): the ceiling of this machine.
-        await using (var connection = await database.OpenConnectionAsync())
+        var staged = await TimeAsync(database, options.Repeat, copyRows.Count, async () =>
         {
+            await using var connection = await database.OpenConnectionAsync();
+            foreach (var batch in copyRows.Chunk(options.Batch)) await MetricCopy.WriteStagedAsync(connection, batch);
+        });
+        Print("MetricCopy duplicate-safe path (COPY → staging → ON CONFLICT)", copyRows.Count, staged);
+
+        var retried = await TimeAsync(database, options.Repeat, copyRows.Count, async () =>
+        {
+            await using var connection = await database.OpenConnectionAsync();
+            foreach (var batch in copyRows.Chunk(options.Batch)) await MetricCopy.WriteAsync(connection, batch);
+            foreach (var batch in copyRows.Chunk(options.Batch)) await MetricCopy.WriteAsync(connection, batch); // every batch again: all duplicates
+        });
+        Print("MetricCopy, every batch written twice (second pass all duplicates)", copyRows.Count * 2, retried);
+
+        var ingest = await TimeAsync(database, options.Repeat, copyRows.Count, async () =>
+        {
+            await using var ingestor = new MetricIngestor(database, new MetricIngestorOptions { BatchSize = options.Batch });
+            await ingestor.WriteAsync(copyRows);
+            await ingestor.FlushAsync();
+        });
+        Print("MetricIngestor (bounded channel → MetricCopy)", copyRows.Count, ingest);
+
+        // Reference: the raw COPY alone into an unindexed table (no key, no idempotency): this machine's ceiling.
+        var raw = await TimeAsync(database, options.Repeat, expectedRows: null, async () =>
+        {
+            await using var connection = await database.OpenConnectionAsync();
             await connection.ExecuteAsync("DROP TABLE IF EXISTS raw_copy; CREATE TABLE raw_copy (trial_id text, name text, step integer, value double precision)");
-            var raw = Stopwatch.StartNew();
-            foreach (var batch in copyRows.Chunk(10_000))
+            foreach (var batch in copyRows.Chunk(options.Batch))
             {
                 await using var importer = await connection.BeginBinaryImportAsync("COPY raw_copy FROM STDIN (FORMAT BINARY)");
                 foreach (var r in batch)
@@ -120,40 +145,49 @@ internal static class IngestBench
                 }
                 await importer.CompleteAsync();
             }
-            raw.Stop();
-            Console.WriteLine($"reference: raw binary COPY, unindexed:  {copyRows.Count:N0} rows in {raw.Elapsed.TotalSeconds:F2} s = {copyRows.Count / raw.Elapsed.TotalSeconds:N0} rows/s");
-            await connection.ExecuteAsync("DROP TABLE raw_copy");
-        }
-
-        await TruncateAsync(database);
-        var ingest = Stopwatch.StartNew();
-        await using (var ingestor = new MetricIngestor(database))
-        {
-            await ingestor.WriteAsync(copyRows);
-            await ingestor.FlushAsync();
-        }
-        ingest.Stop();
-        await CheckCountAsync(database, copyRows.Count);
-        Console.WriteLine($"MetricIngestor (channel → COPY):     {copyRows.Count:N0} rows in {ingest.Elapsed.TotalSeconds:F2} s = {copyRows.Count / ingest.Elapsed.TotalSeconds:N0} rows/s");
-
-        await TruncateAsync(database);
-        var insertRows = rows.Take(options.InsertRows).ToList();
-        var insert = Stopwatch.StartNew();
+        });
+        Print("reference: raw binary COPY into an unindexed table", copyRows.Count, raw);
         await using (var connection = await database.OpenConnectionAsync())
-        await using (var transaction = await connection.BeginTransactionAsync())
+            await connection.ExecuteAsync("DROP TABLE IF EXISTS raw_copy");
+
+        var insert = await TimeAsync(database, options.Repeat, insertRows.Count, async () =>
         {
+            await using var connection = await database.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
             await connection.ExecuteAsync(
                 "INSERT INTO metrics (trial_id, name, step, value) VALUES (@TrialId, @Name, @Step, @Value) ON CONFLICT DO NOTHING",
                 insertRows, transaction);
             await transaction.CommitAsync();
-        }
-        insert.Stop();
-        await CheckCountAsync(database, insertRows.Count);
-        var insertRate = insertRows.Count / insert.Elapsed.TotalSeconds;
-        Console.WriteLine($"Dapper INSERT (row by row, one tx):  {insertRows.Count:N0} rows in {insert.Elapsed.TotalSeconds:F2} s = {insertRate:N0} rows/s");
-        Console.WriteLine($"COPY / Dapper INSERT ratio: {copyRate / insertRate:F1}x  (target >= 10x; COPY target >= 200,000 rows/s)");
+        });
+        Print("peer: Dapper INSERT … ON CONFLICT, row by row, one tx", insertRows.Count, insert);
+
+        var copyRate = copyRows.Count / copy.Best;
+        var insertRate = insertRows.Count / insert.Best;
+        Console.WriteLine($"COPY / Dapper INSERT: {copyRate / insertRate:F1}x on best runs, {copyRows.Count / copy.Median / (insertRows.Count / insert.Median):F1}x on medians " +
+                          "(targets: >= 10x; COPY >= 200,000 rows/s)");
         await TruncateAsync(database);
     }
+
+    private sealed record Timing(double Best, double Median);
+
+    // Runs the write `repeat` times on an empty metrics table, checks the row count, returns best and median seconds.
+    private static async Task<Timing> TimeAsync(DsdrDatabase database, int repeat, long? expectedRows, Func<Task> write)
+    {
+        var seconds = new List<double>();
+        for (var i = 0; i < repeat; i++)
+        {
+            await TruncateAsync(database);
+            var clock = Stopwatch.StartNew();
+            await write();
+            seconds.Add(clock.Elapsed.TotalSeconds);
+            if (expectedRows is { } expected) await CheckCountAsync(database, expected);
+        }
+        seconds.Sort();
+        return new Timing(seconds[0], seconds[seconds.Count / 2]);
+    }
+
+    private static void Print(string label, int rows, Timing timing) =>
+        Console.WriteLine($"{label,-58} {rows,9:N0} rows: best {rows / timing.Best,9:N0} rows/s ({timing.Best:F2} s), median {rows / timing.Median,9:N0} rows/s");
 
     private static async Task TruncateAsync(DsdrDatabase database)
     {

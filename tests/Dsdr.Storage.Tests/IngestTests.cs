@@ -24,6 +24,17 @@ public sealed class IngestTests(PostgresFixture fixture) : DatabaseTest(fixture)
     }
 
     [Fact]
+    public async Task The_duplicate_safe_staging_path_alone_is_idempotent()
+    {
+        var batch = Samples("t1", 100, "loss");
+        await using var connection = await Database.OpenConnectionAsync();
+        Assert.Equal(100, await Dsdr.Storage.Repositories.MetricCopy.WriteStagedAsync(connection, batch));
+        Assert.Equal(0, await Dsdr.Storage.Repositories.MetricCopy.WriteStagedAsync(connection, batch));
+        Assert.Equal(0, await Dsdr.Storage.Repositories.MetricCopy.WriteAsync(connection, batch)); // direct COPY fails on the key, falls back
+        Assert.Equal(100, await CountAsync("SELECT count(*) FROM metrics"));
+    }
+
+    [Fact]
     public async Task A_batch_with_a_repeated_sample_stores_it_once()
     {
         var sample = new MetricSample("t1", 3, "loss", 0.7);

@@ -82,63 +82,87 @@ public sealed class MetricRepository(DsdrDatabase database)
 }
 
 /// <summary>
-/// The idempotent bulk write: binary COPY into a session-local staging table, then INSERT into metrics, in one
-/// transaction; when any row of the batch is already stored, INSERT … ON CONFLICT DO NOTHING instead. A batch retried
-/// after a lost acknowledgement is stored once.
+/// The idempotent bulk write of metric samples, one transaction per batch. Fast path: binary COPY straight into metrics
+/// under a savepoint (a fresh batch). When any row of the batch is stored already (a retried batch whose commit was
+/// acknowledged too late, or another writer) the COPY fails on the primary key, the savepoint is rolled back, and the
+/// batch goes the duplicate-safe way: binary COPY into a session-local staging table, then INSERT … ON CONFLICT DO NOTHING.
+/// Either way a batch is stored exactly once.
 /// </summary>
 public static class MetricCopy
 {
+    private const string Columns = "(trial_id, name, step, value)";
+
+    /// <summary>Stores <paramref name="samples"/>; returns how many rows were new.</summary>
     public static async Task<int> WriteAsync(NpgsqlConnection connection, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken = default)
+    {
+        Validate(samples);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await transaction.SaveAsync("direct_copy", cancellationToken);
+        try
+        {
+            // Key order: consecutive index insertions land on the same leaf pages.
+            var ordered = samples.OrderBy(m => m.TrialId, StringComparer.Ordinal).ThenBy(m => m.Name, StringComparer.Ordinal).ThenBy(m => m.Step).ToList();
+            var copied = await CopyAsync(connection, $"COPY metrics {Columns} FROM STDIN (FORMAT BINARY)", ordered, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return (int)copied;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await transaction.RollbackAsync("direct_copy", cancellationToken);
+        }
+        var inserted = await MergeThroughStagingAsync(connection, samples, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return inserted;
+    }
+
+    /// <summary>The duplicate-safe path alone (COPY → staging → INSERT … ON CONFLICT DO NOTHING), in its own transaction.</summary>
+    public static async Task<int> WriteStagedAsync(NpgsqlConnection connection, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken = default)
+    {
+        Validate(samples);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var inserted = await MergeThroughStagingAsync(connection, samples, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return inserted;
+    }
+
+    private static async Task<int> MergeThroughStagingAsync(NpgsqlConnection connection, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken)
+    {
+        await using (var create = new NpgsqlCommand(
+            "CREATE TEMP TABLE IF NOT EXISTS metrics_staging (trial_id text, name text, step integer, value double precision) ON COMMIT DELETE ROWS",
+            connection))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await CopyAsync(connection, $"COPY metrics_staging {Columns} FROM STDIN (FORMAT BINARY)", samples, cancellationToken);
+        await using var merge = new NpgsqlCommand($"""
+            INSERT INTO metrics {Columns}
+            SELECT trial_id, name, step, value FROM metrics_staging ORDER BY trial_id, name, step
+            ON CONFLICT DO NOTHING
+            """, connection);
+        return await merge.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<ulong> CopyAsync(NpgsqlConnection connection, string copyCommand, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken)
+    {
+        await using var importer = await connection.BeginBinaryImportAsync(copyCommand, cancellationToken);
+        // Synchronous writes fill Npgsql's buffer and only block when it is sent; per-field async calls cost ~2x here.
+        foreach (var sample in samples)
+        {
+            importer.StartRow();
+            importer.Write(sample.TrialId, NpgsqlDbType.Text);
+            importer.Write(sample.Name, NpgsqlDbType.Text);
+            importer.Write(sample.Step, NpgsqlDbType.Integer);
+            importer.Write(sample.Value, NpgsqlDbType.Double);
+        }
+        return await importer.CompleteAsync(cancellationToken);
+    }
+
+    private static void Validate(IReadOnlyList<MetricSample> samples)
     {
         foreach (var sample in samples)
         {
             if (string.IsNullOrEmpty(sample.TrialId) || string.IsNullOrEmpty(sample.Name))
                 throw new ArgumentException($"Metric sample {sample} needs a trial id and a name.", nameof(samples));
         }
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var create = new NpgsqlCommand(
-            "CREATE TEMP TABLE IF NOT EXISTS metrics_staging (trial_id text, name text, step integer, value double precision) ON COMMIT DELETE ROWS",
-            connection, transaction))
-        {
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await using (var importer = await connection.BeginBinaryImportAsync(
-            "COPY metrics_staging (trial_id, name, step, value) FROM STDIN (FORMAT BINARY)", cancellationToken))
-        {
-            // Synchronous writes fill Npgsql's buffer and only block when it is sent; per-field async calls cost ~2x here.
-            foreach (var sample in samples)
-            {
-                importer.StartRow();
-                importer.Write(sample.TrialId, NpgsqlDbType.Text);
-                importer.Write(sample.Name, NpgsqlDbType.Text);
-                importer.Write(sample.Step, NpgsqlDbType.Integer);
-                importer.Write(sample.Value, NpgsqlDbType.Double);
-            }
-            await importer.CompleteAsync(cancellationToken);
-        }
-        // Fast path: a plain INSERT (a fresh batch has no stored rows). A unique violation means part of the batch is
-        // stored already (a retry, or another writer): roll back to the savepoint and merge with ON CONFLICT DO NOTHING.
-        // The plain insert skips ON CONFLICT's speculative-insertion bookkeeping, which costs about as much again per row.
-        int inserted;
-        await transaction.SaveAsync("fresh_batch", cancellationToken);
-        try
-        {
-            await using var insert = new NpgsqlCommand(
-                "INSERT INTO metrics (trial_id, name, step, value) SELECT trial_id, name, step, value FROM metrics_staging ORDER BY trial_id, name, step",
-                connection, transaction);
-            inserted = await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            await transaction.RollbackAsync("fresh_batch", cancellationToken);
-            await using var merge = new NpgsqlCommand("""
-                INSERT INTO metrics (trial_id, name, step, value)
-                SELECT trial_id, name, step, value FROM metrics_staging ORDER BY trial_id, name, step
-                ON CONFLICT DO NOTHING
-                """, connection, transaction);
-            inserted = await merge.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
-        return inserted;
     }
 }
