@@ -216,6 +216,19 @@ internal static class QueryBench
                           $"({Names.Length} metrics × {stepsPerName} steps per trial) ==");
         await GenerateAsync(database, options, stepsPerName);
 
+        // Steady state: new steps of 1,000 running trials arriving into the full table (its key no longer fits small caches).
+        var trialsWriting = Math.Min(1000, options.Trials);
+        var newRows = (from t in Enumerable.Range(0, trialsWriting) from n in Names from s in Enumerable.Range(stepsPerName, 50)
+                       select new MetricSample(Id(t), s, n, s * 0.001)).ToList();
+        var clock = Stopwatch.StartNew();
+        await using (var ingestor = new MetricIngestor(database, new MetricIngestorOptions { BatchSize = options.Batch }))
+        {
+            await ingestor.WriteAsync(newRows);
+            await ingestor.FlushAsync();
+        }
+        Console.WriteLine($"MetricIngestor into the {totalRows:N0}-row table: {newRows.Count:N0} new rows ({trialsWriting} trials × {Names.Length} metrics × 50 steps) " +
+                          $"in {clock.Elapsed.TotalSeconds:F2} s = {newRows.Count / clock.Elapsed.TotalSeconds:N0} rows/s");
+
         var evals = new EvalRepository(database);
         var metrics = new MetricRepository(database);
         var random = new Random(1);

@@ -6,21 +6,21 @@ using Npgsql;
 
 namespace Dsdr.Storage.Ingest;
 
-/// <summary>Buffering and retry settings of the <see cref="MetricIngestor"/>.</summary>
+/// <summary>Buffering and retry settings of the <see cref="MetricIngestor"/> (settable: bind with services.Configure&lt;MetricIngestorOptions&gt;).</summary>
 public sealed record MetricIngestorOptions
 {
     /// <summary>Samples held in memory; writers wait (back-pressure) when it is full, nothing is dropped.</summary>
-    public int Capacity { get; init; } = 200_000;
+    public int Capacity { get; set; } = 200_000;
 
     /// <summary>Samples per COPY batch.</summary>
-    public int BatchSize { get; init; } = 10_000;
+    public int BatchSize { get; set; } = 10_000;
 
     /// <summary>Longest a sample waits in memory before its batch is written.</summary>
-    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>First and longest pause between retries while the server is away (exponential backoff).</summary>
-    public TimeSpan RetryInitialDelay { get; init; } = TimeSpan.FromMilliseconds(100);
-    public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
