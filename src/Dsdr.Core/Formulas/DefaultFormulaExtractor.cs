@@ -40,18 +40,37 @@ public sealed partial class DefaultFormulaExtractor : IFormulaExtractor
         return found;
     }
 
-    /// <summary>The spec §6 normalisation of one formula's text.</summary>
+    /// <summary>The spec §6 normalisation of one formula's text (one pass, no allocation beyond the result).</summary>
     public static string Normalize(string formula)
     {
-        string normalized = NormalizeRegex().Replace(formula, static m =>
+        var sb = new StringBuilder(formula.Length);
+        for (int i = 0; i < formula.Length; i++)
         {
-            if (m.Groups["mul"].Success) return "*";
-            if (m.Groups["div"].Success) return "/";
-            if (m.Groups["minus"].Success) return "-";
-            if (m.Groups["keep"].Success) return m.Value;
-            return ""; // whitespace, \left, \right, spacing commands
-        });
-        return normalized.TrimEnd('.', ',', ';', ':');
+            char c = formula[i];
+            if (char.IsWhiteSpace(c)) continue;                        // whitespace removed
+            if (c is '×' or '*' or '·' or '⋅') { sb.Append('*'); continue; } // × * (and the dots ·, ⋅) → *
+            if (c == '÷') { sb.Append('/'); continue; }                 // ÷ → /
+            if (c == '−') { sb.Append('-'); continue; }                 // Unicode minus → -
+            if (c != '\\' || i + 1 >= formula.Length) { sb.Append(c); continue; }
+
+            char next = formula[i + 1];
+            if (next is ',' or ';' or ':' or '!' || char.IsWhiteSpace(next)) { i++; continue; } // \, \; \: \! "\ " dropped
+            int nameEnd = i + 1;
+            while (nameEnd < formula.Length && char.IsAsciiLetter(formula[nameEnd])) nameEnd++;
+            if (nameEnd == i + 1) { sb.Append(c).Append(next); i++; continue; } // \\ \{ \} \% …: kept
+            var name = formula.AsSpan(i + 1, nameEnd - i - 1);
+            if (name is "cdot" or "times") sb.Append('*');             // \cdot \times → *
+            else if (name is "div") sb.Append('/');                    // \div → /
+            else if (name is "left" or "right")                        // \left \right dropped (with an invisible "." delimiter)
+            {
+                if (nameEnd < formula.Length && formula[nameEnd] == '.') nameEnd++;
+            }
+            else if (name is not ("quad" or "qquad")) sb.Append(formula, i, nameEnd - i); // \quad \qquad dropped
+            i = nameEnd - 1;
+        }
+        int end = sb.Length;
+        while (end > 0 && sb[end - 1] is '.' or ',' or ';' or ':') end--;
+        return sb.ToString(0, end);
     }
 
     /// <summary>True when a normalised string is a formula: it has an operator or relation and is not a single number or symbol.</summary>
@@ -65,148 +84,210 @@ public sealed partial class DefaultFormulaExtractor : IFormulaExtractor
 
     private static void ScanText(string text, FormulaSet found)
     {
+        var delimiters = new DelimiterFinder(text);
         int proseStart = 0, i = 0;
-        int inlineDeadUntil = -1; // no inline closer exists in [opener, inlineDeadUntil): skip the search
         while (true)
         {
             int at = text.AsSpan(i).IndexOfAny('\\', '$');
             if (at < 0) break;
             i += at;
-            int contentStart, contentEnd, next;
-            if (text[i] == '\\')
+            if (!delimiters.TrySegmentAt(i, out int contentStart, out int contentEnd, out int next))
             {
-                if (!TryBackslashSegment(text, i, out contentStart, out contentEnd, out next))
-                {
-                    i += i + 1 < text.Length ? 2 : 1; // \$ \\ or any other command char: literal
-                    continue;
-                }
+                int skip = text[i] == '\\' || text.AsSpan(i).StartsWith("$$") ? 2 : 1; // \$ \\ and lone delimiters are literal
+                i = Math.Min(i + skip, text.Length);
+                continue;
             }
-            else if (i + 1 < text.Length && text[i + 1] == '$')
-            {
-                int close = text.IndexOf("$$", i + 2, StringComparison.Ordinal);
-                if (close < 0) { i += 2; continue; }
-                (contentStart, contentEnd, next) = (i + 2, close, close + 2);
-            }
-            else
-            {
-                int close = i < inlineDeadUntil ? -1 : FindInlineClose(text, i, out inlineDeadUntil);
-                if (close < 0) { i++; continue; }
-                (contentStart, contentEnd, next) = (i + 1, close, close + 1);
-            }
-
             ExtractPlain(text.AsSpan(proseStart, i - proseStart), found);
             ExtractMath(text.AsSpan(contentStart, contentEnd - contentStart), found);
             i = proseStart = next;
         }
-        ExtractPlain(text.AsSpan(proseStart), found);
+        if (proseStart < text.Length) ExtractPlain(text.AsSpan(proseStart), found);
     }
 
-    // \[…\], \(…\), \boxed{…} starting at a backslash
-    private static bool TryBackslashSegment(string text, int i, out int contentStart, out int contentEnd, out int next)
+    /// <summary>
+    /// Finds the math segment that starts at a '\' or '$'. It remembers failed searches (a closer missing
+    /// after p is missing after every later q too), so unbalanced delimiters cost linear time, not quadratic.
+    /// </summary>
+    private sealed class DelimiterFinder(string text)
     {
-        contentStart = contentEnd = next = -1;
-        if (i + 1 >= text.Length) return false;
-        char kind = text[i + 1];
-        if (kind is '[' or '(')
+        private int _noBracketCloseFrom = int.MaxValue, _noParenCloseFrom = int.MaxValue, _noDisplayCloseFrom = int.MaxValue;
+        private int _inlineCloser = -1;   // the first inline closer after the last opener searched (and so after any later opener before it)
+        private int _noInlineCloser = -1; // no inline closer lies in [last opener searched, _noInlineCloser)
+        private BraceMatcher? _braces;
+        private int _paragraphEnd = -1;   // end of the paragraph of the last inline search
+
+        public bool TrySegmentAt(int i, out int contentStart, out int contentEnd, out int next)
         {
-            int close = text.IndexOf(kind == '[' ? @"\]" : @"\)", i + 2, StringComparison.Ordinal);
-            if (close < 0) return false;
-            (contentStart, contentEnd, next) = (i + 2, close, close + 2);
+            contentStart = contentEnd = next = -1;
+            int close;
+            if (text[i] == '\\')
+            {
+                if (i + 1 >= text.Length) return false;
+                char kind = text[i + 1];
+                if (kind == '[') close = FindCached(@"\]", i + 2, ref _noBracketCloseFrom);
+                else if (kind == '(') close = FindCached(@"\)", i + 2, ref _noParenCloseFrom);
+                else if (text.AsSpan(i).StartsWith(@"\boxed{", StringComparison.Ordinal))
+                {
+                    close = (_braces ??= new BraceMatcher(text)).Match(i + 6);
+                    if (close < 0) return false;
+                    (contentStart, contentEnd, next) = (i + 7, close, close + 1);
+                    return true;
+                }
+                else return false;
+                if (close < 0) return false;
+                (contentStart, contentEnd, next) = (i + 2, close, close + 2);
+                return true;
+            }
+            if (i + 1 < text.Length && text[i + 1] == '$')
+            {
+                close = FindCached("$$", i + 2, ref _noDisplayCloseFrom);
+                if (close < 0) return false;
+                (contentStart, contentEnd, next) = (i + 2, close, close + 2);
+                return true;
+            }
+            if (i >= _inlineCloser && i >= _noInlineCloser)
+                _inlineCloser = FindInlineCloser(i + 1, out _noInlineCloser);
+            close = i < _noInlineCloser ? -1 : _inlineCloser;
+            bool opens = close > i + 1 && !char.IsWhiteSpace(text[i + 1])
+                && !HasUnescapedDollar(i + 1, close); // "$5 and $x$": the first $ is a price
+            if (!opens) return false;
+            (contentStart, contentEnd, next) = (i + 1, close, close + 1);
             return true;
         }
-        if (text.AsSpan(i).StartsWith(@"\boxed{", StringComparison.Ordinal))
+
+        private int FindCached(string closer, int from, ref int missingFrom)
         {
-            int close = MatchingBrace(text, i + 6);
-            if (close < 0) return false;
-            (contentStart, contentEnd, next) = (i + 7, close, close + 1);
-            return true;
+            if (from >= missingFrom || from > text.Length) return -1;
+            int close = text.IndexOf(closer, from, StringComparison.Ordinal);
+            if (close < 0) missingFrom = from;
+            return close;
         }
-        return false;
+
+        // The first inline closer at or after `from` in its paragraph, or -1 (then `noCloserUntil` = paragraph end).
+        // A closer is an unescaped $ with a non-space on its left and no digit on its right; that does not depend
+        // on the opener, which is why one search serves every opener before the closer.
+        private int FindInlineCloser(int from, out int noCloserUntil)
+        {
+            noCloserUntil = -1;
+            if (from > _paragraphEnd)
+            {
+                _paragraphEnd = from < text.Length ? text.IndexOf("\n\n", from, StringComparison.Ordinal) : -1;
+                if (_paragraphEnd < 0) _paragraphEnd = text.Length;
+            }
+            int paragraphEnd = _paragraphEnd;
+            for (int j = from < text.Length ? text.IndexOf('$', from) : -1; j >= 0 && j < paragraphEnd; j = text.IndexOf('$', j + 1))
+            {
+                char left = text[j - 1];
+                if (!char.IsWhiteSpace(left) && left != '\\' && !(j + 1 < text.Length && char.IsAsciiDigit(text[j + 1])))
+                    return j;
+            }
+            noCloserUntil = paragraphEnd;
+            return -1;
+        }
+
+        private bool HasUnescapedDollar(int from, int to)
+        {
+            for (int j = text.IndexOf('$', from, to - from); j >= 0; j = text.IndexOf('$', j + 1, to - j - 1))
+                if (text[j - 1] != '\\') return true;
+            return false;
+        }
     }
 
-    // The closing $ of an inline opener at `open`, or -1. A closer has a non-space on its left, is not escaped,
-    // is not followed by a digit and lies in the opener's paragraph. Whether a $ is a closer does not depend on
-    // the opener, so a failed search also fails for every later opener before `deadUntil`.
-    private static int FindInlineClose(string text, int open, out int deadUntil)
+    /// <summary>Matching '}' for a '{' (escaped \{ \} skipped): a forward scan, or one linear table once a scan has failed.</summary>
+    private sealed class BraceMatcher(string text)
     {
-        int paragraphEnd = text.IndexOf("\n\n", open, StringComparison.Ordinal);
-        if (paragraphEnd < 0) paragraphEnd = text.Length;
-        deadUntil = -1;
-        if (open + 1 >= paragraphEnd || char.IsWhiteSpace(text[open + 1])) return -1;
-        for (int j = text.IndexOf('$', open + 1); j >= 0 && j < paragraphEnd; j = text.IndexOf('$', j + 1))
-        {
-            char left = text[j - 1];
-            bool isCloser = j > open + 1 && !char.IsWhiteSpace(left) && left != '\\'
-                && !(j + 1 < text.Length && char.IsAsciiDigit(text[j + 1]));
-            if (isCloser) return j;
-        }
-        deadUntil = paragraphEnd;
-        return -1;
-    }
+        private int[]? _table;
 
-    // index of the '}' closing the '{' at `open` (escaped \{ \} skipped), or -1
-    private static int MatchingBrace(string text, int open)
-    {
-        int depth = 0;
-        for (int j = open; j < text.Length; j++)
+        public int Match(int open)
         {
-            char c = text[j];
-            if (c == '\\') { j++; continue; }
-            if (c == '{') depth++;
-            else if (c == '}' && --depth == 0) return j;
+            if (_table is not null) return _table[open];
+            int depth = 0;
+            for (int j = open; j < text.Length; j++)
+            {
+                char c = text[j];
+                if (c == '\\') { j++; continue; }
+                if (c == '{') depth++;
+                else if (c == '}' && --depth == 0) return j;
+            }
+            _table = Table(text);
+            return -1;
         }
-        return -1;
+
+        // close[open] for every '{' in one pass with a stack; -1 for unmatched ones
+        public static int[] Table(string text)
+        {
+            var close = new int[text.Length];
+            Array.Fill(close, -1);
+            var open = new Stack<int>();
+            for (int j = 0; j < text.Length; j++)
+            {
+                char c = text[j];
+                if (c == '\\') { j++; continue; }
+                if (c == '{') open.Push(j);
+                else if (c == '}' && open.Count > 0) close[open.Pop()] = j;
+            }
+            return close;
+        }
     }
 
     // ---- math segments ----
 
     private static void ExtractMath(ReadOnlySpan<char> segment, FormulaSet found)
     {
-        string math = UnwrapBoxed(segment.ToString());
-        math = MathMarkupRegex().Replace(math, "");
+        string math = segment.ToString();
+        if (segment.Contains('\\') || segment.Contains('&'))
+            math = MathMarkupRegex().Replace(UnwrapBoxed(math), "");
+        if (!math.Contains(@"\\", StringComparison.Ordinal))
+        {
+            AddIfFormula(math, found);
+            return;
+        }
         foreach (var line in math.Split(@"\\", StringSplitOptions.RemoveEmptyEntries))
             AddIfFormula(line, found);
     }
 
-    // \boxed{X} → X, nested braces respected; an unclosed \boxed{ is left as it is
+    // \boxed{X} → X at every depth in one pass; an unclosed \boxed{ stays as it is
     private static string UnwrapBoxed(string math)
     {
         int at = math.IndexOf(@"\boxed{", StringComparison.Ordinal);
         if (at < 0) return math;
-        var sb = new StringBuilder(math.Length);
-        int copied = 0;
-        while (at >= 0)
+        var close = BraceMatcher.Table(math);
+        var drop = new bool[math.Length];
+        for (; at >= 0; at = math.IndexOf(@"\boxed{", at + 1, StringComparison.Ordinal))
         {
-            int close = MatchingBrace(math, at + 6);
-            if (close < 0) break;
-            sb.Append(math, copied, at - copied).Append(math, at + 7, close - at - 7);
-            copied = close + 1;
-            at = math.IndexOf(@"\boxed{", copied, StringComparison.Ordinal);
+            int end = close[at + 6];
+            if (end < 0) continue;
+            Array.Fill(drop, true, at, 7);
+            drop[end] = true;
         }
-        sb.Append(math, copied, math.Length - copied);
-        string unwrapped = sb.ToString();
-        return unwrapped.Contains(@"\boxed{", StringComparison.Ordinal) && unwrapped != math ? UnwrapBoxed(unwrapped) : unwrapped;
+        var sb = new StringBuilder(math.Length);
+        for (int k = 0; k < math.Length; k++) if (!drop[k]) sb.Append(math[k]);
+        return sb.ToString();
     }
 
     // ---- plain-text runs ----
 
-    private enum TokenKind { Operand, Function, Open, Close, Operator }
+    private enum TokenKind { Operand, Function, Open, Close, Operator, Times }
 
     private readonly record struct Token(int Start, int End, TokenKind Kind);
 
     private static void ExtractPlain(ReadOnlySpan<char> prose, FormulaSet found)
     {
         if (prose.IsEmpty) return;
-        List<Token>? run = null;
+        var tokens = new List<Token>();
         foreach (var match in PlainTokenRegex().EnumerateMatches(prose))
+            tokens.Add(new Token(match.Index, match.Index + match.Length, Classify(prose.Slice(match.Index, match.Length))));
+
+        var run = new List<Token>();
+        for (int t = 0; t < tokens.Count; t++)
         {
-            var token = new Token(match.Index, match.Index + match.Length, Classify(prose.Slice(match.Index, match.Length)));
-            if (run is { Count: > 0 })
+            var token = tokens[t];
+            if (IsTimesX(prose, tokens, t)) token = token with { Kind = TokenKind.Times };
+            if (run.Count > 0)
             {
                 var previous = run[^1];
                 var gap = prose[previous.End..token.Start];
-                bool spaced = !gap.IsEmpty;
-                bool operandAfterOperand = spaced
+                bool operandAfterOperand = !gap.IsEmpty
                     && previous.Kind is TokenKind.Operand or TokenKind.Close
                     && token.Kind is TokenKind.Operand or TokenKind.Open or TokenKind.Function;
                 if (gap.ContainsAnyExcept(' ', '\t') || operandAfterOperand)
@@ -215,9 +296,21 @@ public sealed partial class DefaultFormulaExtractor : IFormulaExtractor
                     run.Clear();
                 }
             }
-            (run ??= []).Add(token);
+            run.Add(token);
         }
-        if (run is { Count: > 0 }) AddPlainRun(prose, run, found);
+        if (run.Count > 0) AddPlainRun(prose, run, found);
+    }
+
+    // "2 x 3": a lone x between two numbers, spaced on both sides, is a times sign
+    private static bool IsTimesX(ReadOnlySpan<char> prose, List<Token> tokens, int t)
+    {
+        var x = tokens[t];
+        if (t == 0 || t + 1 >= tokens.Count || x.End - x.Start != 1 || prose[x.Start] != 'x') return false;
+        Token before = tokens[t - 1], after = tokens[t + 1];
+        return before.Kind == TokenKind.Operand && char.IsAsciiDigit(prose[before.End - 1])
+            && after.Kind == TokenKind.Operand && char.IsAsciiDigit(prose[after.Start])
+            && before.End < x.Start && x.End < after.Start
+            && !prose[before.End..x.Start].ContainsAnyExcept(' ', '\t') && !prose[x.End..after.Start].ContainsAnyExcept(' ', '\t');
     }
 
     private static TokenKind Classify(ReadOnlySpan<char> token) => token[0] switch
@@ -237,25 +330,26 @@ public sealed partial class DefaultFormulaExtractor : IFormulaExtractor
     private static void AddPlainRun(ReadOnlySpan<char> prose, List<Token> run, FormulaSet found)
     {
         int first = 0, last = run.Count - 1;
+        int opens = run.Count(t => t.Kind == TokenKind.Open), closes = run.Count(t => t.Kind == TokenKind.Close);
         while (first <= last)
         {
-            int opens = 0, closes = 0;
-            for (int k = first; k <= last; k++)
-            {
-                if (run[k].Kind == TokenKind.Open) opens++;
-                else if (run[k].Kind == TokenKind.Close) closes++;
-            }
             Token head = run[first], tail = run[last];
             bool unaryMinus = head.Kind == TokenKind.Operator && prose[head.Start] is '-' or '−'
                 && head.End - head.Start == 1 && first < last && run[first + 1].Start == head.End
                 && run[first + 1].Kind != TokenKind.Operator;
-            if (head.Kind == TokenKind.Close || head.Kind == TokenKind.Operator && !unaryMinus) first++;
-            else if (tail.Kind is TokenKind.Operator or TokenKind.Open or TokenKind.Function) last--;
-            else if (tail.Kind == TokenKind.Close && closes > opens) last--;
-            else if (head.Kind == TokenKind.Open && opens > closes) first++;
-            else break;
+            bool dropHead = head.Kind is TokenKind.Close or TokenKind.Times
+                || head.Kind == TokenKind.Operator && !unaryMinus
+                || head.Kind == TokenKind.Open && opens > closes
+                   && tail.Kind is not (TokenKind.Operator or TokenKind.Times or TokenKind.Open or TokenKind.Function);
+            bool dropTail = !dropHead
+                && (tail.Kind is TokenKind.Operator or TokenKind.Times or TokenKind.Open or TokenKind.Function
+                    || tail.Kind == TokenKind.Close && closes > opens);
+            if (!dropHead && !dropTail) break;
+            Token dropped = dropHead ? run[first++] : run[last--];
+            if (dropped.Kind == TokenKind.Open) opens--;
+            else if (dropped.Kind == TokenKind.Close) closes--;
         }
-        if (first > last) return;
+        if (first >= last) return; // one token alone (a number, a variable) is never a formula
 
         int balance = 0;
         for (int k = first; k <= last; k++)
@@ -265,9 +359,11 @@ public sealed partial class DefaultFormulaExtractor : IFormulaExtractor
         }
         if (balance != 0) return;
 
-        string text = prose[run[first].Start..run[last].End].ToString();
-        if (NotAFormulaInProseRegex().IsMatch(text)) return;
-        AddIfFormula(text, found);
+        if (NotAFormulaInProseRegex().IsMatch(prose[run[first].Start..run[last].End])) return;
+        var text = new StringBuilder();
+        for (int k = first; k <= last; k++)
+            text.Append(run[k].Kind == TokenKind.Times ? "*" : prose[run[k].Start..run[k].End]);
+        AddIfFormula(text.ToString(), found);
     }
 
     private static void AddIfFormula(string raw, FormulaSet found)
@@ -277,18 +373,6 @@ public sealed partial class DefaultFormulaExtractor : IFormulaExtractor
     }
 
     // ---- regular expressions (source-generated; none can backtrack catastrophically) ----
-
-    [GeneratedRegex("""
-        (?<keep>\\\\)
-        |(?<mul>\\(?:cdot|times)(?![a-zA-Z])|[×*·⋅])
-        |(?<div>\\div(?![a-zA-Z])|÷)
-        |(?<minus>−)
-        |\\(?:left|right)(?:\.|(?![a-zA-Z]))
-        |\\q?quad(?![a-zA-Z])
-        |\\[,;:!\ ]
-        |\s+
-        """, RegexOptions.IgnorePatternWhitespace | RegexOptions.CultureInvariant)]
-    private static partial Regex NormalizeRegex();
 
     [GeneratedRegex("""
         \\begin\{(?:array|tabular)\*?\}\{[^{}]*\}
@@ -331,8 +415,8 @@ public sealed partial class DefaultFormulaExtractor : IFormulaExtractor
     // one token of a plain-text formula: number (with optional % or coefficient letter), single-letter variable,
     // function name, parenthesis or operator
     [GeneratedRegex("""
-        (?<![a-zA-Z0-9_.,\\])(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:%|[a-zA-Z](?![a-zA-Z0-9_]))?(?![a-zA-Z0-9_:]|[.,]\d)
-        |(?<![a-zA-Z0-9_\\])[a-zA-Z](?:_\{[a-zA-Z0-9]+\}|_[a-zA-Z0-9]+)?'*(?![a-zA-Z0-9_])
+        (?<![a-zA-Z0-9_.,\\])(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:%|[a-zA-Z](?![a-zA-Z0-9_]))?[²³¹⁰⁴-⁹]*(?![a-zA-Z0-9_:]|[.,]\d)
+        |(?<![a-zA-Z0-9_\\])[a-zA-Z](?:_\{[a-zA-Z0-9]+\}|_[a-zA-Z0-9]+)?'*[²³¹⁰⁴-⁹]*(?![a-zA-Z0-9_])
         |(?<![a-zA-Z\\])(?:sin|cos|tan|cot|sec|csc|log|ln|exp|sqrt)(?![a-zA-Z])
         |\*\*|<=|>=|!=|==|[-+*/^=<>≤≥≠≈±×÷−·⋅]
         |\\(?:cdot|times|div|pm)(?![a-zA-Z])
