@@ -36,11 +36,11 @@ public sealed partial class DefaultFormulaExtractor : IFormulaExtractor
     {
         ArgumentNullException.ThrowIfNull(response);
         var found = new FormulaSet();
-        ScanText(response, found);
+        ScanText(response, found, windowed: true);
         return found;
     }
 
-    /// <summary>The spec §6 normalisation of one formula's text (one pass, no allocation beyond the result).</summary>
+    /// <summary>The spec §6 normalisation of one formula's text, in one pass.</summary>
     public static string Normalize(string formula)
     {
         var sb = new StringBuilder(formula.Length);
@@ -82,7 +82,7 @@ public sealed partial class DefaultFormulaExtractor : IFormulaExtractor
 
     // ---- scanning: math segments and the prose between them ----
 
-    private static void ScanText(string text, FormulaSet found)
+    private static void ScanText(string text, FormulaSet found, bool windowed)
     {
         var delimiters = new DelimiterFinder(text);
         int proseStart = 0, i = 0;
@@ -97,11 +97,17 @@ public sealed partial class DefaultFormulaExtractor : IFormulaExtractor
                 i = Math.Min(i + skip, text.Length);
                 continue;
             }
-            ExtractPlain(text.AsSpan(proseStart, i - proseStart), found);
+            Plain(text.AsSpan(proseStart, i - proseStart));
             ExtractMath(text.AsSpan(contentStart, contentEnd - contentStart), found);
             i = proseStart = next;
         }
-        if (proseStart < text.Length) ExtractPlain(text.AsSpan(proseStart), found);
+        if (proseStart < text.Length) Plain(text.AsSpan(proseStart));
+
+        void Plain(ReadOnlySpan<char> prose)
+        {
+            if (windowed) ExtractPlain(prose, found);
+            else ExtractPlainUnwindowed(prose, found);
+        }
     }
 
     /// <summary>
@@ -267,21 +273,126 @@ public sealed partial class DefaultFormulaExtractor : IFormulaExtractor
 
     // ---- plain-text runs ----
 
-    private enum TokenKind { Operand, Function, Open, Close, Operator, Times }
+    private enum TokenKind { Operand, Function, Open, Close, Operator, Times, Word }
 
     private readonly record struct Token(int Start, int End, TokenKind Kind);
 
+    // Plain formulas need an operator (or a times-x), so only the stretches of prose around one are tokenised:
+    // each window reaches out from an anchor to the nearest run breakers (a newline, punctuation outside the
+    // token alphabet, a word of prose). Tokens found from the window's start see the same context as in a scan of
+    // the whole prose, so the result equals that scan's (the tests check this against ExtractUnwindowed).
     private static void ExtractPlain(ReadOnlySpan<char> prose, FormulaSet found)
     {
-        if (prose.IsEmpty) return;
+        var tokens = new List<Token>();
+        int pos = 0;
+        while (pos < prose.Length)
+        {
+            int at = prose[pos..].IndexOfAny(PlainAnchors);
+            if (at < 0) break;
+            at += pos;
+            if (char.IsAsciiLetter(prose[at])) // an 'x': a window only if it is a word of its own
+            {
+                int wordEnd = WordEnd(prose, at);
+                if (!IsRunWord(prose, WordStart(prose, at, pos), wordEnd)) { pos = wordEnd; continue; }
+            }
+            int start = WindowStart(prose, at, pos), end = WindowEnd(prose, at);
+            tokens.Clear();
+            // two characters past the window cover every lookahead of the token pattern
+            foreach (var match in PlainTokenRegex().EnumerateMatches(prose[..Math.Min(end + 2, prose.Length)], start))
+            {
+                if (match.Index >= end) break;
+                tokens.Add(new Token(match.Index, match.Index + match.Length, Classify(prose.Slice(match.Index, match.Length))));
+            }
+            AddRuns(prose, tokens, found);
+            pos = end;
+        }
+    }
+
+    // the unwindowed scan of all prose; the reference the windowed scan must equal
+    internal static IReadOnlySet<string> ExtractUnwindowed(string response)
+    {
+        var found = new FormulaSet();
+        ScanText(response, found, windowed: false);
+        return found;
+    }
+
+    private static void ExtractPlainUnwindowed(ReadOnlySpan<char> prose, FormulaSet found)
+    {
         var tokens = new List<Token>();
         foreach (var match in PlainTokenRegex().EnumerateMatches(prose))
             tokens.Add(new Token(match.Index, match.Index + match.Length, Classify(prose.Slice(match.Index, match.Length))));
+        AddRuns(prose, tokens, found);
+    }
 
+    private static readonly System.Buffers.SearchValues<char> PlainAnchors =
+        System.Buffers.SearchValues.Create("+-*/^=<>≤≥≠≈±×÷−·⋅\\x");
+
+    // characters that may sit inside a run (letters are judged word by word)
+    private static readonly System.Buffers.SearchValues<char> RunCharacters =
+        System.Buffers.SearchValues.Create(" \t0123456789_{}'.,%()+-*/^=<>!≤≥≠≈±×÷−·⋅\\²³¹⁰⁴⁵⁶⁷⁸⁹");
+
+    private static int WindowStart(ReadOnlySpan<char> prose, int at, int floor)
+    {
+        int start = at;
+        while (start > floor)
+        {
+            char c = prose[start - 1];
+            if (RunCharacters.Contains(c)) { start--; continue; }
+            if (!char.IsAsciiLetter(c)) break;
+            int wordStart = WordStart(prose, start - 1, floor);
+            if (!IsRunWord(prose, wordStart, start)) break;
+            start = wordStart;
+        }
+        return start;
+    }
+
+    private static int WindowEnd(ReadOnlySpan<char> prose, int at)
+    {
+        int end = at + 1;
+        while (end < prose.Length)
+        {
+            char c = prose[end];
+            if (RunCharacters.Contains(c)) { end++; continue; }
+            if (!char.IsAsciiLetter(c)) break;
+            int wordEnd = WordEnd(prose, end);
+            if (!IsRunWord(prose, end, wordEnd)) break;
+            end = wordEnd;
+        }
+        return end;
+    }
+
+    private static int WordStart(ReadOnlySpan<char> prose, int inWord, int floor)
+    {
+        while (inWord > floor && char.IsAsciiLetter(prose[inWord - 1])) inWord--;
+        return inWord;
+    }
+
+    private static int WordEnd(ReadOnlySpan<char> prose, int inWord)
+    {
+        while (inWord < prose.Length && char.IsAsciiLetter(prose[inWord])) inWord++;
+        return inWord;
+    }
+
+    // letters that can belong to a token: a single letter, a function name, a command name (\cdot) or a subscript
+    private static bool IsRunWord(ReadOnlySpan<char> prose, int start, int end) =>
+        end - start == 1 || IsFunctionName(prose[start..end]) || start > 0 && prose[start - 1] is '\\' or '_' or '{';
+
+    private static bool IsFunctionName(ReadOnlySpan<char> word) =>
+        word is "sin" or "cos" or "tan" or "cot" or "sec" or "csc" or "log" or "ln" or "exp" or "sqrt";
+
+    // splits the token stream into runs at words of prose, at gaps holding more than spaces/tabs and between
+    // two operands separated by a space
+    private static void AddRuns(ReadOnlySpan<char> prose, List<Token> tokens, FormulaSet found)
+    {
         var run = new List<Token>();
         for (int t = 0; t < tokens.Count; t++)
         {
             var token = tokens[t];
+            if (token.Kind == TokenKind.Word)
+            {
+                if (run.Count > 0) { AddPlainRun(prose, run, found); run.Clear(); }
+                continue;
+            }
             if (IsTimesX(prose, tokens, t)) token = token with { Kind = TokenKind.Times };
             if (run.Count > 0)
             {
@@ -318,7 +429,9 @@ public sealed partial class DefaultFormulaExtractor : IFormulaExtractor
         '(' => TokenKind.Open,
         ')' => TokenKind.Close,
         _ when char.IsAsciiDigit(token[0]) => TokenKind.Operand,
-        _ when char.IsAsciiLetter(token[0]) => token.Length > 1 && !token.ContainsAnyExcept(LetterSearch) ? TokenKind.Function : TokenKind.Operand,
+        _ when char.IsAsciiLetter(token[0]) => token.Length == 1 || token.ContainsAnyExcept(LetterSearch) ? TokenKind.Operand
+            : IsFunctionName(token) ? TokenKind.Function
+            : TokenKind.Word,
         _ => TokenKind.Operator,
     };
 
@@ -413,11 +526,13 @@ public sealed partial class DefaultFormulaExtractor : IFormulaExtractor
     private static partial Regex NotAFormulaInProseRegex();
 
     // one token of a plain-text formula: number (with optional % or coefficient letter), single-letter variable,
-    // function name, parenthesis or operator
+    // function name, parenthesis or operator; or a whole word of prose (which ends a run), matched in one step
+    // so that the search does not stop at every letter
     [GeneratedRegex("""
         (?<![a-zA-Z0-9_.,\\])(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:%|[a-zA-Z](?![a-zA-Z0-9_]))?[²³¹⁰⁴-⁹]*(?![a-zA-Z0-9_:]|[.,]\d)
         |(?<![a-zA-Z0-9_\\])[a-zA-Z](?:_\{[a-zA-Z0-9]+\}|_[a-zA-Z0-9]+)?'*[²³¹⁰⁴-⁹]*(?![a-zA-Z0-9_])
         |(?<![a-zA-Z\\])(?:sin|cos|tan|cot|sec|csc|log|ln|exp|sqrt)(?![a-zA-Z])
+        |[a-zA-Z]{2,}
         |\*\*|<=|>=|!=|==|[-+*/^=<>≤≥≠≈±×÷−·⋅]
         |\\(?:cdot|times|div|pm)(?![a-zA-Z])
         |[()]

@@ -226,6 +226,23 @@ public class DefaultFormulaExtractorTests
     }
 
     [Fact]
+    public void Windowed_plain_scan_equals_the_scan_of_all_prose()
+    {
+        string[] pieces =
+        [
+            " ", " ", "  ", "\t", "\n", "x", "x", " x ", "a", "y", "2", "13", "3.5", "1,000", "+", "-", "*", "/", "^", "=",
+            "<=", "!=", "(", ")", "the", "next", "sin", "sinh", "log", "_", "_{ab}", "\\cdot", "\\alpha", "'", "%", ".", ",",
+            ":", ";", "!", "?", "−", "×", "²", "rd", "and", "w", "$", "\\[", "\\]", "{", "}",
+        ];
+        var rng = new Random(11);
+        for (int trial = 0; trial < 4000; trial++)
+        {
+            var text = string.Concat(Enumerable.Range(0, rng.Next(0, 30)).Select(_ => pieces[rng.Next(pieces.Length)]));
+            Assert.Equal(DefaultFormulaExtractor.ExtractUnwindowed(text).ToArray(), DefaultFormulaExtractor.Instance.Extract(text).ToArray());
+        }
+    }
+
+    [Fact]
     public void Null_response_is_rejected()
     {
         Assert.Throws<ArgumentNullException>(() => DefaultFormulaExtractor.Instance.Extract(null!));
