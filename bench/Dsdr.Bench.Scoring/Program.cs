@@ -59,24 +59,33 @@ double scoreUs = Measure("  of which Dsdr.Core scoring", () =>
 {
     for (int k = 0; k < groups.Length; k++) GroupScorer.Score(groups[k].Rewards, groups[k].Embeddings, presets[k], config);
 });
-Console.WriteLine($"ratio: Dsdr.Core is {naiveUs / fastUs:F1}× the throughput of the Naive peer " +
+Console.WriteLine($"ratio (CPU time): Dsdr.Core is {naiveUs / fastUs:F1}× the throughput of the Naive peer " +
                   $"(extraction {extractUs / fastUs * 100:F0}% / scoring {scoreUs / fastUs * 100:F0}% of Dsdr.Core's time)");
 
-// median over reps of the time per group; warm-up first so the JIT has reached its final tier
+// median over reps of the time per group, as wall-clock time and as this process's CPU time (the latter is the
+// steadier figure on a shared machine); at least 2 s of warm-up first so the JIT has reached its final tier
 double Measure(string name, Action pass)
 {
-    for (int w = 0; w < 3; w++) pass();
-    var perGroupUs = new double[reps];
+    var warmUp = Stopwatch.StartNew();
+    for (int w = 0; w < 3 || warmUp.Elapsed < TimeSpan.FromSeconds(2); w++) pass();
+    var wallUs = new double[reps];
+    var cpuUs = new double[reps];
+    var process = Process.GetCurrentProcess();
     for (int r = 0; r < reps; r++)
     {
+        process.Refresh();
+        var cpu0 = process.TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         pass();
-        perGroupUs[r] = sw.Elapsed.TotalMicroseconds / groupCount;
+        wallUs[r] = sw.Elapsed.TotalMicroseconds / groupCount;
+        process.Refresh();
+        cpuUs[r] = (process.TotalProcessorTime - cpu0).TotalMicroseconds / groupCount;
     }
-    Array.Sort(perGroupUs);
-    double median = perGroupUs[reps / 2];
-    Console.WriteLine($"{name,-32} {1e6 / median,10:F0} groups/s {median,10:F1} µs/group   (min {perGroupUs[0]:F1}, max {perGroupUs[^1]:F1})");
-    return median;
+    Array.Sort(wallUs);
+    Array.Sort(cpuUs);
+    double wall = wallUs[reps / 2], cpu = cpuUs[reps / 2];
+    Console.WriteLine($"{name,-32} {1e6 / wall,8:F0} groups/s {wall,9:F1} µs/group wall (min {wallUs[0],7:F1}) | {1e6 / cpu,8:F0} groups/s {cpu,9:F1} µs/group CPU");
+    return cpu;
 }
 
 int Arg(string name, int fallback)

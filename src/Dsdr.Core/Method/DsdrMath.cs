@@ -7,14 +7,13 @@ namespace Dsdr.Core.Method;
 /// </summary>
 public static class DsdrMath
 {
-    // e_ij = (1 − z̄_i·z̄_j) / 2   (G×G, symmetric; z̄ are unit vectors)
+    // e_ij = (1 − z̄_i·z̄_j) / 2   (G×G, symmetric; e_ii = 0 since z̄ are unit vectors)
     public static double[,] PairwiseDistances(IReadOnlyList<float[]> unitEmbeddings)
     {
         int g = unitEmbeddings.Count;
         var e = new double[g, g];
         for (int i = 0; i < g; i++)
         {
-            e[i, i] = (1.0 - Dot(unitEmbeddings[i], unitEmbeddings[i])) / 2.0;
             for (int j = i + 1; j < g; j++)
                 e[i, j] = e[j, i] = (1.0 - Dot(unitEmbeddings[i], unitEmbeddings[j])) / 2.0;
         }
