@@ -429,13 +429,13 @@ public sealed partial class DefaultFormulaExtractor : IFormulaExtractor
         '(' => TokenKind.Open,
         ')' => TokenKind.Close,
         _ when char.IsAsciiDigit(token[0]) => TokenKind.Operand,
-        _ when char.IsAsciiLetter(token[0]) => token.Length == 1 || token.ContainsAnyExcept(LetterSearch) ? TokenKind.Operand
+        _ when char.IsAsciiLetter(token[0]) => token.Length == 1 || token.ContainsAnyExcept(AsciiLetters) ? TokenKind.Operand
             : IsFunctionName(token) ? TokenKind.Function
             : TokenKind.Word,
         _ => TokenKind.Operator,
     };
 
-    private static readonly System.Buffers.SearchValues<char> LetterSearch =
+    private static readonly System.Buffers.SearchValues<char> AsciiLetters =
         System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
 
     // Trims a run to a formula candidate: leading operators (but a '-' that hugs its operand) and ')' go, trailing
