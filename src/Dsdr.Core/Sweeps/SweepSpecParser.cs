@@ -142,9 +142,11 @@ public static partial class SweepSpecParser
                 ? ReadModel(m, "$.model")
                 : null;
             var baseOverrides = root.TryGetProperty("base", out var b) ? ReadBase(b, "$.base") : [];
+            var errorsBeforeArms = Errors.Count;
             var arms = Required(root, "$", "arms", $"a non-empty array of arm names from {Quoted(ArmPresets.Names)}") is { } a
                 ? ReadArms(a, "$.arms")
                 : null;
+            var armsValid = arms is not null && Errors.Count == errorsBeforeArms;
             var grid = root.TryGetProperty("grid", out var g) ? ReadGrid(g, "$.grid") : [];
             var seeds = Required(root, "$", "seeds", "a non-empty array of distinct integers, e.g. [0, 1, 2]") is { } s
                 ? ReadSeeds(s, "$.seeds")
@@ -154,7 +156,7 @@ public static partial class SweepSpecParser
             var maxTrials = ReadInt(root, "$", "maxTrials", SweepSpec.DefaultMaxTrials,
                 v => v >= 1 && v <= options.MaxTrialsCeiling ? null : $"must be between 1 and {options.MaxTrialsCeiling}");
 
-            if (arms is not null && grid.Count > 0) CheckGridAgainstArms(grid, arms);
+            if (armsValid && grid.Count > 0) CheckGridAgainstArms(grid, arms!);
 
             if (Errors.Count > 0 || name is null || task is null || model is null || arms is null || seeds is null || eval is null || resources is null)
                 return null;
@@ -637,23 +639,26 @@ public static partial class SweepSpecParser
             {
                 var config = ArmPresets.Get(arm).Resolve(spec.Base, point);
                 var row = SweepExpander.RowLabel(arm, point);
-                foreach (var (key, problem) in ConfigProblems(config))
+                foreach (var (keys, problem) in ConfigProblems(config))
                 {
-                    var source = spec.Grid.Any(a => a.Key == key) ? $"$.grid.{key}" : spec.Base.Any(a => a.Key == key) ? $"$.base.{key}" : "$.base";
+                    // Point at what the user wrote: a grid axis first, then a base override, else the defaults.
+                    var gridKey = keys.FirstOrDefault(k => spec.Grid.Any(a => a.Key == k));
+                    var baseKey = keys.FirstOrDefault(k => spec.Base.Any(a => a.Key == k));
+                    var source = gridKey is not null ? $"$.grid.{gridKey}" : baseKey is not null ? $"$.base.{baseKey}" : "$.base";
                     if (reported.Add(source + problem)) Error(source, $"{problem} (trial row \"{row}\")");
                 }
             }
         }
 
         /// <summary>Checks that involve two hyper-parameters at once.</summary>
-        private static IEnumerable<(string Key, string Problem)> ConfigProblems(TrainingConfig c)
+        private static IEnumerable<(string[] Keys, string Problem)> ConfigProblems(TrainingConfig c)
         {
             if (c.WarmupSteps > c.TotalSteps)
-                yield return ("warmupSteps", $"warmupSteps ({c.WarmupSteps}) exceeds totalSteps ({c.TotalSteps}); lower it or raise totalSteps");
+                yield return (["warmupSteps", "totalSteps"], $"warmupSteps ({c.WarmupSteps}) exceeds totalSteps ({c.TotalSteps}); lower it or raise totalSteps");
             if (c.MiniBatchesPerStep > c.PromptsPerStep)
-                yield return ("miniBatchesPerStep", $"miniBatchesPerStep ({c.MiniBatchesPerStep}) exceeds promptsPerStep ({c.PromptsPerStep}); each mini-batch needs at least one prompt group");
+                yield return (["miniBatchesPerStep", "promptsPerStep"], $"miniBatchesPerStep ({c.MiniBatchesPerStep}) exceeds promptsPerStep ({c.PromptsPerStep}); each mini-batch needs at least one prompt group");
             if (c.OverlongBuffer && c.OverlongBufferLength >= c.MaxNewTokens)
-                yield return ("overlongBufferLength", $"overlongBufferLength ({c.OverlongBufferLength}) must be < maxNewTokens ({c.MaxNewTokens}) when the overlong buffer is on (arm dapo)");
+                yield return (["overlongBufferLength", "maxNewTokens"], $"overlongBufferLength ({c.OverlongBufferLength}) must be < maxNewTokens ({c.MaxNewTokens}) when the overlong buffer is on (arm dapo)");
         }
     }
 }
