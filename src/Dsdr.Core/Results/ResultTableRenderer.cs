@@ -138,7 +138,6 @@ public static class ResultTableRenderer
                 groups[^1] = (groups[^1].Benchmark, groups[^1].First, groups[^1].Count + 1);
             else groups.Add((table.Columns[i].Benchmark, i, 1));
         }
-        sb.Append(' ');
         foreach (var g in groups) sb.Append($@" & \multicolumn{{{g.Count}}}{{c}}{{{LatexEscape(g.Benchmark)}}}");
         sb.Append(@" \\").Append('\n');
         if (groups.Count > 0)
