@@ -310,13 +310,12 @@ public static partial class SweepSpecParser
                 return task with { TrainPath = trainPath, Benchmarks = benchmarks };
             }
 
-            var numberMinimum = 1;
             task = task with
             {
                 TrainSize = ReadInt(element, path, "trainSize", task.TrainSize, v => v is >= 1 and <= 10_000_000 ? null : "must be between 1 and 10000000"),
                 HeldOutSize = ReadInt(element, path, "heldOutSize", task.HeldOutSize, v => v is >= 1 and <= 1_000_000 ? null : "must be between 1 and 1000000"),
                 DataSeed = ReadInt(element, path, "dataSeed", task.DataSeed, _ => null),
-                NumberRange = ReadRange(element, path, "numberRange", task.NumberRange, numberMinimum),
+                NumberRange = ReadRange(element, path, "numberRange", task.NumberRange, 1),
             };
             if (kind == TaskKind.Countdown)
             {
@@ -529,7 +528,6 @@ public static partial class SweepSpecParser
         {
             HyperType.Boolean => "true, false",
             HyperType.Choice => string.Join(", ", parameter.Choices.Select(c => $"\"{c}\"")),
-            HyperType.Integer => parameter.Format(parameter.Get(TrainingConfig.Default)),
             _ => parameter.Format(parameter.Get(TrainingConfig.Default)),
         };
 

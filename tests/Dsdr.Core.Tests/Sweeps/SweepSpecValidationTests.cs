@@ -18,6 +18,7 @@ public class SweepSpecValidationTests
     [
         new("malformed json", "{\n  \"name\": \"t\"\n  \"task\": {}\n}", "$", "malformed JSON at line 3"),
         new("truncated json", "{\"name\": \"t\",", "$", "malformed JSON at line 1"),
+        new("empty document", "", "$", "malformed JSON"),
         new("root not object", "[1, 2]", "$", "must be a JSON object"),
         new("missing name", With(o => o.Remove("name")), "$.name", "is required"),
         new("name wrong type", With(o => o["name"] = 5), "$.name", "must be a non-empty string"),
