@@ -111,6 +111,17 @@ public class SweepSpecParserTests
         }
     }
 
+    [Theory]
+    [InlineData("countdown-ablation.json", 5)]
+    [InlineData("dsdr-lambda-grid.json", 3 + 9 * 3)] // grpo pins λd and τ: one point per seed
+    [InlineData("math-qwen-gpu.json", 5)]
+    public void Example_trial_counts(string file, int trials)
+    {
+        var spec = Valid(File.ReadAllText(Path.Combine(RepositoryRoot(), "examples", file)));
+        Assert.Equal(trials, SweepExpander.Expand(spec).Count);
+        Assert.Equal(trials, SweepExpander.CountTrials(spec));
+    }
+
     [Fact]
     public void Default_ablation_example_is_the_five_arm_calibrated_countdown_sweep()
     {
