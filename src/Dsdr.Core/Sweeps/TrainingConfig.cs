@@ -70,7 +70,6 @@ public sealed record TrainingConfig
     /// <summary>ε added to the group std in the advantage.</summary>
     public double Epsilon { get; init; } = 1e-6;
     /// <summary>Neighbours of the semantic score: whole group (default) or correct-only.</summary>
-    [JsonConverter(typeof(SemanticNeighboursJsonConverter))]
     public SemanticNeighbours SemanticNeighbours { get; init; } = SemanticNeighbours.Group;
     /// <summary>true: A = (r̃ − mean)/(std + ε); false: A = r̃ − mean.</summary>
     public bool StdNormalize { get; init; } = true;
