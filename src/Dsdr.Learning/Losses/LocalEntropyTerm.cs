@@ -26,7 +26,9 @@ public static class LocalEntropyTerm
         LossChecks.RequireShape(groupIndex, nameof(groupIndex), logp.shape[0]);
         if (groupIndex.is_floating_point() || groupIndex.dtype == ScalarType.Bool)
             throw new ArgumentException($"groupIndex has dtype {groupIndex.dtype}; expected integer prompt ids, one per sequence.", nameof(groupIndex));
-        var prompts = groupIndex.cpu().to_type(ScalarType.Int64).data<long>().Distinct().Count();
+        int prompts;
+        using (var scope = NewDisposeScope())
+            prompts = groupIndex.cpu().to_type(ScalarType.Int64).contiguous().data<long>().Distinct().Count();
         return Compute(logp, logpOld, mask, weights, prompts);
     }
 

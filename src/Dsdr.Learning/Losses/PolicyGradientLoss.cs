@@ -61,8 +61,12 @@ public static class PolicyGradientLoss
     }
 
     // approx KL(π_old ‖ π_θ) ≈ mean_t (log π_old − log π_θ)   (verl's ppo_kl, logged)
-    public static double ApproxKlToOld(Tensor logp, Tensor logpOld, Tensor mask) =>
-        LossAggregation.MaskedMeanValue(logpOld - logp, mask);
+    public static double ApproxKlToOld(Tensor logp, Tensor logpOld, Tensor mask)
+    {
+        LossChecks.RequireSameShape(logpOld, nameof(logpOld), logp, nameof(logp));
+        using var scope = NewDisposeScope();
+        return LossAggregation.MaskedMeanValue(logpOld - logp, mask);
+    }
 
     private static double MaskedShare(Tensor condition, Tensor mask) =>
         LossAggregation.MaskedMeanValue(condition.expand(mask.shape).to_type(ScalarType.Float64), mask);

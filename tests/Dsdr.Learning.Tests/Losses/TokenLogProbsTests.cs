@@ -18,25 +18,34 @@ public class TokenLogProbsTests
         T.Close([-0.4700036292457356, -1.0986122886681098], logp); // ln(5/8), ln(1/3)
     }
 
-    [Fact]
-    public void ChunkedLogProbsEqualLogSoftmaxGatherInValueAndGradient()
+    [Theory]
+    [InlineData(7L)]      // one token per block: runs of tokens within a sequence
+    [InlineData(12L)]     // two tokens per block, the last run shorter
+    [InlineData(40L)]     // two whole sequences per block, the last block shorter
+    [InlineData(1L << 24)] // one block
+    public void BlockwiseLogProbsAndEntropyEqualTheFullComputationOnSlicedLogits(long chunkElements)
     {
         using var scope = NewDisposeScope();
         var generator = new Random(7);
-        var values = Enumerable.Range(0, 3 * 4 * 5).Select(_ => generator.NextDouble() * 4 - 2).ToArray();
+        // [3, 6, 5] logits of which the response is tokens 1..4: a non-contiguous view, as sliced from a model's output
+        var values = Enumerable.Range(0, 3 * 6 * 5).Select(_ => generator.NextDouble() * 4 - 2).ToArray();
         var tokens = T.L(Enumerable.Range(0, 12).Select(i => (long)(i * 7 % 5)).ToArray(), 3, 4);
         var weights = T.D(Enumerable.Range(0, 12).Select(i => 0.1 * i - 0.5).ToArray(), 3, 4);
 
-        var chunked = T.Leaf(values, 3, 4, 5);
-        var fromChunks = TokenLogProbs.SequenceLogProbs(chunked, tokens, chunkElements: 7); // one row of 5 per chunk
-        (fromChunks * weights).sum().backward();
+        var blocked = T.Leaf(values, 3, 6, 5);
+        var response = blocked.narrow(1, 1, 4);
+        Assert.False(response.is_contiguous());
+        var fromBlocks = TokenLogProbs.SequenceLogProbs(response, tokens, chunkElements);
+        (fromBlocks * weights).sum().backward();
 
-        var plain = T.Leaf(values, 3, 4, 5);
-        var reference = plain.log_softmax(2).gather(2, tokens.unsqueeze(2)).squeeze(2);
+        var plain = T.Leaf(values, 3, 6, 5);
+        var full = plain.narrow(1, 1, 4).log_softmax(2);
+        var reference = full.gather(2, tokens.unsqueeze(2)).squeeze(2);
         (reference * weights).sum().backward();
 
-        T.Close(T.Values(reference), fromChunks);
-        T.Close(T.Values(plain.grad!), chunked.grad!);
+        T.Close(T.Values(reference), fromBlocks);
+        T.Close(T.Values(plain.grad!), blocked.grad!);
+        T.Close(T.Values(-(full.exp() * full).sum(2)), TokenLogProbs.TokenEntropy(response, chunkElements));
     }
 
     [Fact]
