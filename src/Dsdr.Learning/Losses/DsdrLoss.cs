@@ -106,20 +106,11 @@ public static class DsdrLoss
         var policyLoss = LossAggregation.Aggregate(
             surrogate.PerTokenLoss, mask, config.Aggregation, AggregationDenominator(config.Aggregation, totals));
 
-        Tensor localTerm;
-        if (config.LambdaLocal != 0)
-        {
-            localTerm = totals is null
-                ? LocalEntropyTerm.Compute(logp, batch.OldLogProbs, mask, batch.CouplingWeights, batch.GroupIndex)
-                : LocalEntropyTerm.Compute(logp, batch.OldLogProbs, mask, batch.CouplingWeights, totals.Prompts);
-        }
-        else
-        {
-            using var noGrad = no_grad();
-            localTerm = totals is null
-                ? LocalEntropyTerm.Compute(logp.detach(), batch.OldLogProbs, mask, batch.CouplingWeights, batch.GroupIndex)
-                : LocalEntropyTerm.Compute(logp.detach(), batch.OldLogProbs, mask, batch.CouplingWeights, totals.Prompts);
-        }
+        // with λ_ℓ = 0 the term is still computed for the metrics, on a detached log π (no gradient, no graph)
+        var localLogp = config.LambdaLocal != 0 ? logp : logp.detach();
+        var localTerm = totals is null
+            ? LocalEntropyTerm.Compute(localLogp, batch.OldLogProbs, mask, batch.CouplingWeights, batch.GroupIndex)
+            : LocalEntropyTerm.Compute(localLogp, batch.OldLogProbs, mask, batch.CouplingWeights, totals.Prompts);
 
         var loss = config.LambdaLocal != 0 ? policyLoss - config.LambdaLocal * localTerm : policyLoss;
         Tensor? kl = null;
