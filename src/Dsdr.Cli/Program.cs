@@ -12,7 +12,8 @@ public static class Program
         var parse = BuildRoot(io).Parse(args);
         if (parse.Errors.Count > 0)
         {
-            io.Error.WriteLine($"dsdr: {parse.Errors[0].Message} (see '{string.Join(' ', ["dsdr", .. CommandPath(parse), "--help"])}')");
+            var error = parse.Errors.FirstOrDefault(e => parse.UnmatchedTokens.Any(e.Message.Contains)) ?? parse.Errors[0];
+            io.Error.WriteLine($"dsdr: {error.Message} (see '{string.Join(' ', ["dsdr", .. CommandPath(parse), "--help"])}')");
             return CliExit.BadInput;
         }
         try
@@ -29,6 +30,7 @@ public static class Program
     internal static RootCommand BuildRoot(CliIo io)
     {
         var root = new RootCommand("dsdr: RL experiments on language models with DSDR, GRPO and DAPO.");
+        root.Subcommands.Add(Commands.SweepCommand.Create(io));
         return root;
     }
 
