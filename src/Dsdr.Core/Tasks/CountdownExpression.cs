@@ -120,7 +120,7 @@ public abstract record CountdownExpression
     }
 
     /// <summary>Text with the fewest parentheses that keeps this exact tree, no spaces, e.g. "(8-5)*3".</summary>
-    public override string ToString() => Format(this);
+    public sealed override string ToString() => Format(this);
 
     private static string Format(CountdownExpression e)
     {
