@@ -120,6 +120,13 @@ public static partial class MathAnswer
     [GeneratedRegex(@"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big|displaystyle|textstyle)(?![a-zA-Z])")]
     private static partial Regex SizingCommands();
 
+    // \! and \, (not the row break \\ followed by one of them).
+    [GeneratedRegex(@"(?<!\\)\\[!,]")]
+    private static partial Regex ThinSpaces();
+
+    [GeneratedRegex(@"(?<!\\)\\(?:[;: ]|qquad(?![a-zA-Z])|quad(?![a-zA-Z]))")]
+    private static partial Regex WideSpaces();
+
     [GeneratedRegex(@"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|°")]
     private static partial Regex Degrees();
 
@@ -145,8 +152,8 @@ public static partial class MathAnswer
         var s = StripDelimiters(answer.Trim());
         s = s.Replace("\\$", "").Replace("$", "");
         s = SizingCommands().Replace(s, "");
-        s = s.Replace("\\!", "").Replace("\\,", "").Replace("{,}", ",")
-            .Replace("\\;", " ").Replace("\\:", " ").Replace("\\ ", " ").Replace("\\qquad", " ").Replace("\\quad", " ").Replace("~", " ");
+        s = ThinSpaces().Replace(s, "");
+        s = WideSpaces().Replace(s, " ").Replace("{,}", ",").Replace("~", " ");
         s = s.Replace("\\dfrac", "\\frac").Replace("\\tfrac", "\\frac").Replace("\\cfrac", "\\frac");
         s = s.Replace('−', '-').Replace("\\le ", "\\leq ").Replace("\\ge ", "\\geq ").Replace("\\varnothing", "\\emptyset");
         s = Degrees().Replace(s, "");
@@ -210,7 +217,7 @@ public static partial class MathAnswer
         for (var i = 0; i < s.Length; i++)
         {
             depth += Delta(s, i);
-            if (depth == 0 && i < s.Length - width) return false;
+            if (depth == 0 && i >= width - 1 && i < s.Length - width) return false;
         }
         return depth == 0;
     }
