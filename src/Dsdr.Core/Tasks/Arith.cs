@@ -196,7 +196,7 @@ public sealed partial class ArithTask(Func<IFormulaExtractor> formulas) : IReaso
         return BigInteger.Parse(s, CultureInfo.InvariantCulture);
     }
 
-    [GeneratedRegex(@"(?<![\w.)+\-*/×·]\s*)(\d+(?:\s*(?:[+\-*×·x]|\\times|\\cdot)\s*\d+)+)\s*=\s*(-?\d+)")]
+    [GeneratedRegex(@"(?<![\w.)+\-*/×·][ \t]*)(-?\d+(?:\s*(?:[+\-*×·x]|\\times|\\cdot)\s*\d+)+)\s*=\s*(-?\d+)")]
     private static partial Regex StepPattern();
 
     [GeneratedRegex(@"\\times|\\cdot|[×·x]")]
@@ -217,7 +217,7 @@ public sealed partial class ArithTask(Func<IFormulaExtractor> formulas) : IReaso
             var lhs = TimesSymbols().Replace(m.Groups[1].Value, "*").Replace(" ", "");
             var operands = Regex.Split(lhs, @"[+\-*]");
             var ops = Regex.Matches(lhs, @"[+\-*]").Select(o => o.Value).Distinct().ToList();
-            if (ops is ["+"] or ["*"])
+            if (ops is ["+"] or ["*"] && !lhs.StartsWith('-'))
                 lhs = string.Join(ops[0], operands.OrderBy(o => BigInteger.Parse(o, CultureInfo.InvariantCulture)));
             steps.Add($"{lhs}={m.Groups[2].Value}");
         }
