@@ -61,7 +61,8 @@ public static class CountdownAnswer
 
     /// <summary>
     /// Candidate text: the last \boxed{…}/\fbox{…}; else the rest of the line after the last
-    /// "Answer:"; else the last non-empty line. Surrounding $ and \( \) and a final period are
+    /// "Answer:" or "answer is"; else the last non-empty line (after its last ':', if any, so an
+    /// echoed compact prompt "3 5 8=64:(5+3)*8" reads as its answer). Surrounding $ and \( \) and a final period are
     /// dropped. An equation "e = 64" (or "64 = e") is read as its side with the most numbers; every
     /// side must parse and all must be equal.
     /// </summary>
@@ -88,17 +89,18 @@ public static class CountdownAnswer
         string text;
         if (MathAnswer.LastBoxed(response) is { } boxed)
             text = boxed;
+        else if (MathAnswer.AnswerIsPattern().Matches(response) is { Count: > 0 } said)
+        {
+            var rest = response[(said[^1].Index + said[^1].Length)..].TrimStart();
+            var end = rest.IndexOf('\n');
+            text = end >= 0 ? rest[..end] : rest;
+        }
         else
         {
-            var at = response.LastIndexOf("answer:", StringComparison.OrdinalIgnoreCase);
-            if (at >= 0)
-            {
-                var rest = response[(at + "answer:".Length)..].TrimStart();
-                var end = rest.IndexOf('\n');
-                text = end >= 0 ? rest[..end] : rest;
-            }
-            else
-                text = response.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? "";
+            text = response.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? "";
+            // A compact prompt echoed with its answer, "3 5 8=64:(5+3)*8": the answer follows the ':'.
+            var colon = text.LastIndexOf(CountdownProblem.CompactAnswerSeparator);
+            if (colon >= 0) text = text[(colon + 1)..];
         }
         text = text.Trim().TrimEnd('.').Trim();
         foreach (var (open, close) in new[] { ("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]") })

@@ -53,8 +53,9 @@ public static partial class MathAnswer
         return -1;
     }
 
+    /// <summary>"answer is", "answer:", "Answer is:" (any case).</summary>
     [GeneratedRegex(@"\banswer\s*(?:is|:)\s*:?", RegexOptions.IgnoreCase)]
-    private static partial Regex AnswerIsPattern();
+    internal static partial Regex AnswerIsPattern();
 
     /// <summary>
     /// The stated final answer: the last \boxed{…} (or \fbox{…}); else what follows the last
@@ -155,6 +156,7 @@ public static partial class MathAnswer
         s = ThinSpaces().Replace(s, "");
         s = WideSpaces().Replace(s, " ").Replace("{,}", ",").Replace("~", " ");
         s = s.Replace("\\dfrac", "\\frac").Replace("\\tfrac", "\\frac").Replace("\\cfrac", "\\frac");
+        s = s.Replace("π", "\\pi ").Replace("∞", "\\infty ").Replace("√", "\\sqrt").Replace("×", "\\times ").Replace("·", "\\cdot ").Replace("÷", "\\div ");
         s = s.Replace('−', '-').Replace("\\le ", "\\leq ").Replace("\\ge ", "\\geq ").Replace("\\varnothing", "\\emptyset");
         s = Degrees().Replace(s, "");
         s = s.Replace("\\%", "").Replace("%", "");

@@ -341,6 +341,9 @@ public class CountdownVerifierTests
     [InlineData("answer: 8 × (5+3) = 64.", true, "8*(5+3)")]
     [InlineData("So the expression is $\\boxed{8 \\times (5+3)}$.", true, "8*(5+3)")]
     [InlineData("\\boxed{64 = 8*(3+5)}", true, "8*(3+5)")]
+    [InlineData("The answer is (3+5)*8", true, "(3+5)*8")]
+    [InlineData("3 5 8=64:(5+3)*8", true, "(5+3)*8")]       // an echoed compact prompt
+    [InlineData("3 5 8=64:", false, null)]
     [InlineData("Answer: 8*(5+3) = 65", false, "8*(5+3) = 65")]  // a false equation is wrong
     [InlineData("8*(5+2)", false, "8*(5+2)")]                  // uses 2, not 3
     [InlineData("8*8", false, "8*8")]                          // 8 twice, 3 and 5 unused

@@ -50,6 +50,10 @@ public class MathAnswerTests
     [InlineData("1.5 \\times 10^{3}", "1500")]
     [InlineData("2E-7", "2\\cdot10^{-7}")]
     [InlineData("2^{10}", "1024")]
+    [InlineData("2π", "2\\pi")]
+    [InlineData("√2", "\\sqrt{2}")]
+    [InlineData("3×4", "12")]
+    [InlineData("(-∞, 0)", "(-\\infty, 0)")]
     // equations, expressions in variables
     [InlineData("x = 3", "3")]
     [InlineData("x=\\frac{1}{2}", "0.5")]
