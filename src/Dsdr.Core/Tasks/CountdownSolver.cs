@@ -44,11 +44,19 @@ public static class CountdownSolver
     public static int CountSolutions(CountdownProblem problem) => Solve(problem).Count;
 
     /// <summary>Every integer value some valid expression over all the numbers reaches.</summary>
-    public static IReadOnlySet<BigInteger> ReachableIntegers(IReadOnlyList<int> numbers, bool integerIntermediates)
+    public static IReadOnlySet<BigInteger> ReachableIntegers(IReadOnlyList<int> numbers, bool integerIntermediates) =>
+        ReachableIntegerCounts(numbers, integerIntermediates).Keys.ToHashSet();
+
+    /// <summary>
+    /// Each reachable integer with the number of combination sequences (pick two items, apply an
+    /// operator; + and × taken in one operand order) that end at it: a weight that grows with how
+    /// many ways the value can be written.
+    /// </summary>
+    public static IReadOnlyDictionary<BigInteger, long> ReachableIntegerCounts(IReadOnlyList<int> numbers, bool integerIntermediates)
     {
         if (numbers.Count is < CountdownProblem.MinCount or > CountdownProblem.MaxCount)
             throw new ArgumentException($"Expected {CountdownProblem.MinCount} to {CountdownProblem.MaxCount} numbers, got {numbers.Count}.", nameof(numbers));
-        var reached = new HashSet<BigInteger>();
+        var reached = new Dictionary<BigInteger, long>();
         SearchValues([.. numbers.Select(n => Rational.FromInteger(n))], integerIntermediates, reached);
         return reached;
     }
@@ -75,11 +83,11 @@ public static class CountdownSolver
         }
     }
 
-    private static void SearchValues(List<Rational> items, bool integerOnly, HashSet<BigInteger> reached)
+    private static void SearchValues(List<Rational> items, bool integerOnly, Dictionary<BigInteger, long> reached)
     {
         if (items.Count == 1)
         {
-            if (items[0].IsInteger) reached.Add(items[0].Numerator);
+            if (items[0].IsInteger) reached[items[0].Numerator] = reached.GetValueOrDefault(items[0].Numerator) + 1;
             return;
         }
         for (var i = 0; i < items.Count; i++)

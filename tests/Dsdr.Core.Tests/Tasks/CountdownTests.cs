@@ -296,6 +296,23 @@ public class CountdownGeneratorTests
     }
 
     [Fact]
+    public void Min_solutions_keeps_only_multi_mode_problems()
+    {
+        var problems = CountdownGenerator.Generate(new CountdownConfig(MinSolutions: 3), 8, 30);
+        Assert.All(problems, p => Assert.True(CountdownSolver.CountSolutions(p) >= 3, p.Gold));
+    }
+
+    [Fact]
+    public void Targets_by_expressions_favour_problems_with_several_solutions()
+    {
+        static double MultiModeShare(TargetChoice choice) =>
+            CountdownGenerator.Generate(new CountdownConfig(Targets: choice), 4, 500).Count(p => CountdownSolver.CountSolutions(p) > 1) / 500.0;
+        var uniform = MultiModeShare(TargetChoice.UniformReachable);
+        var byExpressions = MultiModeShare(TargetChoice.ByExpressions);
+        Assert.True(byExpressions > uniform + 0.03, $"{byExpressions} vs {uniform}");
+    }
+
+    [Fact]
     public void Train_and_held_out_never_share_a_problem()
     {
         var config = new CountdownConfig(HeldOutFraction: 0.2);
@@ -315,9 +332,12 @@ public class CountdownGeneratorTests
     [InlineData(3, -1, 20, 1, 100, "MinNumber")]
     [InlineData(3, 10, 5, 1, 100, "MaxNumber")]
     [InlineData(3, 1, 20, 100, 1, "MaxTarget")]
-    public void Bad_config_names_the_field(int count, int minN, int maxN, int minT, int maxT, string field)
+    [InlineData(3, 1, 20, 1, 100, "MinSolutions", 0)]
+    [InlineData(3, 1, 20, 1, 100, "HeldOutFraction", 1, 1.5)]
+    public void Bad_config_names_the_field(int count, int minN, int maxN, int minT, int maxT, string field, int minSolutions = 1, double heldOut = 0.1)
     {
-        var e = Assert.Throws<ArgumentException>(() => CountdownGenerator.Generate(new CountdownConfig(count, minN, maxN, minT, maxT), 1, 1));
+        var config = new CountdownConfig(count, minN, maxN, minT, maxT, HeldOutFraction: heldOut, MinSolutions: minSolutions);
+        var e = Assert.Throws<ArgumentException>(() => CountdownGenerator.Generate(config, 1, 1));
         Assert.Contains(field, e.Message);
     }
 
