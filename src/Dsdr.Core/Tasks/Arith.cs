@@ -35,6 +35,11 @@ public sealed record ArithProblem(IReadOnlyList<ArithTerm> Terms)
         }
     }
 
+    /// <summary>Problems are equal when their expressions read the same.</summary>
+    public bool Equals(ArithProblem? other) => other is not null && Expression == other.Expression;
+    public override int GetHashCode() => Expression.GetHashCode(StringComparison.Ordinal);
+    public override string ToString() => Expression;
+
     public long Answer => Terms.Sum(t => t.Value);
     public string Gold => Answer.ToString(CultureInfo.InvariantCulture);
 

@@ -140,13 +140,17 @@ public static partial class MathAnswer
     [GeneratedRegex(@"^(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?\s*(?:=|\\in)(?![=])")]
     private static partial Regex VariablePrefix();
 
+    [GeneratedRegex(@"_\{\s*([a-zA-Z0-9])\s*\}")]
+    private static partial Regex SingleCharSubscript();
+
     [GeneratedRegex(@"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")]
     private static partial Regex ThousandsSeparated();
 
     /// <summary>
     /// Text form with presentation removed: $ and \( \) delimiters, \left \right and sizing, \! \, \; \:
     /// spacing, \dfrac \tfrac → \frac, degrees, percent, dollar signs, \text{units} after a value
-    /// (a lone \text{…} is unwrapped), bold, a leading "x =" or "x \in", thousands separators and a final period.
+    /// (a lone \text{…} is unwrapped), bold, a leading "x =" or "x \in", thousands separators, braces
+    /// around a one-character subscript (4210_{5} → 4210_5) and a final period.
     /// </summary>
     public static string Normalize(string answer)
     {
@@ -168,6 +172,7 @@ public static partial class MathAnswer
         var prefix = VariablePrefix().Match(s);
         if (prefix.Success && s.Count(c => c == '=') <= 1) s = s[prefix.Length..].Trim();
         if (ThousandsSeparated().IsMatch(s)) s = s.Replace(",", "");
+        s = SingleCharSubscript().Replace(s, "_$1");
         return s.Trim();
     }
 

@@ -6,6 +6,9 @@ namespace Dsdr.Core.Tasks;
 /// <summary>The tasks by name: "countdown", "arith", "math".</summary>
 public static class TaskCatalog
 {
+    // One shared instance, so its cache of solution counts serves every caller (it is thread-safe).
+    private static readonly CountdownTask Countdown = new();
+
     public static IReadOnlyList<string> Names { get; } = [CountdownTask.TaskName, ArithTask.TaskName, MathTask.TaskName];
 
     /// <summary>The task called <paramref name="name"/> (case-insensitive); an ArgumentException lists the known names otherwise.</summary>
@@ -15,7 +18,7 @@ public static class TaskCatalog
     public static IReasoningTask Get(string name, Func<IFormulaExtractor> formulas) =>
         name?.Trim().ToLowerInvariant() switch
         {
-            CountdownTask.TaskName => new CountdownTask(),
+            CountdownTask.TaskName => Countdown,
             ArithTask.TaskName => new ArithTask(formulas),
             MathTask.TaskName => new MathTask(formulas),
             _ => throw new ArgumentException($"Unknown task \"{name}\"; known tasks: {string.Join(", ", Names)}.", nameof(name)),

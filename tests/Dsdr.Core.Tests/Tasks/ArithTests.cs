@@ -29,6 +29,8 @@ public class ArithTests
         Assert.Contains("\\boxed{}", prompt);
         Assert.Throws<ArgumentException>(() => Example.Prompt(PromptStyle.Compact));
         Assert.Equal(new Problem("arith", "3*4 + 5*6 - 7*2", prompt, "28"), Example.ToProblem());
+        Assert.Equal(Example, new ArithProblem([new(false, [3, 4]), new(false, [5, 6]), new(true, [7, 2])]));
+        Assert.NotEqual(Example, new ArithProblem([new(false, [3, 4]), new(false, [5, 6]), new(false, [7, 2])]));
     }
 
     [Theory]

@@ -75,6 +75,17 @@ public class MathAnswerTests
     [InlineData("(-\\infty,1)\\cup(2,\\infty)", "(2,\\infty)\\cup(-\\infty,1)")]
     [InlineData("x \\in [1,2]", "[1,2]")]
     [InlineData("\\begin{pmatrix}1\\\\2\\end{pmatrix}", "\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}")]
+    // shapes seen in MATH500 gold answers
+    [InlineData("\\left( 3, \\frac{\\pi}{2} \\right)", "(3,\\frac{\\pi}{2})")]
+    [InlineData("\\$32,348", "32348")]
+    [InlineData("1,\\!000", "1000")]
+    [InlineData("11\\sqrt2", "11\\sqrt{2}")]
+    [InlineData("4210_{5}", "4210_5")]
+    [InlineData("6 - 5i", "6-5i")]
+    [InlineData("\\frac{\\sqrt{3}}{3}", "\\frac{1}{\\sqrt{3}}")]
+    [InlineData("y = -\\frac{1}{2}x + 3", "3 - 0.5x")]
+    [InlineData("\\text{(C)}", "C")]
+    [InlineData("\\text{even}", "even")]
     // text answers
     [InlineData("\\text{Monday}", "Monday")]
     [InlineData("\\text{no solution}", "no solution")]
@@ -111,6 +122,9 @@ public class MathAnswerTests
     [InlineData("5", "")]
     [InlineData("", "")]
     [InlineData("\\frac{1}{0}", "\\infty")]
+    [InlineData("4210_5", "4210_6")]
+    [InlineData("6 - 5i", "6+5i")]
+    [InlineData("\\text{even}", "\\text{odd}")]
     public void Rejects_different_answers(string a, string b)
     {
         Assert.False(MathAnswer.Equivalent(a, b), $"{a} ≢ {b}");
