@@ -21,7 +21,7 @@ public sealed record CountdownProblem(int[] Numbers, int Target, bool IntegerInt
     /// <summary>Every character a compact prompt or a compact answer uses: digits, + - * / ( ), space, = and :.</summary>
     public const string CompactAlphabet = "0123456789+-*/() =:";
 
-    public int[] Numbers { get; init; } = Validate(Numbers);
+    public int[] Numbers { get; init => field = Validate(value); } = Validate(Numbers);
 
     private static int[] Validate(int[] numbers)
     {

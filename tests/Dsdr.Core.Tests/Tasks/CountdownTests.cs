@@ -137,6 +137,19 @@ public class CountdownProblemTests
     }
 
     [Fact]
+    public void Numbers_are_validated_and_copied()
+    {
+        Assert.Contains("2 to 5 numbers", Assert.Throws<ArgumentException>(() => new CountdownProblem([1], 1)).Message);
+        Assert.Contains("non-negative", Assert.Throws<ArgumentException>(() => new CountdownProblem([1, -2], 1)).Message);
+        var p = new CountdownProblem([1, 2], 3);
+        Assert.Throws<ArgumentException>(() => p with { Numbers = [1, 2, 3, 4, 5, 6] });
+        int[] numbers = [1, 2];
+        var q = new CountdownProblem(numbers, 3);
+        numbers[0] = 9;
+        Assert.Equal([1, 2], q.Numbers);
+    }
+
+    [Fact]
     public void Prompts()
     {
         var p = new CountdownProblem([3, 5, 8], 64);
