@@ -1,4 +1,3 @@
-using System.Reflection;
 using Dsdr.Core.Formulas;
 
 namespace Dsdr.Core.Tasks;
@@ -24,17 +23,6 @@ public static class TaskCatalog
             _ => throw new ArgumentException($"Unknown task \"{name}\"; known tasks: {string.Join(", ", Names)}.", nameof(name)),
         };
 
-    private const string DefaultExtractorType = "Dsdr.Core.Formulas.DefaultFormulaExtractor";
-
-    /// <summary>
-    /// The spec §6 extractor, Dsdr.Core.Formulas.DefaultFormulaExtractor (parameterless), found by
-    /// name so this file compiles before that class exists. Once it exists this can read
-    /// <c>() =&gt; new DefaultFormulaExtractor()</c>.
-    /// </summary>
-    public static IFormulaExtractor DefaultFormulas()
-    {
-        var type = typeof(TaskCatalog).Assembly.GetType(DefaultExtractorType)
-            ?? throw new InvalidOperationException($"{DefaultExtractorType} is not in Dsdr.Core yet; pass a formula extractor to TaskCatalog.Get(name, formulas).");
-        return (IFormulaExtractor)Activator.CreateInstance(type)!;
-    }
+    /// <summary>The spec §6 extractor.</summary>
+    public static IFormulaExtractor DefaultFormulas() => DefaultFormulaExtractor.Instance;
 }
