@@ -30,6 +30,7 @@ public static class Program
     internal static RootCommand BuildRoot(CliIo io)
     {
         var root = new RootCommand("dsdr: RL experiments on language models with DSDR, GRPO and DAPO.");
+        root.Subcommands.Add(Commands.ScoreCommand.Create(io));
         root.Subcommands.Add(Commands.VerifyCommand.Create(io));
         root.Subcommands.Add(Commands.SweepCommand.Create(io));
         return root;
