@@ -20,7 +20,8 @@ internal static class TinyTokenizerJson
         ("1", "2"), ("Ġ", "="), ("Ġ", "x"), ("Ġ", "+"), ("Ã", "©"), ("c", "a"), ("ca", "f"), ("caf", "Ã©"),
     ];
 
-    public const int EndOfText = 300, ImStart = 301, ImEnd = 302, Think = 303;
+    // Added tokens follow the vocabulary without a gap, as Hugging Face's tokenizers library requires.
+    public static readonly int EndOfText = 256 + Merges.Length, ImStart = EndOfText + 1, ImEnd = EndOfText + 2, Think = EndOfText + 3;
 
     /// <summary>GPT-2's bytes_to_unicode: printable Latin-1 bytes stand for themselves, the rest map to U+0100 onwards.</summary>
     public static char[] ByteToChar()
