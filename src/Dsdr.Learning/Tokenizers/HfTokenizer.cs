@@ -15,8 +15,8 @@ namespace Dsdr.Learning.Tokenizers;
 /// (matched as whole tokens anywhere in the text, longest first; those marked special are skipped by
 /// <see cref="Decode"/>), and pre_tokenizer: <c>ByteLevel</c> with use_regex (GPT-2's pattern) or
 /// <c>Sequence[Split(Regex, Isolated), ByteLevel(use_regex=false)]</c> (Qwen2's pattern is read from the file).
-/// The optional NFC normalizer (Qwen2) is not applied: the process may run with invariant globalization,
-/// where .NET cannot normalise; text that is already NFC, as .NET strings almost always are, is unaffected.
+/// The optional NFC normalizer (Qwen2) is applied with <see cref="UnicodeNfc"/> (table-driven, so it works under
+/// invariant globalization).
 /// <para>End of sequence, first found: tokenizer_config.json "eos_token", generation_config.json
 /// "eos_token_id" (first of a list), config.json "eos_token_id", else the first of
 /// <see cref="EosFallbacks"/> that the vocabulary has. Padding: "pad_token", "pad_token_id" (same files),
@@ -44,6 +44,7 @@ public sealed class HfTokenizer : ITokenizer
     private readonly Dictionary<string, int> _tokenIds;
     private readonly Dictionary<int, string> _tokenById;
     private readonly bool _addPrefixSpace;
+    private readonly bool _nfc;
 
     private HfTokenizer(string tokenizerJson, JsonObject? tokenizerConfig, JsonObject? generationConfig, JsonObject? modelConfig, string source)
     {
@@ -69,7 +70,7 @@ public sealed class HfTokenizer : ITokenizer
         foreach (var a in added) _tokenById[a.Id] = a.Content;
 
         (PreTokenizerPattern, _addPrefixSpace) = ReadPreTokenizer(root, source);
-        CheckNormalizer(root, source);
+        _nfc = ReadNormalizer(root, source);
 
         // Longest first, so that a token which is a prefix of another never wins the match.
         var specialTokens = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -133,15 +134,17 @@ public sealed class HfTokenizer : ITokenizer
     /// <summary>The id of a vocabulary or added token (byte-level form, e.g. "Ġthe"), or null.</summary>
     public int? TokenToId(string token) => _tokenIds.TryGetValue(token, out var id) ? id : null;
 
-    public IReadOnlyList<int> Encode(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        if (_addPrefixSpace && text.Length > 0 && !char.IsWhiteSpace(text[0])) text = " " + text;
-        return _bpe.EncodeToIds(text);
-    }
+    public IReadOnlyList<int> Encode(string text) => _bpe.EncodeToIds(Prepare(text));
 
     /// <summary>Token strings (byte-level form) of <paramref name="text"/>, for inspection.</summary>
-    public IReadOnlyList<string> EncodeToTokens(string text) => _bpe.EncodeToTokens(text, out _).Select(t => t.Value).ToList();
+    public IReadOnlyList<string> EncodeToTokens(string text) => _bpe.EncodeToTokens(Prepare(text), out _).Select(t => t.Value).ToList();
+
+    private string Prepare(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (_nfc) text = UnicodeNfc.Normalize(text);
+        return _addPrefixSpace && text.Length > 0 && !char.IsWhiteSpace(text[0]) ? " " + text : text;
+    }
 
     /// <summary>Text of <paramref name="ids"/>; special added tokens (eos, pad, im_start, …) are skipped, other added tokens kept verbatim.</summary>
     public string Decode(IEnumerable<int> ids)
@@ -255,12 +258,13 @@ public sealed class HfTokenizer : ITokenizer
         static bool AddPrefixSpace(JsonObject byteLevel) => byteLevel["add_prefix_space"]?.GetValue<bool>() ?? false;
     }
 
-    private static void CheckNormalizer(JsonObject root, string source)
+    // true for NFC, false for none.
+    private static bool ReadNormalizer(JsonObject root, string source)
     {
-        var normalizer = root["normalizer"] as JsonObject;
-        var type = normalizer?["type"]?.GetValue<string>();
-        if (normalizer is not null && type != "NFC")
-            throw Invalid(source, $"has normalizer {normalizer.ToJsonString()}; only none or NFC (Qwen2) is supported");
+        if (root["normalizer"] is not JsonObject normalizer) return false;
+        return normalizer["type"]?.GetValue<string>() == "NFC"
+            ? true
+            : throw Invalid(source, $"has normalizer {normalizer.ToJsonString()}; only none or NFC (Qwen2) is supported");
     }
 
     private string ResolveEos(JsonObject? generationConfig, JsonObject? modelConfig, string source)
