@@ -146,7 +146,7 @@ public sealed class HfTokenizer : ITokenizer
         return _addPrefixSpace && text.Length > 0 && !char.IsWhiteSpace(text[0]) ? " " + text : text;
     }
 
-    /// <summary>Text of <paramref name="ids"/>; special added tokens (eos, pad, im_start, …) are skipped, other added tokens kept verbatim.</summary>
+    /// <summary>Text of <paramref name="ids"/>; special added tokens (eos, pad, im_start, …) and ids without a token are skipped, other added tokens kept verbatim.</summary>
     public string Decode(IEnumerable<int> ids)
     {
         var text = new StringBuilder();
@@ -160,8 +160,8 @@ public sealed class HfTokenizer : ITokenizer
                 text.Append(content);
                 continue;
             }
-            if (id < 0 || id >= VocabSize) throw new ArgumentOutOfRangeException(nameof(ids), id, $"Token id {id} is outside this tokenizer's vocabulary [0, {VocabSize}).");
-            run.Add(id);
+            // Ids with no token (a model's embedding rows past the tokenizer's vocabulary) decode to nothing, as in Hugging Face.
+            if (_tokenById.ContainsKey(id)) run.Add(id);
         }
         Flush();
         return text.ToString();

@@ -59,6 +59,8 @@ public class HfTokenizerTests
         Assert.Equal([0xF0, 0x9F, 0x99, 0x82], tok.Encode("🙂"));
         Assert.Equal([Id("cafÃ©")], tok.Encode("café"));
         Assert.Equal("ü🙂café", tok.Decode([0xC3, 0xBC, 0xF0, 0x9F, 0x99, 0x82, Id("cafÃ©")]));
+        // A model's vocabulary may be padded past the tokenizer's: such ids decode to nothing.
+        Assert.Equal("hello", tok.Decode([tok.VocabSize + 5, Id("hello")]));
     }
 
     [Theory]
