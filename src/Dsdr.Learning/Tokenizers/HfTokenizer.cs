@@ -57,6 +57,8 @@ public sealed class HfTokenizer : ITokenizer
         if (type is not "BPE") throw Invalid(source, $"has model type \"{type}\"; only byte-level BPE (\"BPE\", as GPT-2 and Qwen2 use) is supported");
         if (model["byte_fallback"]?.GetValue<bool>() == true)
             throw Invalid(source, "uses byte_fallback (SentencePiece-style BPE); only byte-level BPE (GPT-2, Qwen2) is supported");
+        if (model["ignore_merges"]?.GetValue<bool>() == true)
+            throw Invalid(source, "sets ignore_merges (Llama-3 style), which Microsoft.ML.Tokenizers' BPE does not implement");
 
         var vocab = ReadVocab(model, source);
         var merges = ReadMerges(model, source);
@@ -128,7 +130,7 @@ public sealed class HfTokenizer : ITokenizer
     /// <summary>The regular expression that splits text into words before BPE.</summary>
     public string PreTokenizerPattern { get; }
 
-    /// <summary>Added tokens (special or not): content → id.</summary>
+    /// <summary>Added tokens (special or not): id → content.</summary>
     public IReadOnlyDictionary<int, string> AddedTokens => _addedById;
 
     /// <summary>The id of a vocabulary or added token (byte-level form, e.g. "Ġthe"), or null.</summary>
