@@ -78,6 +78,17 @@ public class HfTokenizerTests
     }
 
     [Fact]
+    public void EncodesConcurrently()
+    {
+        var tok = LoadTiny(qwenStyle: true);
+        var texts = Enumerable.Range(0, 64).Select(i => $"<|im_start|>user\nthe answer is {i * 37} ü café<|im_end|>").ToArray();
+        var expected = texts.Select(t => tok.Encode(t).ToArray()).ToArray();
+        var actual = new int[texts.Length][];
+        Parallel.For(0, texts.Length, i => actual[i] = tok.Encode(texts[i]).ToArray());
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
     public void ArrayAndStringMergesAreTheSame()
     {
         var strings = LoadTiny(qwenStyle: true);
