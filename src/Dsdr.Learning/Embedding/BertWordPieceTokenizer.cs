@@ -106,7 +106,9 @@ public sealed class BertWordPieceTokenizer
             foreach (var part in Decompose(rune, accents))
             {
                 if (Rune.GetUnicodeCategory(part) == UnicodeCategory.NonSpacingMark) continue;
-                sb.Append(Rune.ToLowerInvariant(part).ToString());
+                var lower = Rune.ToLowerInvariant(part);
+                if (lower.IsBmp) sb.Append((char)lower.Value);
+                else sb.Append(lower.ToString());
             }
             if (isCjk) sb.Append(' ');
         }
