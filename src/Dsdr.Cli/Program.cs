@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Dsdr.Learning.Embedding;
 
 namespace Dsdr.Cli;
 
@@ -30,7 +31,7 @@ public static class Program
     internal static RootCommand BuildRoot(CliIo io)
     {
         var root = new RootCommand("dsdr: RL experiments on language models with DSDR, GRPO and DAPO.");
-        root.Subcommands.Add(Commands.ScoreCommand.Create(io));
+        root.Subcommands.Add(Commands.ScoreCommand.Create(io, () => MiniLmEmbedder.Get(new MiniLmOptions())));
         root.Subcommands.Add(Commands.VerifyCommand.Create(io));
         root.Subcommands.Add(Commands.SweepCommand.Create(io));
         return root;
