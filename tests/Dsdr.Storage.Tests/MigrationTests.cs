@@ -32,6 +32,21 @@ public sealed class MigrationTests(PostgresFixture fixture)
     }
 
     [Fact]
+    public async Task Status_reports_pending_then_current_then_unknown_migrations()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(await fixture.NewEmptyDatabaseAsync());
+        var runner = new MigrationRunner(dataSource);
+
+        var before = await runner.StatusAsync();
+        Assert.Equal((0, runner.Migrations.Count, false), (before.Applied.Count, before.Pending.Count, before.IsCurrent));
+        await runner.MigrateAsync();
+        Assert.True((await runner.StatusAsync()).IsCurrent);
+        await using (var connection = await dataSource.OpenConnectionAsync())
+            await connection.ExecuteAsync("INSERT INTO schema_version (version, name, checksum) VALUES (9999, 'from_the_future', 'x')");
+        Assert.Equal(["9999_from_the_future"], (await runner.StatusAsync()).Unknown);
+    }
+
+    [Fact]
     public async Task Running_again_is_a_no_op()
     {
         await using var dataSource = NpgsqlDataSource.Create(await fixture.NewEmptyDatabaseAsync());

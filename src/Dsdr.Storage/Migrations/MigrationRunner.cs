@@ -19,6 +19,12 @@ public sealed record Migration(int Version, string Name, string Sql)
 /// <summary>What one <see cref="MigrationRunner.MigrateAsync"/> call did.</summary>
 public sealed record MigrationResult(IReadOnlyList<Migration> Applied, int CurrentVersion);
 
+/// <summary>Where a database stands against this build's migrations (for `dsdr migrate --status` / `dsdr doctor`).</summary>
+public sealed record MigrationStatus(IReadOnlyList<Migration> Applied, IReadOnlyList<Migration> Pending, IReadOnlyList<string> Unknown)
+{
+    public bool IsCurrent => Pending.Count == 0 && Unknown.Count == 0;
+}
+
 /// <summary>The database holds a migration this build does not know (it was migrated by a newer Dsdr), or a changed one.</summary>
 public sealed class MigrationMismatchException(string message) : Exception(message);
 
@@ -100,6 +106,22 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, IReadOn
         {
             await ExecuteAsync(connection, "SELECT pg_advisory_unlock($1)", CancellationToken.None, LockKey);
         }
+    }
+
+    /// <summary>Reads schema_version without changing anything (no lock, no table creation).</summary>
+    public async Task<MigrationStatus> StatusAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('schema_version') IS NOT NULL", connection))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
+                return new MigrationStatus([], _migrations, []);
+        }
+        var applied = await ReadAppliedAsync(connection, cancellationToken);
+        return new MigrationStatus(
+            _migrations.Where(m => applied.ContainsKey(m.Version)).ToList(),
+            _migrations.Where(m => !applied.ContainsKey(m.Version)).ToList(),
+            applied.Where(a => _migrations.All(m => m.Version != a.Key)).Select(a => $"{a.Key:D4}_{a.Value.Name}").Order().ToList());
     }
 
     private void CheckKnown(IReadOnlyDictionary<int, (string Name, string Checksum)> applied)
