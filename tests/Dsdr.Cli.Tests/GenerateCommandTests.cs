@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Text.Json;
 using Dsdr.Learning.Checkpoints;
 using Dsdr.Learning.Model;
@@ -32,10 +31,8 @@ public class GenerateCommandTests
 
     private static (int Code, string Output, string Error) Run(params string[] args)
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = Program.BuildRoot().Parse(["generate", .. args]).Invoke(new InvocationConfiguration { Output = output, Error = error });
-        return (code, output.ToString(), error.ToString());
+        var result = CliRunner.Run(["generate", .. args]);
+        return (result.Exit, result.Output, result.Error);
     }
 
     [Fact]
@@ -97,7 +94,7 @@ public class GenerateCommandTests
         Assert.Equal(2, code);
         Assert.Equal("", output);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("dsdr generate: ", error);
+        Assert.StartsWith("dsdr: ", error);
         Assert.Contains(argsThenOption[^1], error);
     }
 

@@ -180,10 +180,43 @@ public class SamplerTests
         Assert.All(none, c => Assert.Empty(c.TokenIds));
     }
 
+}
+
+public class RolloutBatchTests
+{
+    [Fact]
+    public void PackedTrainingForwardReproducesTheSamplersLogProbs()
+    {
+        using var model = TestModels.Create(TestModels.Micro());
+        IReadOnlyList<IReadOnlyList<int>> prompts = [[3, 9, 4, 1, 7], [12], [5, 5, 8]];
+        var eos = new Sampler(model, eosId: null).Generate(prompts, new SamplingOptions(MaxNewTokens: 12, Temperature: 0))[1].TokenIds[3];
+        var completions = new Sampler(model, eosId: eos).Generate([.. prompts, .. prompts], new SamplingOptions(MaxNewTokens: 12, Seed: 4));
+        Assert.True(completions.Select(c => c.Length).Distinct().Count() > 1, "want ragged responses");
+
+        using var batch = RolloutBatch.Create([.. prompts, .. prompts], completions);
+        Assert.Equal(5, batch.PromptWidth);
+        Assert.Equal(completions.Max(c => c.Length), batch.ResponseWidth);
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var logProbs = batch.TokenLogProbs(batch.ResponseLogits(model));
+        var difference = (logProbs - batch.OldLogProbs).abs().mul(batch.ResponseMask).max().item<float>();
+        Assert.True(difference < 1e-5, $"training forward and sampler disagree by {difference}");
+        Assert.Equal(completions.Sum(c => c.Length), batch.ResponseMask.sum().item<float>());
+    }
+}
+
+/// <summary>Measures the whole process's memory, so it runs alone (other tests load models too).</summary>
+[CollectionDefinition(nameof(MemoryTests), DisableParallelization = true)]
+public class MemoryTestsCollection;
+
+[Collection(nameof(MemoryTests))]
+public class MemoryTests
+{
+    private static readonly IReadOnlyList<IReadOnlyList<int>> Prompts = [[3, 9, 4, 1, 7], [12], [5, 5, 8]];
+
     [Fact]
     public void TwoHundredSamplingCallsKeepMemoryFlat()
     {
-        using var model = Model();
+        using var model = TestModels.Create(TestModels.Micro());
         var sampler = new Sampler(model, eosId: 2);
         var options = new SamplingOptions(MaxNewTokens: 16, Temperature: 1.0, TopP: 0.95, TopK: 10);
         for (var i = 0; i < 10; i++) sampler.Generate(Prompts, options with { Seed = (ulong)i });   // warm up
@@ -206,27 +239,5 @@ public class SamplerTests
         using var process = Process.GetCurrentProcess();
         process.Refresh();
         return process.WorkingSet64;
-    }
-}
-
-public class RolloutBatchTests
-{
-    [Fact]
-    public void PackedTrainingForwardReproducesTheSamplersLogProbs()
-    {
-        using var model = TestModels.Create(TestModels.Micro());
-        IReadOnlyList<IReadOnlyList<int>> prompts = [[3, 9, 4, 1, 7], [12], [5, 5, 8]];
-        var eos = new Sampler(model, eosId: null).Generate(prompts, new SamplingOptions(MaxNewTokens: 12, Temperature: 0))[1].TokenIds[3];
-        var completions = new Sampler(model, eosId: eos).Generate([.. prompts, .. prompts], new SamplingOptions(MaxNewTokens: 12, Seed: 4));
-        Assert.True(completions.Select(c => c.Length).Distinct().Count() > 1, "want ragged responses");
-
-        using var batch = RolloutBatch.Create([.. prompts, .. prompts], completions);
-        Assert.Equal(5, batch.PromptWidth);
-        Assert.Equal(completions.Max(c => c.Length), batch.ResponseWidth);
-        using var scope = TorchSharp.torch.NewDisposeScope();
-        var logProbs = batch.TokenLogProbs(batch.ResponseLogits(model));
-        var difference = (logProbs - batch.OldLogProbs).abs().mul(batch.ResponseMask).max().item<float>();
-        Assert.True(difference < 1e-5, $"training forward and sampler disagree by {difference}");
-        Assert.Equal(completions.Sum(c => c.Length), batch.ResponseMask.sum().item<float>());
     }
 }

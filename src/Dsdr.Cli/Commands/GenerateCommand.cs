@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
 using System.Globalization;
 using System.Text.Json;
 using Dsdr.Learning.Checkpoints;
@@ -9,17 +8,16 @@ using Dsdr.Learning.Sampling;
 using Dsdr.Learning.Tokenizers;
 using TorchSharp;
 
-namespace Dsdr.Cli;
+namespace Dsdr.Cli.Commands;
 
 /// <summary>
 /// <c>dsdr generate</c>: completions from a checkpoint folder, as text or (--json) one object per completion.
-/// Exit codes: 0 done, 2 bad options or inputs (one line on stderr naming the culprit), 1 anything else.
+/// Bad options or inputs exit 2 with one line naming the culprit (Program.Run reports parse errors and
+/// <see cref="CliInputException"/>s).
 /// </summary>
-public static class GenerateCommand
+internal static class GenerateCommand
 {
-    public const int BadInput = 2;
-
-    public static Command Create()
+    public static Command Create(CliIo io)
     {
         var options = new Options();
         var command = new Command("generate", "Generate completions from a checkpoint folder (Qwen2 model in Hugging Face layout).")
@@ -27,7 +25,7 @@ public static class GenerateCommand
             options.Model, options.Prompt, options.PromptIds, options.Count, options.MaxNewTokens, options.Temperature,
             options.TopP, options.TopK, options.Seed, options.Json, options.Device, options.Threads,
         };
-        command.Action = new GenerateAction(options);
+        command.SetAction(parse => Run(parse, options, io.Output));
         return command;
     }
 
@@ -47,32 +45,6 @@ public static class GenerateCommand
         public readonly Option<int> Threads = new("--threads") { Description = "CPU threads for libtorch; 0 = one per core.", DefaultValueFactory = _ => 0 };
     }
 
-    /// <summary>Runs even when parsing failed, so that a bad option is answered with one line and exit code 2.</summary>
-    private sealed class GenerateAction(Options options) : SynchronousCommandLineAction
-    {
-        public override bool ClearsParseErrors => true;
-
-        public override int Invoke(ParseResult parseResult)
-        {
-            var output = parseResult.InvocationConfiguration.Output;
-            var error = parseResult.InvocationConfiguration.Error;
-            try
-            {
-                if (parseResult.Errors.Count > 0) throw new BadInputException(parseResult.Errors[0].Message);
-                if (parseResult.UnmatchedTokens.Count > 0)
-                    throw new BadInputException($"unrecognised argument '{parseResult.UnmatchedTokens[0]}' (see dsdr generate --help).");
-                return Run(parseResult, options, output);
-            }
-            catch (BadInputException e)
-            {
-                error.WriteLine($"dsdr generate: {e.Message}");
-                return BadInput;
-            }
-        }
-    }
-
-    private sealed class BadInputException(string message) : Exception(message);
-
     private static int Run(ParseResult parse, Options o, TextWriter output)
     {
         var folder = parse.GetValue(o.Model)!;
@@ -83,14 +55,14 @@ public static class GenerateCommand
             MaxNewTokens: parse.GetValue(o.MaxNewTokens), Temperature: parse.GetValue(o.Temperature),
             TopP: parse.GetValue(o.TopP), TopK: parse.GetValue(o.TopK), Seed: parse.GetValue(o.Seed));
 
-        if ((promptText is null) == (promptIds is null)) throw new BadInputException("give exactly one of --prompt and --prompt-ids.");
-        if (count < 1) throw new BadInputException($"--n must be at least 1, got {count}.");
-        if (sampling.MaxNewTokens < 0) throw new BadInputException($"--max-new-tokens must be ≥ 0, got {sampling.MaxNewTokens}.");
-        if (!(sampling.Temperature >= 0) || double.IsInfinity(sampling.Temperature)) throw new BadInputException($"--temperature must be ≥ 0, got {sampling.Temperature}.");
-        if (!(sampling.TopP > 0 && sampling.TopP <= 1)) throw new BadInputException($"--top-p must be in (0, 1], got {sampling.TopP}.");
-        if (sampling.TopK < 0) throw new BadInputException($"--top-k must be ≥ 0, got {sampling.TopK}.");
-        if (!Directory.Exists(folder)) throw new BadInputException($"--model: folder {folder} does not exist.");
-        if (!File.Exists(Path.Combine(folder, Checkpoint.ConfigFile))) throw new BadInputException($"--model: {folder} has no {Checkpoint.ConfigFile}; not a checkpoint folder.");
+        if ((promptText is null) == (promptIds is null)) throw new CliInputException("give exactly one of --prompt and --prompt-ids.");
+        if (count < 1) throw new CliInputException($"--n must be at least 1, got {count}.");
+        if (sampling.MaxNewTokens < 0) throw new CliInputException($"--max-new-tokens must be ≥ 0, got {sampling.MaxNewTokens}.");
+        if (!(sampling.Temperature >= 0) || double.IsInfinity(sampling.Temperature)) throw new CliInputException($"--temperature must be ≥ 0, got {sampling.Temperature}.");
+        if (!(sampling.TopP > 0 && sampling.TopP <= 1)) throw new CliInputException($"--top-p must be in (0, 1], got {sampling.TopP}.");
+        if (sampling.TopK < 0) throw new CliInputException($"--top-k must be ≥ 0, got {sampling.TopK}.");
+        if (!Directory.Exists(folder)) throw new CliInputException($"--model: folder {folder} does not exist.");
+        if (!File.Exists(Path.Combine(folder, Checkpoint.ConfigFile))) throw new CliInputException($"--model: {folder} has no {Checkpoint.ConfigFile}; not a checkpoint folder.");
 
         torch.Device device;
         try
@@ -99,7 +71,7 @@ public static class GenerateCommand
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
-            throw new BadInputException($"--device/--threads: {e.Message}");
+            throw new CliInputException($"--device/--threads: {e.Message}");
         }
 
         var tokenizer = TryLoadTokenizer(folder, required: promptText is not null);
@@ -110,7 +82,7 @@ public static class GenerateCommand
         }
         catch (Exception e) when (e is IOException or InvalidDataException or CheckpointMismatchException or NotSupportedException)
         {
-            throw new BadInputException($"--model: {e.Message}");
+            throw new CliInputException($"--model: {e.Message}");
         }
 
         using (model)
@@ -123,9 +95,9 @@ public static class GenerateCommand
             }
             catch (ArgumentException e)
             {
-                throw new BadInputException($"{(promptText is not null ? "--prompt" : "--prompt-ids")}: {e.Message}");
+                throw new CliInputException($"{(promptText is not null ? "--prompt" : "--prompt-ids")}: {e.Message}");
             }
-            if (prompt.Count == 0) throw new BadInputException("--prompt: the prompt encodes to no tokens.");
+            if (prompt.Count == 0) throw new CliInputException("--prompt: the prompt encodes to no tokens.");
 
             var sampler = tokenizer is not null ? new Sampler(model, tokenizer) : new Sampler(model, ConfigEosId(model.Config));
             var completions = sampler.Generate(Enumerable.Repeat(prompt, count).ToList(), sampling);
@@ -148,7 +120,7 @@ public static class GenerateCommand
                 }
             }
         }
-        return 0;
+        return CliExit.Ok;
     }
 
     private static ITokenizer? TryLoadTokenizer(string folder, bool required)
@@ -163,7 +135,7 @@ public static class GenerateCommand
         }
         catch (Exception e) when (e is IOException or InvalidDataException or JsonException)
         {
-            throw new BadInputException($"--model: {e.Message}{(required ? " (--prompt needs a tokenizer; --prompt-ids does not)" : "")}");
+            throw new CliInputException($"--model: {e.Message}{(required ? " (--prompt needs a tokenizer; --prompt-ids does not)" : "")}");
         }
     }
 

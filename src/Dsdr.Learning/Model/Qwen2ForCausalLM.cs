@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
+using TokenEmbedding = TorchSharp.Modules.Embedding;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -144,7 +145,7 @@ public sealed class KvCache : IDisposable
 /// <summary>Hugging Face's Qwen2Model: embedding, decoder layers, final norm (registered as "model").</summary>
 internal sealed class Qwen2Decoder : nn.Module
 {
-    [ComponentName(Name = "embed_tokens")] private readonly Embedding embedTokens;
+    [ComponentName(Name = "embed_tokens")] private readonly TokenEmbedding embedTokens;
     [ComponentName(Name = "layers")] private readonly ModuleList<Qwen2DecoderLayer> layers;
     [ComponentName(Name = "norm")] private readonly Qwen2RmsNorm norm;
     private readonly Qwen2Config config;

@@ -1,0 +1,10 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Dsdr.Cli;
+
+internal static class CliJson
+{
+    /// <summary>Compact JSON that keeps +, &lt;, &gt; and non-ASCII readable (output is for terminals and files, not HTML).</summary>
+    public static JsonSerializerOptions Compact { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+}

@@ -1,0 +1,74 @@
+using System.Globalization;
+
+namespace Dsdr.Core.Results;
+
+/// <summary>
+/// Names of evaluation metrics in <see cref="TrialEvalRecord.Metric"/>. The evaluator writes these; result
+/// tables know how to label them, which are rates (shown as %) and which are better when lower.
+/// </summary>
+public static class EvalMetrics
+{
+    /// <summary>Pass@1: one sample per problem at temperature 0.1 (K = null).</summary>
+    public const string Pass1 = "pass1";
+    /// <summary>Avg@k: mean correctness of k samples at temperature 0.7 (K = k).</summary>
+    public const string AvgAtK = "avg";
+    /// <summary>pass@k, unbiased estimate from n samples (K = k).</summary>
+    public const string PassAtK = "pass";
+    /// <summary>Distinct correct solutions per problem (K = null).</summary>
+    public const string DistinctCorrect = "distinct";
+    /// <summary>Share of a problem's existing solutions found (Countdown; K = null).</summary>
+    public const string SolutionsFound = "solutionsFound";
+    /// <summary>Mean pairwise semantic similarity of correct answers (lower = more diverse).</summary>
+    public const string SemanticSimilarity = "semanticSimilarity";
+    /// <summary>Mean pairwise formula similarity of correct answers (lower = more diverse).</summary>
+    public const string FormulaSimilarity = "formulaSimilarity";
+
+    /// <summary>Metrics that are fractions in [0, 1] shown as percentages.</summary>
+    public static IReadOnlySet<string> Rates { get; } = new HashSet<string>(StringComparer.Ordinal) { Pass1, AvgAtK, PassAtK, SolutionsFound };
+
+    /// <summary>Metrics where a lower mean is the better one.</summary>
+    public static IReadOnlySet<string> LowerIsBetter { get; } = new HashSet<string>(StringComparer.Ordinal) { SemanticSimilarity, FormulaSimilarity };
+}
+
+/// <summary>A metric with its k (for pass@k / Avg@k), e.g. ("avg", 16) written "avg@16".</summary>
+public sealed record MetricKey(string Metric, int? K = null) : IComparable<MetricKey>
+{
+    /// <summary>"pass1", "avg@16", "pass@16", "distinct".</summary>
+    public override string ToString() => K is { } k ? $"{Metric}@{k.ToString(CultureInfo.InvariantCulture)}" : Metric;
+
+    /// <summary>Display label: "Pass@1", "Avg@16", "pass@16", else the name.</summary>
+    public string Label => (Metric, K) switch
+    {
+        (EvalMetrics.Pass1, null) => "Pass@1",
+        (EvalMetrics.AvgAtK, { } k) => $"Avg@{k}",
+        (EvalMetrics.PassAtK, { } k) => $"pass@{k}",
+        _ => ToString(),
+    };
+
+    public bool IsRate => EvalMetrics.Rates.Contains(Metric);
+    public bool LowerIsBetter => EvalMetrics.LowerIsBetter.Contains(Metric);
+
+    /// <summary>Reads "avg@16", "pass1", "distinct"; a bad k throws naming the text.</summary>
+    public static MetricKey Parse(string text)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(text);
+        var at = text.IndexOf('@');
+        if (at < 0) return new(text.Trim());
+        var name = text[..at].Trim();
+        if (name.Length == 0 || !int.TryParse(text[(at + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var k) || k < 1)
+            throw new FormatException($"bad metric \"{text}\": write a name, or name@k with k a positive whole number (e.g. avg@16)");
+        return new(name, k);
+    }
+
+    /// <summary>Standard table order: Pass@1, Avg@k by k, pass@k by k, then the rest by name and k.</summary>
+    public int CompareTo(MetricKey? other)
+    {
+        if (other is null) return 1;
+        var rank = Rank.CompareTo(other.Rank);
+        if (rank != 0) return rank;
+        var name = string.CompareOrdinal(Metric, other.Metric);
+        return name != 0 ? name : (K ?? 0).CompareTo(other.K ?? 0);
+    }
+
+    private int Rank => Metric switch { EvalMetrics.Pass1 => 0, EvalMetrics.AvgAtK => 1, EvalMetrics.PassAtK => 2, _ => 3 };
+}

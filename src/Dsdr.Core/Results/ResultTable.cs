@@ -1,0 +1,80 @@
+using Dsdr.Core.Sweeps;
+
+namespace Dsdr.Core.Results;
+
+/// <summary>Mean, sample standard deviation (N − 1; null when n &lt; 2) and n over seeds.</summary>
+public sealed record ResultCell(double Mean, double? Std, int N);
+
+/// <summary>A column: a benchmark (or <see cref="ResultColumn.AverageBenchmark"/>) and a metric.</summary>
+public sealed record ResultColumn(string Benchmark, MetricKey Metric)
+{
+    /// <summary>Name of the across-benchmarks column, as in the paper's Table 1.</summary>
+    public const string AverageBenchmark = "Avg";
+
+    public bool IsAverage => Benchmark == AverageBenchmark;
+    public string Label => $"{Benchmark} {Metric.Label}";
+}
+
+/// <summary>A row: its label (arm plus grid point), its arm, one cell per column (null where no trial reported).</summary>
+public sealed record ResultRow(string Row, string Arm, IReadOnlyList<ResultCell?> Cells);
+
+/// <summary>Rows × columns of mean ± std over seeds.</summary>
+public sealed record ResultTable(IReadOnlyList<ResultColumn> Columns, IReadOnlyList<ResultRow> Rows)
+{
+    /// <summary>Row label of the SFT backbone row (step-0 evaluations).</summary>
+    public const string BackboneRow = "Backbone";
+    public const string BackboneArm = "backbone";
+
+    public ResultCell? this[string row, ResultColumn column] =>
+        Rows.FirstOrDefault(r => r.Row == row)?.Cells[IndexOf(column)];
+
+    private int IndexOf(ResultColumn column)
+    {
+        for (var i = 0; i < Columns.Count; i++) if (Columns[i] == column) return i;
+        throw new ArgumentException($"no column \"{column.Label}\" in this table", nameof(column));
+    }
+
+    /// <summary>Indices of the rows whose mean is best in the column (ties all count); empty when the column has no cell.</summary>
+    public IReadOnlyList<int> BestRows(int column, Func<double, double>? rounding = null)
+    {
+        var round = rounding ?? (x => x);
+        var lower = Columns[column].Metric.LowerIsBetter;
+        var means = Rows.Select((r, i) => (i, cell: r.Cells[column])).Where(x => x.cell is not null)
+            .Select(x => (x.i, mean: round(x.cell!.Mean))).ToList();
+        if (means.Count == 0) return [];
+        var best = lower ? means.Min(x => x.mean) : means.Max(x => x.mean);
+        return means.Where(x => x.mean == best).Select(x => x.i).ToList();
+    }
+}
+
+/// <summary>
+/// What goes into a table. Null lists mean "everything present": metrics in <see cref="MetricKey"/> order,
+/// benchmarks in ordinal order, arms in <see cref="ArmPresets.Names"/> order then by name, rows of one arm by label
+/// (ordinal), so the table does not depend on the order records arrive in. <see cref="Step"/> null takes each trial's latest evaluation after step 0.
+/// </summary>
+public sealed record ResultTableOptions
+{
+    public IReadOnlyList<MetricKey>? Metrics { get; init; }
+    public IReadOnlyList<string>? Benchmarks { get; init; }
+    /// <summary>Row labels in the order to show them (e.g. the sweep's expansion order); rows not listed follow.</summary>
+    public IReadOnlyList<string>? Rows { get; init; }
+    /// <summary>Arm order (e.g. the spec's arms); arms not listed follow.</summary>
+    public IReadOnlyList<string>? Arms { get; init; }
+    /// <summary>Evaluation step to tabulate; null = each trial's latest step &gt; 0.</summary>
+    public int? Step { get; init; }
+    /// <summary>Add the across-benchmarks "Avg" column per metric when there are at least two benchmarks.</summary>
+    public bool IncludeAverage { get; init; } = true;
+    /// <summary>Add a first "Backbone" row from the step-0 evaluations (the SFT model before RL), averaged per seed.</summary>
+    public bool IncludeBackbone { get; init; }
+
+    /// <summary>Rows and arms ordered as a sweep expanded them.</summary>
+    public static ResultTableOptions ForTrials(IEnumerable<TrialSpec> trials)
+    {
+        var list = trials.ToList();
+        return new()
+        {
+            Rows = list.Select(t => t.Row).Distinct().ToList(),
+            Arms = list.Select(t => t.Arm).Distinct().ToList(),
+        };
+    }
+}

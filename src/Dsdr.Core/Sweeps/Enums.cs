@@ -1,0 +1,44 @@
+using System.Text.Json.Serialization;
+
+namespace Dsdr.Core.Sweeps;
+
+/// <summary>How per-token policy-gradient losses become one scalar (spec §6, "loss aggregation").</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<LossAggregation>))]
+public enum LossAggregation
+{
+    /// <summary>Mean over every token of the mini-batch (verl/DAPO default).</summary>
+    [JsonStringEnumMemberName("token-mean")] TokenMean,
+    /// <summary>Mean over tokens inside a sequence, then mean over sequences (the paper's Eq. 3).</summary>
+    [JsonStringEnumMemberName("seq-mean-token-mean")] SeqMeanTokenMean,
+    /// <summary>Sum over tokens inside a sequence, then mean over sequences.</summary>
+    [JsonStringEnumMemberName("seq-mean-token-sum")] SeqMeanTokenSum,
+}
+
+/// <summary>Estimator of KL(π_θ ‖ π_ref) per token (Schulman's k1, k2, k3).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<KlEstimator>))]
+public enum KlEstimator
+{
+    /// <summary>k1 = log π_θ − log π_ref.</summary>
+    [JsonStringEnumMemberName("k1")] K1,
+    /// <summary>k2 = ½ (log π_θ − log π_ref)².</summary>
+    [JsonStringEnumMemberName("k2")] K2,
+    /// <summary>k3 = exp(log π_ref − log π_θ) − (log π_ref − log π_θ) − 1 (low variance).</summary>
+    [JsonStringEnumMemberName("k3")] K3,
+}
+
+/// <summary>The task family a sweep trains on.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TaskKind>))]
+public enum TaskKind
+{
+    [JsonStringEnumMemberName("countdown")] Countdown,
+    [JsonStringEnumMemberName("arith")] Arith,
+    [JsonStringEnumMemberName("math")] Math,
+}
+
+/// <summary>The kind of learner slot a trial needs.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DeviceKind>))]
+public enum DeviceKind
+{
+    [JsonStringEnumMemberName("cpu")] Cpu,
+    [JsonStringEnumMemberName("cuda")] Cuda,
+}

@@ -1,0 +1,151 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Dsdr.Core.Sweeps;
+
+/// <summary>
+/// One trial of a sweep: an arm at a grid point with a seed, and everything it needs to run.
+/// <see cref="TrialId"/> is content-addressed (see <see cref="TrialIdentity"/>), so resubmitting a sweep gives the same ids.
+/// </summary>
+/// <param name="Index">Position in the sweep's expansion (arm-major, then grid point, then seed).</param>
+/// <param name="GridPoint">The grid coordinates applied to this trial (keys the arm pins are left out).</param>
+/// <param name="Row">Result-table row: the arm plus its grid point, e.g. "dsdr λd=0.01 τ=5".</param>
+/// <param name="ConfigHash">Hash of the trial's full config without the sweep name: equal across sweeps for identical trials.</param>
+public sealed record TrialSpec(
+    string TrialId,
+    string ConfigHash,
+    string SweepName,
+    int Index,
+    string Arm,
+    string Row,
+    IReadOnlyList<HyperAssignment> GridPoint,
+    int Seed,
+    TrainingConfig Config,
+    TaskSpec Task,
+    ModelSpec Model,
+    EvalSpec Eval,
+    ResourceSpec Resources)
+{
+    public string ToJson(bool indented = false) => JsonSerializer.Serialize(this, indented ? SweepJson.Indented : SweepJson.Options);
+}
+
+/// <summary>Turns a validated sweep spec into its ordered trial list.</summary>
+public static class SweepExpander
+{
+    /// <summary>
+    /// The trials in a deterministic order: arms as listed, then grid points (first grid key outermost,
+    /// values as listed), then seeds as listed. An arm's pinned keys do not multiply its trials.
+    /// Expects a spec that <see cref="SweepSpecParser"/> accepted; an unknown arm throws.
+    /// </summary>
+    public static IReadOnlyList<TrialSpec> Expand(SweepSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var trials = new List<TrialSpec>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (arm, point) in Points(spec))
+        {
+            var resolved = ArmPresets.Get(arm).Resolve(spec.Base, point);
+            var row = RowLabel(arm, point);
+            foreach (var seed in spec.Seeds)
+            {
+                var config = resolved with { Seed = seed };
+                var configHash = TrialIdentity.Hash(TrialIdentity.CanonicalJson(null, arm, config, spec.Task, spec.Model, spec.Eval));
+                var trialId = TrialIdentity.Hash(TrialIdentity.CanonicalJson(spec.Name, arm, config, spec.Task, spec.Model, spec.Eval));
+                if (!seen.Add(trialId)) continue; // identical config reached twice: one trial
+                trials.Add(new TrialSpec(trialId, configHash, spec.Name, trials.Count, arm, row, point, seed, config,
+                    spec.Task, spec.Model, spec.Eval, spec.Resources));
+            }
+        }
+        return trials;
+    }
+
+    /// <summary>Number of trials <see cref="Expand"/> gives: Σ_arms Π_(axes the arm does not pin) |values| × |seeds| (as double: it may be huge).</summary>
+    public static double CountTrials(SweepSpec spec) => spec.Arms.Sum(arm => CountGridPoints(spec, arm)) * spec.Seeds.Count;
+
+    /// <summary>Grid points one arm runs: the product of the lengths of the axes it does not pin.</summary>
+    public static double CountGridPoints(SweepSpec spec, string arm)
+    {
+        var preset = ArmPresets.Get(arm);
+        return spec.Grid.Where(a => !preset.Pins(a.Key)).Aggregate(1.0, (n, a) => n * a.Values.Count);
+    }
+
+    /// <summary>Each arm with each of its grid points, in expansion order.</summary>
+    public static IEnumerable<(string Arm, IReadOnlyList<HyperAssignment> Point)> Points(SweepSpec spec)
+    {
+        foreach (var arm in spec.Arms)
+        {
+            var preset = ArmPresets.Get(arm);
+            var axes = spec.Grid.Where(a => !preset.Pins(a.Key)).ToList();
+            foreach (var point in Product(axes, 0, []))
+                yield return (arm, point);
+        }
+    }
+
+    private static IEnumerable<IReadOnlyList<HyperAssignment>> Product(List<GridAxis> axes, int depth, List<HyperAssignment> prefix)
+    {
+        if (depth == axes.Count)
+        {
+            yield return prefix.ToList();
+            yield break;
+        }
+        foreach (var value in axes[depth].Values)
+        {
+            prefix.Add(new HyperAssignment(axes[depth].Key, value));
+            foreach (var point in Product(axes, depth + 1, prefix)) yield return point;
+            prefix.RemoveAt(prefix.Count - 1);
+        }
+    }
+
+    /// <summary>"dsdr λd=0.01 τ=5": the arm, then each grid coordinate as label=value.</summary>
+    public static string RowLabel(string arm, IReadOnlyList<HyperAssignment> point) =>
+        point.Count == 0
+            ? arm
+            : arm + " " + string.Join(" ", point.Select(a => { var p = HyperParameters.Get(a.Key); return $"{p.Label}={p.Format(a.Value)}"; }));
+}
+
+/// <summary>
+/// Content-addressed trial ids. The hashed document is the canonical JSON (keys sorted, no spaces) of
+/// {sweep, arm, config (every hyper-parameter, seed included), task, model, eval}. Resources are left out
+/// (where a trial runs does not change what it is). Decision: the sweep name is part of
+/// <see cref="TrialSpec.TrialId"/>, so a trial belongs to exactly one sweep and resubmitting a spec with the
+/// same name yields the same ids (the store upserts on id and never duplicates); renaming a sweep makes new
+/// trials. <see cref="TrialSpec.ConfigHash"/> is the same hash without the sweep name, to match identical
+/// trials across sweeps. Ids change when <see cref="TrainingConfig"/> gains a field.
+/// </summary>
+public static class TrialIdentity
+{
+    public const int IdLength = 16;
+
+    /// <summary>First 16 hex digits (lower case) of SHA-256 over the UTF-8 text.</summary>
+    public static string Hash(string canonicalJson) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalJson)))[..IdLength];
+
+    /// <summary>The canonical document hashed into ids; <paramref name="sweepName"/> null leaves it out.</summary>
+    public static string CanonicalJson(string? sweepName, string arm, TrainingConfig config, TaskSpec task, ModelSpec model, EvalSpec eval)
+    {
+        var document = new JsonObject
+        {
+            ["arm"] = arm,
+            ["config"] = JsonNode.Parse(JsonSerializer.Serialize(config, SweepJson.Options)),
+            ["task"] = JsonNode.Parse(JsonSerializer.Serialize(task, SweepJson.Options)),
+            ["model"] = JsonNode.Parse(JsonSerializer.Serialize(model, SweepJson.Options)),
+            ["eval"] = JsonNode.Parse(JsonSerializer.Serialize(eval, SweepJson.Options)),
+        };
+        if (sweepName is not null) document["sweep"] = sweepName;
+        return Canonicalize(document);
+    }
+
+    /// <summary>Compact JSON with object keys sorted ordinally at every level.</summary>
+    public static string Canonicalize(JsonNode? node) => Sorted(node)?.ToJsonString() ?? "null";
+
+    private static JsonNode? Sorted(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => KeyValuePair.Create(p.Key, Sorted(p.Value)))),
+        JsonArray a => new JsonArray(a.Select(Sorted).ToArray()),
+        null => null,
+        _ => JsonNode.Parse(node.ToJsonString()),
+    };
+}

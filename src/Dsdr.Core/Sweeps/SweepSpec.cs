@@ -1,0 +1,118 @@
+using System.Text.Json.Serialization;
+
+namespace Dsdr.Core.Sweeps;
+
+/// <summary>
+/// A sweep: arms × grid points × seeds of one task and model. Read it with <see cref="SweepSpecParser.Parse"/>,
+/// expand it with <see cref="SweepExpander.Expand"/>, write it with <see cref="SweepSpecWriter.ToJson"/>.
+/// </summary>
+/// <param name="Base">Overrides of <see cref="TrainingConfig.Default"/> for every trial, in spec order.</param>
+/// <param name="Arms">Arm preset names (<see cref="ArmPresets.Names"/>), in the order the table lists them.</param>
+/// <param name="Grid">Axes of the grid, outermost first; each key is a hyper-parameter JSON name.</param>
+/// <param name="MaxTrials">Upper bound on the expanded trial count (default 1000).</param>
+[JsonConverter(typeof(SweepSpecJsonConverter))]
+public sealed record SweepSpec(
+    string Name,
+    string? Description,
+    TaskSpec Task,
+    ModelSpec Model,
+    IReadOnlyList<HyperAssignment> Base,
+    IReadOnlyList<string> Arms,
+    IReadOnlyList<GridAxis> Grid,
+    IReadOnlyList<int> Seeds,
+    EvalSpec Eval,
+    ResourceSpec Resources,
+    int MaxTrials = SweepSpec.DefaultMaxTrials)
+{
+    public const int DefaultMaxTrials = 1000;
+}
+
+/// <summary>One grid axis: a hyper-parameter and the values it takes (typed as <see cref="HyperParameter.TryRead"/> gives).</summary>
+public sealed record GridAxis(string Key, IReadOnlyList<object?> Values);
+
+/// <summary>Inclusive integer range.</summary>
+public sealed record IntRange(int Min, int Max)
+{
+    public override string ToString() => $"[{Min}, {Max}]";
+}
+
+/// <summary>A benchmark file of Hugging Face style JSONL rows (problem/question + answer).</summary>
+public sealed record BenchmarkFile(string Name, string Path);
+
+/// <summary>
+/// The task: Countdown (<see cref="Numbers"/> numbers from <see cref="NumberRange"/>, a reachable target in
+/// <see cref="TargetRange"/>), multi-step arithmetic (<see cref="Operands"/> operands from <see cref="NumberRange"/>),
+/// or math from JSONL files (<see cref="TrainPath"/>, <see cref="Benchmarks"/>). Synthetic tasks generate
+/// <see cref="TrainSize"/> training and <see cref="HeldOutSize"/> held-out problems from <see cref="DataSeed"/>;
+/// fields that do not belong to the kind keep their defaults and are not written.
+/// </summary>
+[JsonConverter(typeof(TaskSpecJsonConverter))]
+public sealed record TaskSpec
+{
+    public TaskKind Kind { get; init; } = TaskKind.Countdown;
+    public int Numbers { get; init; } = 3;
+    public IntRange NumberRange { get; init; } = new(1, 20);
+    public IntRange TargetRange { get; init; } = new(1, 100);
+    public int Operands { get; init; } = 4;
+    public int TrainSize { get; init; } = 10_000;
+    public int HeldOutSize { get; init; } = 200;
+    public int DataSeed { get; init; } = 1234;
+    public string? TrainPath { get; init; }
+    public IReadOnlyList<BenchmarkFile> Benchmarks { get; init; } = [];
+
+    /// <summary>Benchmarks the task offers: its held-out set (named after the kind) or its benchmark files.</summary>
+    public IReadOnlyList<string> BenchmarkNames => Kind == TaskKind.Math
+        ? Benchmarks.Select(b => b.Name).ToList()
+        : [SweepSpecWriter.KindName(Kind)];
+}
+
+/// <summary>Supervised warm start that produces the "Backbone" (issue 4 calibration: 600 steps, batch 128, lr 1e-3, 100 warm-up).</summary>
+public sealed record SftSpec(bool Enabled = true, int Steps = 600, int BatchSize = 128, double LearningRate = 1e-3, int WarmupSteps = 100, int Seed = 0);
+
+/// <summary>The policy: a built-in preset (trained from scratch, then SFT) or a Hugging Face checkpoint folder.</summary>
+[JsonConverter(typeof(ModelSpecJsonConverter))]
+public sealed record ModelSpec(string? Preset, string? Checkpoint, SftSpec Sft);
+
+/// <summary>Shape of a built-in from-scratch decoder preset.</summary>
+public sealed record ModelPreset(string Name, int Layers, int ModelDim, int Heads, string Description);
+
+/// <summary>Built-in decoder presets; "small" is the calibrated Countdown policy of issue 4 (4 layers, d = 64, 4 heads).</summary>
+public static class ModelPresets
+{
+    public static IReadOnlyList<ModelPreset> All { get; } =
+    [
+        new("tiny", 2, 32, 2, "smoke tests"),
+        new("small", 4, 64, 4, "calibrated Countdown policy, ~0.2M parameters"),
+        new("medium", 4, 128, 4, "the prototype's d = 128 runs"),
+        new("large", 4, 256, 8, "the CPU yardstick size, ~3.2M parameters"),
+    ];
+
+    public static bool TryGet(string name, out ModelPreset preset)
+    {
+        preset = All.FirstOrDefault(p => p.Name == name)!;
+        return preset is not null;
+    }
+}
+
+/// <summary>
+/// Evaluation: every <see cref="EverySteps"/> steps (and at step 0 when <see cref="AtStart"/>, the backbone),
+/// Pass@1 with one sample at <see cref="Pass1Temperature"/>/<see cref="Pass1TopP"/>, Avg@k with
+/// <see cref="AvgK"/> samples at <see cref="AvgTemperature"/>, pass@k for k = 1, 2, 4, … n from
+/// <see cref="PassKSamples"/> samples (at <see cref="AvgTemperature"/>). Empty <see cref="Benchmarks"/> = all of the task's.
+/// </summary>
+[JsonConverter(typeof(EvalSpecJsonConverter))]
+public sealed record EvalSpec
+{
+    public int EverySteps { get; init; } = 50;
+    public bool AtStart { get; init; } = true;
+    public double Pass1Temperature { get; init; } = 0.1;
+    public double Pass1TopP { get; init; } = 0.9;
+    public int AvgK { get; init; } = 16;
+    public double AvgTemperature { get; init; } = 0.7;
+    public int PassKSamples { get; init; } = 16;
+    public IReadOnlyList<string> Benchmarks { get; init; } = [];
+}
+
+/// <summary>What a trial needs from a learner slot; <see cref="Priority"/>: higher runs first.</summary>
+[JsonConverter(typeof(ResourceSpecJsonConverter))]
+public sealed record ResourceSpec(DeviceKind Device = DeviceKind.Cpu, double MemoryGiB = 2.0, int Priority = 0);

@@ -1,0 +1,662 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Dsdr.Core.Sweeps;
+
+/// <summary>
+/// Reads and validates a sweep spec from JSON. Every problem found is reported (not just the first), each
+/// with a JSON path and a reason that says how to fix it. The web API, the CLI and the form use this one
+/// validator; <see cref="Validate"/> checks a spec built in code by writing and re-reading it.
+/// </summary>
+public static partial class SweepSpecParser
+{
+    public static readonly IReadOnlyList<string> TopLevelProperties =
+        ["name", "description", "task", "model", "base", "arms", "grid", "seeds", "eval", "resources", "maxTrials"];
+
+    private static readonly string[] CountdownProperties = ["kind", "numbers", "numberRange", "targetRange", "trainSize", "heldOutSize", "dataSeed"];
+    private static readonly string[] ArithProperties = ["kind", "operands", "numberRange", "trainSize", "heldOutSize", "dataSeed"];
+    private static readonly string[] MathProperties = ["kind", "trainPath", "benchmarks"];
+    private static readonly string[] ModelProperties = ["preset", "checkpoint", "sft"];
+    private static readonly string[] SftProperties = ["enabled", "steps", "batchSize", "learningRate", "warmupSteps", "seed"];
+    private static readonly string[] EvalProperties =
+        ["everySteps", "atStart", "pass1Temperature", "pass1TopP", "avgK", "avgTemperature", "passKSamples", "benchmarks"];
+    private static readonly string[] ResourceProperties = ["device", "memoryGiB", "priority"];
+    private static readonly string[] BenchmarkProperties = ["name", "path"];
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+    private static partial Regex SweepNamePattern();
+
+    /// <summary>Parses and validates a spec.</summary>
+    public static SweepParseResult Parse(string json, SweepSpecParserOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            return new(null, [MalformedJson(ex)]);
+        }
+        using (document)
+            return Parse(document.RootElement, options);
+    }
+
+    /// <summary>Parses and validates a spec already read as JSON.</summary>
+    public static SweepParseResult Parse(JsonElement root, SweepSpecParserOptions? options = null)
+    {
+        var reader = new SpecReader();
+        var spec = reader.ReadSweep(root, options ?? SweepSpecParserOptions.Default);
+        return reader.Errors.Count == 0 ? new(spec, []) : new(null, reader.Errors);
+    }
+
+    /// <summary>Validates a spec built in code (e.g. by a form); empty when valid.</summary>
+    public static IReadOnlyList<SpecError> Validate(SweepSpec spec, SweepSpecParserOptions? options = null) =>
+        Parse(SweepSpecWriter.ToJson(spec), options).Errors;
+
+    private static SpecError MalformedJson(JsonException ex)
+    {
+        var message = ex.Message;
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        if (cut < 0) cut = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+        if (cut >= 0) message = message[..cut];
+        var where = ex.LineNumber is { } line
+            ? $" at line {line + 1}, position {(ex.BytePositionInLine ?? 0) + 1}"
+            : "";
+        return new("$", $"malformed JSON{where}: {message.TrimEnd('.', ' ')}; fix the JSON syntax there");
+    }
+
+    /// <summary>"$.a.b" or "$['odd key']" for a child property.</summary>
+    internal static string Child(string path, string name) =>
+        IsIdentifier(name) ? $"{path}.{name}" : $"{path}['{name.Replace("\\", "\\\\").Replace("'", "\\'")}']";
+
+    internal static string Index(string path, int index) => $"{path}[{index}]";
+
+    private static bool IsIdentifier(string name) =>
+        name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    /// <summary>The allowed name closest to <paramref name="name"/> (case or ≤ 2 edits), for "did you mean".</summary>
+    internal static string? Suggest(string name, IEnumerable<string> allowed)
+    {
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var candidate in allowed)
+        {
+            var distance = string.Equals(candidate, name, StringComparison.OrdinalIgnoreCase)
+                ? 0
+                : EditDistance(name.ToLowerInvariant(), candidate.ToLowerInvariant());
+            if (distance < bestDistance) { best = candidate; bestDistance = distance; }
+        }
+        return bestDistance <= Math.Max(1, Math.Min(2, name.Length / 3)) ? best : null;
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++) previous[j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+
+    private static string Quoted(IEnumerable<string> names) => string.Join(", ", names);
+
+    private static string Describe(JsonElement element) => HyperParameter.Describe(element);
+
+    /// <summary>Walks the document, collecting errors; returns a spec only meaningful when no error was found.</summary>
+    internal sealed class SpecReader
+    {
+        public List<SpecError> Errors { get; } = [];
+
+        private void Error(string path, string reason) => Errors.Add(new(path, reason));
+
+        public SweepSpec? ReadSweep(JsonElement root, SweepSpecParserOptions options)
+        {
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                Error("$", $"a sweep spec must be a JSON object with {Quoted(TopLevelProperties)}, got {Describe(root)}");
+                return null;
+            }
+            CheckProperties(root, "$", TopLevelProperties, "top-level property");
+
+            var name = ReadName(root);
+            string? description = null;
+            if (root.TryGetProperty("description", out var d))
+            {
+                if (d.ValueKind == JsonValueKind.String) description = d.GetString();
+                else if (d.ValueKind != JsonValueKind.Null) Error("$.description", $"must be a string, got {Describe(d)}");
+            }
+
+            var task = Required(root, "$", "task", "an object like {\"kind\": \"countdown\"}") is { } t ? ReadTask(t, "$.task") : null;
+            var model = Required(root, "$", "model", "an object like {\"preset\": \"small\"} or {\"checkpoint\": \"/path/to/hf-model\"}") is { } m
+                ? ReadModel(m, "$.model")
+                : null;
+            var baseOverrides = root.TryGetProperty("base", out var b) ? ReadBase(b, "$.base") : [];
+            var errorsBeforeArms = Errors.Count;
+            var arms = Required(root, "$", "arms", $"a non-empty array of arm names from {Quoted(ArmPresets.Names)}") is { } a
+                ? ReadArms(a, "$.arms")
+                : null;
+            var armsValid = arms is not null && Errors.Count == errorsBeforeArms;
+            var grid = root.TryGetProperty("grid", out var g) ? ReadGrid(g, "$.grid") : [];
+            var seeds = Required(root, "$", "seeds", "a non-empty array of distinct integers, e.g. [0, 1, 2]") is { } s
+                ? ReadSeeds(s, "$.seeds")
+                : null;
+            var eval = root.TryGetProperty("eval", out var e) ? ReadEval(e, "$.eval", task) : new EvalSpec();
+            var resources = root.TryGetProperty("resources", out var r) ? ReadResources(r, "$.resources") : new ResourceSpec();
+            var maxTrials = ReadInt(root, "$", "maxTrials", SweepSpec.DefaultMaxTrials,
+                v => v >= 1 && v <= options.MaxTrialsCeiling ? null : $"must be between 1 and {options.MaxTrialsCeiling}");
+
+            if (armsValid && grid.Count > 0) CheckGridAgainstArms(grid, arms!);
+
+            if (Errors.Count > 0 || name is null || task is null || model is null || arms is null || seeds is null || eval is null || resources is null)
+                return null;
+
+            var spec = new SweepSpec(name, description, task, model, baseOverrides, arms, grid, seeds, eval, resources, maxTrials);
+            CheckTrialCount(spec);
+            if (Errors.Count == 0) CheckResolvedConfigs(spec);
+            return Errors.Count == 0 ? spec : null;
+        }
+
+        // ---- generic helpers ----
+
+        private void CheckProperties(JsonElement obj, string path, IReadOnlyCollection<string> allowed, string what,
+            Func<string, string?>? explainForeign = null)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var property in obj.EnumerateObject())
+            {
+                var childPath = Child(path, property.Name);
+                if (!seen.Add(property.Name))
+                {
+                    Error(childPath, "appears twice; keep one");
+                    continue;
+                }
+                if (allowed.Contains(property.Name)) continue;
+                var foreign = explainForeign?.Invoke(property.Name);
+                if (foreign is not null) { Error(childPath, foreign); continue; }
+                var suggestion = Suggest(property.Name, allowed);
+                Error(childPath, $"unknown {what} \"{property.Name}\"; "
+                    + (suggestion is not null ? $"did you mean \"{suggestion}\"? " : "")
+                    + $"allowed: {Quoted(allowed)}");
+            }
+        }
+
+        private JsonElement? Required(JsonElement obj, string path, string name, string expected)
+        {
+            if (obj.TryGetProperty(name, out var value)) return value;
+            Error(Child(path, name), $"is required: give {expected}");
+            return null;
+        }
+
+        private bool IsObject(JsonElement element, string path, string expected)
+        {
+            if (element.ValueKind == JsonValueKind.Object) return true;
+            Error(path, $"must be {expected}, got {Describe(element)}");
+            return false;
+        }
+
+        private int ReadInt(JsonElement obj, string path, string name, int fallback, Func<int, string?> check)
+        {
+            if (!obj.TryGetProperty(name, out var value)) return fallback;
+            var childPath = Child(path, name);
+            if (!TryInt(value, out var i))
+            {
+                Error(childPath, $"must be a whole number, got {Describe(value)}");
+                return fallback;
+            }
+            var problem = check(i);
+            if (problem is not null) Error(childPath, $"{problem}, got {i}");
+            return i;
+        }
+
+        private double ReadDouble(JsonElement obj, string path, string name, double fallback, Func<double, string?> check)
+        {
+            if (!obj.TryGetProperty(name, out var value)) return fallback;
+            var childPath = Child(path, name);
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var x) || !double.IsFinite(x))
+            {
+                Error(childPath, $"must be a number, got {Describe(value)}");
+                return fallback;
+            }
+            var problem = check(x);
+            if (problem is not null) Error(childPath, $"{problem}, got {x.ToString("R", CultureInfo.InvariantCulture)}");
+            return x;
+        }
+
+        private bool ReadBool(JsonElement obj, string path, string name, bool fallback)
+        {
+            if (!obj.TryGetProperty(name, out var value)) return fallback;
+            if (value.ValueKind is JsonValueKind.True or JsonValueKind.False) return value.GetBoolean();
+            Error(Child(path, name), $"must be true or false, got {Describe(value)}");
+            return fallback;
+        }
+
+        private string? ReadString(JsonElement obj, string path, string name, bool required, string expected)
+        {
+            if (!obj.TryGetProperty(name, out var value))
+            {
+                if (required) Error(Child(path, name), $"is required: give {expected}");
+                return null;
+            }
+            if (value.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(value.GetString())) return value.GetString();
+            Error(Child(path, name), $"must be {expected}, got {Describe(value)}");
+            return null;
+        }
+
+        private static bool TryInt(JsonElement value, out int result)
+        {
+            result = 0;
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var x) || x != Math.Floor(x)
+                || x < int.MinValue || x > int.MaxValue)
+                return false;
+            result = (int)x;
+            return true;
+        }
+
+        // ---- sections ----
+
+        private string? ReadName(JsonElement root)
+        {
+            var name = ReadString(root, "$", "name", required: true, "a non-empty string such as \"countdown-ablation\"");
+            if (name is not null && !SweepNamePattern().IsMatch(name))
+            {
+                Error("$.name", $"\"{name}\" is not a valid sweep name: use 1–100 letters, digits, '.', '_' or '-', starting with a letter or digit");
+                return null;
+            }
+            return name;
+        }
+
+        internal TaskSpec? ReadTask(JsonElement element, string path)
+        {
+            if (!IsObject(element, path, "an object like {\"kind\": \"countdown\", \"numbers\": 3}")) return null;
+            var kindNames = Enum.GetValues<TaskKind>().Select(SweepSpecWriter.KindName).ToList();
+            if (!element.TryGetProperty("kind", out var kindElement))
+            {
+                Error(Child(path, "kind"), $"is required: give one of {Quoted(kindNames)}");
+                return null;
+            }
+            var kindText = kindElement.ValueKind == JsonValueKind.String ? kindElement.GetString() : null;
+            if (kindText is null || !SweepSpecWriter.TryParseKind(kindText, out var kind))
+            {
+                Error(Child(path, "kind"), kindText is null
+                    ? $"must be a string, one of {Quoted(kindNames)}; got {Describe(kindElement)}"
+                    : $"unknown task kind \"{kindText}\"; use one of {Quoted(kindNames)}");
+                return null;
+            }
+
+            var allowed = kind switch { TaskKind.Countdown => CountdownProperties, TaskKind.Arith => ArithProperties, _ => MathProperties };
+            CheckProperties(element, path, allowed, $"{kindText} task property", name =>
+            {
+                var owners = new[] { (TaskKind.Countdown, CountdownProperties), (TaskKind.Arith, ArithProperties), (TaskKind.Math, MathProperties) }
+                    .Where(o => o.Item2.Contains(name)).Select(o => SweepSpecWriter.KindName(o.Item1)).ToList();
+                return owners.Count == 0 ? null : $"does not apply to task kind \"{kindText}\" (it belongs to {string.Join(" and ", owners)}); remove it";
+            });
+
+            var task = new TaskSpec { Kind = kind };
+            if (kind == TaskKind.Math)
+            {
+                var trainPath = ReadString(element, path, "trainPath", required: true, "the path of a JSONL file of training problems");
+                var benchmarks = ReadBenchmarkFiles(element, path);
+                return task with { TrainPath = trainPath, Benchmarks = benchmarks };
+            }
+
+            task = task with
+            {
+                TrainSize = ReadInt(element, path, "trainSize", task.TrainSize, v => v is >= 1 and <= 10_000_000 ? null : "must be between 1 and 10000000"),
+                HeldOutSize = ReadInt(element, path, "heldOutSize", task.HeldOutSize, v => v is >= 1 and <= 1_000_000 ? null : "must be between 1 and 1000000"),
+                DataSeed = ReadInt(element, path, "dataSeed", task.DataSeed, _ => null),
+                NumberRange = ReadRange(element, path, "numberRange", task.NumberRange, 1),
+            };
+            if (kind == TaskKind.Countdown)
+            {
+                task = task with
+                {
+                    Numbers = ReadInt(element, path, "numbers", task.Numbers, v => v is 3 or 4 ? null : "must be 3 or 4 (numbers per Countdown problem)"),
+                    TargetRange = ReadRange(element, path, "targetRange", task.TargetRange, 1),
+                };
+            }
+            else
+            {
+                task = task with { Operands = ReadInt(element, path, "operands", task.Operands, v => v is >= 2 and <= 8 ? null : "must be between 2 and 8") };
+            }
+            return task;
+        }
+
+        private IntRange ReadRange(JsonElement obj, string path, string name, IntRange fallback, int minimum)
+        {
+            if (!obj.TryGetProperty(name, out var element)) return fallback;
+            var rangePath = Child(path, name);
+            if (!IsObject(element, rangePath, "an object {\"min\": a, \"max\": b} with whole numbers a ≤ b")) return fallback;
+            CheckProperties(element, rangePath, ["min", "max"], "range property");
+            if (!element.TryGetProperty("min", out _) || !element.TryGetProperty("max", out _))
+            {
+                foreach (var bound in new[] { "min", "max" }.Where(b => !element.TryGetProperty(b, out _)))
+                    Error(Child(rangePath, bound), "is required: a range needs both \"min\" and \"max\"");
+                return fallback;
+            }
+            var before = Errors.Count;
+            var min = ReadInt(element, rangePath, "min", fallback.Min, v => v >= minimum && v <= 1_000_000 ? null : $"must be between {minimum} and 1000000");
+            var max = ReadInt(element, rangePath, "max", fallback.Max, v => v >= minimum && v <= 1_000_000 ? null : $"must be between {minimum} and 1000000");
+            if (Errors.Count == before && min > max)
+                Error(rangePath, $"min ({min}) is greater than max ({max}); swap them or widen the range");
+            return new(min, max);
+        }
+
+        private List<BenchmarkFile> ReadBenchmarkFiles(JsonElement obj, string path)
+        {
+            var list = new List<BenchmarkFile>();
+            var listPath = Child(path, "benchmarks");
+            const string expected = "a non-empty array of {\"name\": \"MATH500\", \"path\": \"/data/math500.jsonl\"}";
+            if (!obj.TryGetProperty("benchmarks", out var array))
+            {
+                Error(listPath, $"is required for math tasks: give {expected}");
+                return list;
+            }
+            if (array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0)
+            {
+                Error(listPath, $"must be {expected}, got {(array.ValueKind == JsonValueKind.Array ? "an empty array" : Describe(array))}");
+                return list;
+            }
+            var names = new Dictionary<string, int>(StringComparer.Ordinal);
+            var i = 0;
+            foreach (var item in array.EnumerateArray())
+            {
+                var itemPath = Index(listPath, i);
+                if (IsObject(item, itemPath, "an object {\"name\": ..., \"path\": ...}"))
+                {
+                    CheckProperties(item, itemPath, BenchmarkProperties, "benchmark property");
+                    var name = ReadString(item, itemPath, "name", required: true, "a non-empty benchmark name");
+                    var file = ReadString(item, itemPath, "path", required: true, "the path of the benchmark's JSONL file");
+                    if (name is not null && names.TryGetValue(name, out var first))
+                        Error(Child(itemPath, "name"), $"duplicate benchmark name \"{name}\" (also at [{first}]); give each benchmark its own name");
+                    else if (name is not null) names[name] = i;
+                    if (name is not null && file is not null) list.Add(new(name, file));
+                }
+                i++;
+            }
+            return list;
+        }
+
+        internal ModelSpec? ReadModel(JsonElement element, string path)
+        {
+            if (!IsObject(element, path, "an object like {\"preset\": \"small\"} or {\"checkpoint\": \"/path/to/hf-model\"}")) return null;
+            CheckProperties(element, path, ModelProperties, "model property");
+            var hasPreset = element.TryGetProperty("preset", out _);
+            var hasCheckpoint = element.TryGetProperty("checkpoint", out _);
+            var presetNames = Quoted(ModelPresets.All.Select(p => p.Name));
+            if (hasPreset == hasCheckpoint)
+            {
+                Error(path, hasPreset
+                    ? "give either \"preset\" or \"checkpoint\", not both"
+                    : $"needs \"preset\" (one of {presetNames}) or \"checkpoint\" (a Hugging Face model folder)");
+                return null;
+            }
+            var preset = hasPreset ? ReadString(element, path, "preset", true, $"one of {presetNames}") : null;
+            if (preset is not null && !ModelPresets.TryGet(preset, out _))
+                Error(Child(path, "preset"), $"unknown model preset \"{preset}\"; use one of {presetNames}");
+            var checkpoint = hasCheckpoint ? ReadString(element, path, "checkpoint", true, "the path of a Hugging Face model folder (config.json, *.safetensors, tokenizer.json)") : null;
+            var sft = new SftSpec(Enabled: hasPreset);
+            if (element.TryGetProperty("sft", out var sftElement))
+            {
+                var sftPath = Child(path, "sft");
+                if (IsObject(sftElement, sftPath, "an object like {\"enabled\": true, \"steps\": 600}"))
+                {
+                    CheckProperties(sftElement, sftPath, SftProperties, "sft property");
+                    sft = new SftSpec(
+                        ReadBool(sftElement, sftPath, "enabled", true),
+                        ReadInt(sftElement, sftPath, "steps", sft.Steps, v => v >= 1 ? null : "must be ≥ 1"),
+                        ReadInt(sftElement, sftPath, "batchSize", sft.BatchSize, v => v >= 1 ? null : "must be ≥ 1"),
+                        ReadDouble(sftElement, sftPath, "learningRate", sft.LearningRate, v => v > 0 ? null : "must be > 0"),
+                        ReadInt(sftElement, sftPath, "warmupSteps", sft.WarmupSteps, v => v >= 0 ? null : "must be ≥ 0"),
+                        ReadInt(sftElement, sftPath, "seed", sft.Seed, _ => null));
+                }
+            }
+            return new ModelSpec(preset, checkpoint, sft);
+        }
+
+        private List<HyperAssignment> ReadBase(JsonElement element, string path)
+        {
+            var list = new List<HyperAssignment>();
+            if (!IsObject(element, path, "an object of hyper-parameter overrides like {\"learningRate\": 1e-4, \"lambdaD\": 0.1}")) return list;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var property in element.EnumerateObject())
+            {
+                var childPath = Child(path, property.Name);
+                if (!seen.Add(property.Name)) { Error(childPath, "appears twice; keep one"); continue; }
+                if (!KnownHyperParameter(property.Name, childPath, out var parameter)) continue;
+                if (parameter.TryRead(property.Value, out var value, out var reason)) list.Add(new(property.Name, value));
+                else Error(childPath, reason);
+            }
+            return list;
+        }
+
+        private bool KnownHyperParameter(string name, string path, out HyperParameter parameter)
+        {
+            if (name == "seed")
+            {
+                parameter = null!;
+                Error(path, "the seed is set per trial from $.seeds; list seeds there instead");
+                return false;
+            }
+            if (HyperParameters.TryGet(name, out parameter)) return true;
+            var names = HyperParameters.All.Select(p => p.Name).Where(n => n != "seed").ToList();
+            var suggestion = Suggest(name, names);
+            Error(path, $"unknown hyper-parameter \"{name}\"; "
+                + (suggestion is not null ? $"did you mean \"{suggestion}\"? " : "")
+                + $"known: {Quoted(names)}");
+            return false;
+        }
+
+        private List<string>? ReadArms(JsonElement element, string path)
+        {
+            if (element.ValueKind != JsonValueKind.Array || element.GetArrayLength() == 0)
+            {
+                Error(path, $"must be a non-empty array of arm names from {Quoted(ArmPresets.Names)}, got "
+                    + (element.ValueKind == JsonValueKind.Array ? "an empty array" : Describe(element)));
+                return null;
+            }
+            var arms = new List<string>();
+            var i = 0;
+            foreach (var item in element.EnumerateArray())
+            {
+                var itemPath = Index(path, i);
+                var name = item.ValueKind == JsonValueKind.String ? item.GetString()! : null;
+                if (name is null)
+                    Error(itemPath, $"must be an arm name (a string) from {Quoted(ArmPresets.Names)}, got {Describe(item)}");
+                else if (!ArmPresets.TryGet(name, out _))
+                {
+                    var suggestion = Suggest(name, ArmPresets.Names);
+                    Error(itemPath, ArmPresets.UnknownArmReason(name) + (suggestion is not null ? $" (did you mean \"{suggestion}\"?)" : ""));
+                }
+                else if (arms.IndexOf(name) is var first and >= 0)
+                    Error(itemPath, $"duplicate arm \"{name}\" (also at [{first}]); list each arm once");
+                else
+                    arms.Add(name);
+                i++;
+            }
+            return arms;
+        }
+
+        private List<GridAxis> ReadGrid(JsonElement element, string path)
+        {
+            var axes = new List<GridAxis>();
+            if (!IsObject(element, path, "an object mapping hyper-parameter names to value lists, like {\"lambdaD\": [0.001, 0.01]}")) return axes;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var property in element.EnumerateObject())
+            {
+                var axisPath = Child(path, property.Name);
+                if (!seen.Add(property.Name)) { Error(axisPath, "appears twice; keep one"); continue; }
+                if (!KnownHyperParameter(property.Name, axisPath, out var parameter)) continue;
+                var list = property.Value;
+                if (list.ValueKind != JsonValueKind.Array)
+                {
+                    Error(axisPath, $"must be an array of values, like [{ExampleValue(parameter)}], got {Describe(list)}");
+                    continue;
+                }
+                if (list.GetArrayLength() == 0)
+                {
+                    Error(axisPath, $"is an empty list: give at least one value, like [{ExampleValue(parameter)}], or remove the key");
+                    continue;
+                }
+                var values = new List<object?>();
+                var i = 0;
+                foreach (var item in list.EnumerateArray())
+                {
+                    var itemPath = Index(axisPath, i);
+                    if (!parameter.TryRead(item, out var value, out var reason)) Error(itemPath, reason);
+                    else if (values.FindIndex(v => Equals(v, value)) is var first and >= 0)
+                        Error(itemPath, $"duplicate value {parameter.Format(value)} (also at [{first}]); list each value once");
+                    else values.Add(value);
+                    i++;
+                }
+                axes.Add(new GridAxis(property.Name, values));
+            }
+            return axes;
+        }
+
+        private static string ExampleValue(HyperParameter parameter) => parameter.Type switch
+        {
+            HyperType.Boolean => "true, false",
+            HyperType.Choice => string.Join(", ", parameter.Choices.Select(c => $"\"{c}\"")),
+            _ => parameter.Format(parameter.Get(TrainingConfig.Default)),
+        };
+
+        private void CheckGridAgainstArms(List<GridAxis> grid, List<string> arms)
+        {
+            foreach (var axis in grid)
+            {
+                var presets = arms.Select(ArmPresets.Get).ToList();
+                if (presets.All(p => p.Pins(axis.Key)))
+                {
+                    var pins = string.Join("; ", presets.Select(p => $"{p.Name} fixes {p.Pinned.First(x => x.Key == axis.Key)}"));
+                    Error(Child("$.grid", axis.Key), $"no listed arm varies \"{axis.Key}\" ({pins}), so this axis changes no trial; remove it or add an arm such as dsdr");
+                }
+            }
+        }
+
+        private List<int>? ReadSeeds(JsonElement element, string path)
+        {
+            if (element.ValueKind != JsonValueKind.Array || element.GetArrayLength() == 0)
+            {
+                Error(path, "must be a non-empty array of distinct whole numbers, e.g. [0, 1, 2], got "
+                    + (element.ValueKind == JsonValueKind.Array ? "an empty array" : Describe(element)));
+                return null;
+            }
+            var seeds = new List<int>();
+            var i = 0;
+            foreach (var item in element.EnumerateArray())
+            {
+                var itemPath = Index(path, i);
+                if (!TryInt(item, out var seed)) Error(itemPath, $"must be a whole number, got {Describe(item)}");
+                else if (seeds.IndexOf(seed) is var first and >= 0) Error(itemPath, $"duplicate seed {seed} (also at [{first}]); list each seed once");
+                else seeds.Add(seed);
+                i++;
+            }
+            return seeds;
+        }
+
+        internal EvalSpec? ReadEval(JsonElement element, string path, TaskSpec? task)
+        {
+            if (!IsObject(element, path, "an object like {\"everySteps\": 50, \"avgK\": 16}")) return null;
+            CheckProperties(element, path, EvalProperties, "eval property");
+            var defaults = new EvalSpec();
+            var eval = new EvalSpec
+            {
+                EverySteps = ReadInt(element, path, "everySteps", defaults.EverySteps, v => v >= 1 ? null : "must be ≥ 1"),
+                AtStart = ReadBool(element, path, "atStart", defaults.AtStart),
+                Pass1Temperature = ReadDouble(element, path, "pass1Temperature", defaults.Pass1Temperature, v => v > 0 ? null : "must be > 0"),
+                Pass1TopP = ReadDouble(element, path, "pass1TopP", defaults.Pass1TopP, v => v > 0 && v <= 1 ? null : "must be in (0, 1]"),
+                AvgK = ReadInt(element, path, "avgK", defaults.AvgK, v => v is >= 1 and <= 1024 ? null : "must be between 1 and 1024"),
+                AvgTemperature = ReadDouble(element, path, "avgTemperature", defaults.AvgTemperature, v => v > 0 ? null : "must be > 0"),
+                PassKSamples = ReadInt(element, path, "passKSamples", defaults.PassKSamples, v => v is >= 1 and <= 1024 ? null : "must be between 1 and 1024"),
+            };
+            if (!element.TryGetProperty("benchmarks", out var list)) return eval;
+            var listPath = Child(path, "benchmarks");
+            if (list.ValueKind != JsonValueKind.Array)
+            {
+                Error(listPath, $"must be an array of benchmark names, got {Describe(list)}");
+                return eval;
+            }
+            var known = task?.BenchmarkNames;
+            var names = new List<string>();
+            var i = 0;
+            foreach (var item in list.EnumerateArray())
+            {
+                var itemPath = Index(listPath, i++);
+                var name = item.ValueKind == JsonValueKind.String ? item.GetString()! : null;
+                if (name is null) Error(itemPath, $"must be a benchmark name (a string), got {Describe(item)}");
+                else if (known is not null && !known.Contains(name))
+                    Error(itemPath, $"unknown benchmark \"{name}\" for this task; use one of {Quoted(known)}");
+                else if (names.IndexOf(name) is var first and >= 0) Error(itemPath, $"duplicate benchmark \"{name}\" (also at [{first}]); list it once");
+                else names.Add(name);
+            }
+            return eval with { Benchmarks = names };
+        }
+
+        internal ResourceSpec? ReadResources(JsonElement element, string path)
+        {
+            if (!IsObject(element, path, "an object like {\"device\": \"cpu\", \"memoryGiB\": 2, \"priority\": 0}")) return null;
+            CheckProperties(element, path, ResourceProperties, "resources property");
+            var defaults = new ResourceSpec();
+            var device = defaults.Device;
+            if (element.TryGetProperty("device", out var d))
+            {
+                var text = d.ValueKind == JsonValueKind.String ? d.GetString() : null;
+                if (text is null || !SweepSpecWriter.TryParseDevice(text, out device))
+                    Error(Child(path, "device"), $"must be \"cpu\" or \"cuda\", got {Describe(d)}");
+            }
+            return new ResourceSpec(
+                device,
+                ReadDouble(element, path, "memoryGiB", defaults.MemoryGiB, v => v > 0 && v <= 4096 ? null : "must be in (0, 4096]"),
+                ReadInt(element, path, "priority", defaults.Priority, v => v is >= -1000 and <= 1000 ? null : "must be between -1000 and 1000"));
+        }
+
+        private void CheckTrialCount(SweepSpec spec)
+        {
+            var count = SweepExpander.CountTrials(spec);
+            if (count <= spec.MaxTrials) return;
+            var perArm = string.Join(", ", spec.Arms.Select(a => $"{a}: {SweepExpander.CountGridPoints(spec, a):0}"));
+            Error("$.maxTrials", $"the sweep expands to {count:0} trials (grid points per arm {perArm}; × {spec.Seeds.Count} seeds), "
+                + $"more than maxTrials = {spec.MaxTrials}; shrink $.grid, $.arms or $.seeds, or raise maxTrials");
+        }
+
+        private void CheckResolvedConfigs(SweepSpec spec)
+        {
+            var reported = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (arm, point) in SweepExpander.Points(spec))
+            {
+                var config = ArmPresets.Get(arm).Resolve(spec.Base, point);
+                var row = SweepExpander.RowLabel(arm, point);
+                foreach (var (keys, problem) in ConfigProblems(config))
+                {
+                    // Point at what the user wrote: a grid axis first, then a base override, else the defaults.
+                    var gridKey = keys.FirstOrDefault(k => spec.Grid.Any(a => a.Key == k));
+                    var baseKey = keys.FirstOrDefault(k => spec.Base.Any(a => a.Key == k));
+                    var source = gridKey is not null ? $"$.grid.{gridKey}" : baseKey is not null ? $"$.base.{baseKey}" : "$.base";
+                    if (reported.Add(source + problem)) Error(source, $"{problem} (trial row \"{row}\")");
+                }
+            }
+        }
+
+        /// <summary>Checks that involve two hyper-parameters at once.</summary>
+        private static IEnumerable<(string[] Keys, string Problem)> ConfigProblems(TrainingConfig c)
+        {
+            if (c.WarmupSteps > c.TotalSteps)
+                yield return (["warmupSteps", "totalSteps"], $"warmupSteps ({c.WarmupSteps}) exceeds totalSteps ({c.TotalSteps}); lower it or raise totalSteps");
+            if (c.MiniBatchesPerStep > c.PromptsPerStep)
+                yield return (["miniBatchesPerStep", "promptsPerStep"], $"miniBatchesPerStep ({c.MiniBatchesPerStep}) exceeds promptsPerStep ({c.PromptsPerStep}); each mini-batch needs at least one prompt group");
+            if (c.OverlongBuffer && c.OverlongBufferLength >= c.MaxNewTokens)
+                yield return (["overlongBufferLength", "maxNewTokens"], $"overlongBufferLength ({c.OverlongBufferLength}) must be < maxNewTokens ({c.MaxNewTokens}) when the overlong buffer is on (arm dapo)");
+        }
+    }
+}

@@ -1,0 +1,171 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Dsdr.Core.Sweeps;
+
+/// <summary>Writes sweep specs and their parts in the JSON format <see cref="SweepSpecParser"/> reads.</summary>
+public static class SweepSpecWriter
+{
+    /// <summary>The spec as JSON that parses back to the same spec.</summary>
+    public static string ToJson(SweepSpec spec, bool indented = true) => Write(w => WriteSweep(w, spec), indented);
+
+    internal static string Write(Action<Utf8JsonWriter> write, bool indented)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            write(writer);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    public static void WriteSweep(Utf8JsonWriter w, SweepSpec spec)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", spec.Name);
+        if (spec.Description is not null) w.WriteString("description", spec.Description);
+        w.WritePropertyName("task"); WriteTask(w, spec.Task);
+        w.WritePropertyName("model"); WriteModel(w, spec.Model);
+        w.WriteStartObject("base");
+        foreach (var a in spec.Base) { w.WritePropertyName(a.Key); WriteValue(w, a.Key, a.Value); }
+        w.WriteEndObject();
+        w.WriteStartArray("arms");
+        foreach (var arm in spec.Arms) w.WriteStringValue(arm);
+        w.WriteEndArray();
+        w.WriteStartObject("grid");
+        foreach (var axis in spec.Grid)
+        {
+            w.WriteStartArray(axis.Key);
+            foreach (var v in axis.Values) WriteValue(w, axis.Key, v);
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+        w.WriteStartArray("seeds");
+        foreach (var seed in spec.Seeds) w.WriteNumberValue(seed);
+        w.WriteEndArray();
+        w.WritePropertyName("eval"); WriteEval(w, spec.Eval);
+        w.WritePropertyName("resources"); WriteResources(w, spec.Resources);
+        w.WriteNumber("maxTrials", spec.MaxTrials);
+        w.WriteEndObject();
+    }
+
+    /// <summary>A hyper-parameter value; for an unknown key, by the value's runtime type (so invalid specs still round-trip to errors).</summary>
+    internal static void WriteValue(Utf8JsonWriter w, string key, object? value)
+    {
+        if (HyperParameters.TryGet(key, out var parameter)) { parameter.Write(w, value); return; }
+        JsonSerializer.Serialize(w, value, value?.GetType() ?? typeof(object), SweepJson.Options);
+    }
+
+    /// <summary>Only the fields that belong to the task's kind.</summary>
+    public static void WriteTask(Utf8JsonWriter w, TaskSpec task)
+    {
+        w.WriteStartObject();
+        w.WriteString("kind", KindName(task.Kind));
+        if (task.Kind == TaskKind.Math)
+        {
+            if (task.TrainPath is not null) w.WriteString("trainPath", task.TrainPath);
+            w.WriteStartArray("benchmarks");
+            foreach (var b in task.Benchmarks)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", b.Name);
+                w.WriteString("path", b.Path);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        else
+        {
+            if (task.Kind == TaskKind.Countdown) w.WriteNumber("numbers", task.Numbers);
+            else w.WriteNumber("operands", task.Operands);
+            WriteRange(w, "numberRange", task.NumberRange);
+            if (task.Kind == TaskKind.Countdown) WriteRange(w, "targetRange", task.TargetRange);
+            w.WriteNumber("trainSize", task.TrainSize);
+            w.WriteNumber("heldOutSize", task.HeldOutSize);
+            w.WriteNumber("dataSeed", task.DataSeed);
+        }
+        w.WriteEndObject();
+    }
+
+    private static void WriteRange(Utf8JsonWriter w, string name, IntRange range)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("min", range.Min);
+        w.WriteNumber("max", range.Max);
+        w.WriteEndObject();
+    }
+
+    public static void WriteModel(Utf8JsonWriter w, ModelSpec model)
+    {
+        w.WriteStartObject();
+        if (model.Preset is not null) w.WriteString("preset", model.Preset);
+        if (model.Checkpoint is not null) w.WriteString("checkpoint", model.Checkpoint);
+        w.WriteStartObject("sft");
+        w.WriteBoolean("enabled", model.Sft.Enabled);
+        w.WriteNumber("steps", model.Sft.Steps);
+        w.WriteNumber("batchSize", model.Sft.BatchSize);
+        w.WriteNumber("learningRate", model.Sft.LearningRate);
+        w.WriteNumber("warmupSteps", model.Sft.WarmupSteps);
+        w.WriteNumber("seed", model.Sft.Seed);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    public static void WriteEval(Utf8JsonWriter w, EvalSpec eval)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("everySteps", eval.EverySteps);
+        w.WriteBoolean("atStart", eval.AtStart);
+        w.WriteNumber("pass1Temperature", eval.Pass1Temperature);
+        w.WriteNumber("pass1TopP", eval.Pass1TopP);
+        w.WriteNumber("avgK", eval.AvgK);
+        w.WriteNumber("avgTemperature", eval.AvgTemperature);
+        w.WriteNumber("passKSamples", eval.PassKSamples);
+        w.WriteStartArray("benchmarks");
+        foreach (var b in eval.Benchmarks) w.WriteStringValue(b);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    public static void WriteResources(Utf8JsonWriter w, ResourceSpec resources)
+    {
+        w.WriteStartObject();
+        w.WriteString("device", resources.Device == DeviceKind.Cuda ? "cuda" : "cpu");
+        w.WriteNumber("memoryGiB", resources.MemoryGiB);
+        w.WriteNumber("priority", resources.Priority);
+        w.WriteEndObject();
+    }
+
+    /// <summary>Every hyper-parameter of the config, in table order, by JSON name.</summary>
+    public static void WriteConfig(Utf8JsonWriter w, TrainingConfig config)
+    {
+        w.WriteStartObject();
+        foreach (var p in HyperParameters.All)
+        {
+            w.WritePropertyName(p.Name);
+            p.Write(w, p.Get(config));
+        }
+        w.WriteEndObject();
+    }
+
+    public static string KindName(TaskKind kind) => kind switch
+    {
+        TaskKind.Countdown => "countdown",
+        TaskKind.Arith => "arith",
+        TaskKind.Math => "math",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown task kind"),
+    };
+
+    public static bool TryParseKind(string text, out TaskKind kind)
+    {
+        foreach (var k in Enum.GetValues<TaskKind>())
+            if (KindName(k) == text) { kind = k; return true; }
+        kind = default;
+        return false;
+    }
+
+    public static bool TryParseDevice(string text, out DeviceKind device)
+    {
+        device = text == "cuda" ? DeviceKind.Cuda : DeviceKind.Cpu;
+        return text is "cpu" or "cuda";
+    }
+}

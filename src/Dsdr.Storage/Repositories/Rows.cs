@@ -1,0 +1,94 @@
+namespace Dsdr.Storage.Repositories;
+
+/// <summary>Lifecycle of a sweep or a trial: queued → running → completed / failed / cancelled.</summary>
+public enum RunStatus { Queued, Running, Completed, Failed, Cancelled }
+
+/// <summary>Learner slot state as stored in the pool table.</summary>
+public enum SlotStatus { Idle, Busy, Offline }
+
+public sealed record NewSweep(string SweepId, string Name, string SpecJson);
+
+public sealed record SweepRow(string SweepId, string Name, string Spec, RunStatus Status, DateTime CreatedAt, DateTime UpdatedAt);
+
+/// <summary>A sweep with its trials counted by status (the sweeps page).</summary>
+public sealed record SweepSummary(
+    string SweepId, string Name, RunStatus Status, DateTime CreatedAt, DateTime UpdatedAt,
+    long Trials, long Queued, long Running, long Completed, long Failed, long Cancelled);
+
+/// <summary>One expanded trial of a sweep. <paramref name="Row"/> is its result-table row (arm plus grid point).</summary>
+public sealed record NewTrial(string TrialId, string SweepId, string Arm, string Row, int Seed, string ConfigJson);
+
+public sealed record TrialRow(
+    string TrialId, string SweepId, string Arm, string Row, int Seed, string Config, RunStatus Status, int Attempts,
+    string? SlotId, DateTime? LeaseExpiresAt, DateTime? HeartbeatAt, int? LastStep, string? CheckpointPath, int? CheckpointStep,
+    string? Error, DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, DateTime UpdatedAt);
+
+/// <summary>One training-step metric value: the unit of ingest, idempotent on (trial, name, step).</summary>
+public sealed record MetricSample(string TrialId, int Step, string Name, double Value);
+
+public readonly record struct MetricPoint(int Step, double Value);
+
+/// <summary>A metric's curve for one trial; <paramref name="TotalPoints"/> counts the stored points before downsampling.</summary>
+public sealed record MetricSeries(string TrialId, string Name, IReadOnlyList<MetricPoint> Points, long TotalPoints);
+
+/// <summary>One evaluation figure. <paramref name="K"/>: k of pass@k / Avg@k, null for figures without k.</summary>
+public sealed record EvalRow(string TrialId, int Step, string Benchmark, string Metric, int? K, double Value);
+
+/// <summary>Which evaluation of each trial feeds the result table.</summary>
+public abstract record EvalStepChoice
+{
+    private EvalStepChoice() { }
+
+    /// <summary>Each trial's last evaluated step.</summary>
+    public static readonly EvalStepChoice Final = new FinalStep();
+
+    /// <summary>Each trial's step with the highest value of (benchmark, metric, k); ties go to the earlier step.</summary>
+    public static EvalStepChoice BestAt(string benchmark, string metric, int? k = null) => new BestStep(benchmark, metric, k);
+
+    public sealed record FinalStep : EvalStepChoice;
+    public sealed record BestStep(string Benchmark, string Metric, int? K) : EvalStepChoice;
+}
+
+/// <summary>The stored record of one scored rollout group (rollouts and summary are JSON documents).</summary>
+public sealed record RolloutGroupRecord(
+    string TrialId, int Step, string ProblemId, int GroupSize, int Correct, double MeanReward, string RolloutsJson, string SummaryJson);
+
+public sealed record RolloutGroupSummary(string TrialId, int Step, string ProblemId, int GroupSize, int Correct, double MeanReward, string Summary);
+
+public sealed record ProblemRow(
+    string Dataset, string ProblemId, string? Prompt, string? Answer, long Attempts, long Correct, int DistinctCorrect, DateTime? LastSeenAt)
+{
+    public double PassRate => Attempts == 0 ? 0 : (double)Correct / Attempts;
+}
+
+public sealed record SlotRegistration(string SlotId, string Node, string Device, string Kind, long? MemoryBytes);
+
+public sealed record SlotRow(
+    string SlotId, string Node, string Device, string Kind, long? MemoryBytes, SlotStatus Status, string? TrialId,
+    DateTime RegisteredAt, DateTime HeartbeatAt);
+
+internal static class DbText
+{
+    public static string Of(RunStatus status) => status switch
+    {
+        RunStatus.Queued => "queued",
+        RunStatus.Running => "running",
+        RunStatus.Completed => "completed",
+        RunStatus.Failed => "failed",
+        RunStatus.Cancelled => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown run status."),
+    };
+
+    public static string Of(SlotStatus status) => status switch
+    {
+        SlotStatus.Idle => "idle",
+        SlotStatus.Busy => "busy",
+        SlotStatus.Offline => "offline",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown slot status."),
+    };
+
+    public static void RequireId(string? value, string name)
+    {
+        if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"{name} must not be empty.", name);
+    }
+}

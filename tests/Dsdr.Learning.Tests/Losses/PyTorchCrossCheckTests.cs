@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Dsdr.Learning.Losses;
+using TorchSharp;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Dsdr.Learning.Tests.Losses;
+
+/// <summary>
+/// Cross-check against an independent PyTorch computation (bench/pytorch/loss_crosscheck.py) of the group advantages
+/// and the total DSDR loss, its components and its gradient, on the fixed batch bench/pytorch/fixtures/loss_batch.json.
+/// The committed fixtures/loss_expected.json was produced by that script with Debian's python3-torch; where
+/// /usr/bin/python3 can import torch, the script is also run live.
+/// </summary>
+public class PyTorchCrossCheckTests(ITestOutputHelper output)
+{
+    private const double Tolerance = 1e-6;
+    private const string Python = "/usr/bin/python3";
+
+    [Fact]
+    public void AdvantagesAndLossMatchTheCommittedPyTorchValues()
+    {
+        var fixture = ReadJson("loss_batch.json");
+        var expected = ReadJson("loss_expected.json");
+        CompareWithPyTorch(fixture.RootElement, expected.RootElement);
+    }
+
+    [Fact]
+    public void AdvantagesAndLossMatchALivePyTorchRun()
+    {
+        if (!PythonTorchAvailable())
+        {
+            output.WriteLine($"{Python} cannot import torch: the live run is not possible here; the committed values are checked by the other test.");
+            return;
+        }
+        var script = Path.Combine(BenchFolder(), "loss_crosscheck.py");
+        var (exitCode, stdout, stderr) = Run(Python, $"\"{script}\" \"{Path.Combine(BenchFolder(), "fixtures", "loss_batch.json")}\"");
+        Assert.True(exitCode == 0, $"loss_crosscheck.py failed ({exitCode}): {stderr}");
+        using var live = JsonDocument.Parse(stdout);
+        output.WriteLine($"live PyTorch {live.RootElement.GetProperty("torch_version").GetString()}");
+        var fixture = ReadJson("loss_batch.json");
+        CompareWithPyTorch(fixture.RootElement, live.RootElement);
+
+        // the committed values must be what the script produces now (regenerate them with --out if the script changed)
+        var committed = ReadJson("loss_expected.json").RootElement;
+        T.Close(Doubles(live.RootElement.GetProperty("advantages")), Doubles(committed.GetProperty("advantages")), 1e-12);
+        foreach (var (a, b) in live.RootElement.GetProperty("cases").EnumerateArray().Zip(committed.GetProperty("cases").EnumerateArray()))
+            T.Close(a.GetProperty("total").GetDouble(), b.GetProperty("total").GetDouble(), 1e-12);
+    }
+
+    private void CompareWithPyTorch(JsonElement fixture, JsonElement expected)
+    {
+        var n = fixture.GetProperty("sequences").GetInt64();
+        var t = fixture.GetProperty("response_length").GetInt64();
+        var v = fixture.GetProperty("vocabulary").GetInt64();
+
+        var advantages = fixture.GetProperty("shaped_rewards").EnumerateArray()
+            .SelectMany(group => GroupAdvantages(Doubles(group), 1e-6)).ToArray();
+        T.Close(Doubles(expected.GetProperty("advantages")), advantages, Tolerance);
+        Assert.Contains(advantages, a => Math.Abs(a) > 0.5); // the batch exercises non-trivial advantages
+
+        var cases = fixture.GetProperty("cases").EnumerateArray().ToArray();
+        var results = expected.GetProperty("cases").EnumerateArray().ToArray();
+        Assert.Equal(cases.Length, results.Length);
+        Assert.True(cases.Length >= 4);
+        for (var c = 0; c < cases.Length; c++)
+        {
+            using var scope = NewDisposeScope();
+            var spec = cases[c];
+            var want = results[c];
+            Assert.Equal(spec.GetProperty("name").GetString(), want.GetProperty("name").GetString());
+            var config = new PolicyLossConfig(
+                ClipLow: spec.GetProperty("clip_low").GetDouble(),
+                ClipHigh: spec.GetProperty("clip_high").GetDouble(),
+                DualClip: spec.GetProperty("dual_clip").ValueKind == JsonValueKind.Null ? null : spec.GetProperty("dual_clip").GetDouble(),
+                Aggregation: Enum.Parse<AggregationMode>(spec.GetProperty("aggregation").GetString()!),
+                LambdaLocal: spec.GetProperty("lambda_local").GetDouble(),
+                KlBeta: spec.GetProperty("kl_beta").GetDouble(),
+                KlEstimator: Enum.Parse<KlEstimator>(spec.GetProperty("kl_estimator").GetString()!));
+            var batch = new PolicyLossBatch(
+                Tokens: T.L(Longs(fixture.GetProperty("tokens")), n, t),
+                OldLogProbs: T.D(Doubles(fixture.GetProperty("old_log_probs")), n, t),
+                Mask: T.D(Doubles(fixture.GetProperty("mask")), n, t),
+                Advantages: T.D(advantages, n),
+                CouplingWeights: T.D(Doubles(fixture.GetProperty("coupling_weights")), n),
+                GroupIndex: T.L(Longs(fixture.GetProperty("group_index")), n),
+                RefLogProbs: config.KlBeta > 0 ? T.D(Doubles(fixture.GetProperty("ref_log_probs")), n, t) : null);
+            var logits = T.Leaf(Doubles(fixture.GetProperty("logits")), n, t, v);
+
+            var result = DsdrLoss.Compute(logits, batch, config);
+            result.Loss.backward();
+            var got = result.Components;
+            var name = spec.GetProperty("name").GetString();
+            output.WriteLine($"{name}: total C# {got.Total:R} PyTorch {want.GetProperty("total").GetDouble():R}");
+
+            T.Close(want.GetProperty("total").GetDouble(), got.Total, Tolerance);
+            T.Close(want.GetProperty("total").GetDouble(), result.Loss.ToDouble(), Tolerance);
+            T.Close(want.GetProperty("policy_loss").GetDouble(), got.PolicyLoss, Tolerance);
+            T.Close(want.GetProperty("local_term").GetDouble(), got.LocalTerm, Tolerance);
+            if (want.GetProperty("kl").ValueKind == JsonValueKind.Null)
+                Assert.Null(got.Kl);
+            else
+                T.Close(want.GetProperty("kl").GetDouble(), got.Kl!.Value, Tolerance);
+            T.Close(want.GetProperty("clip_fraction_low").GetDouble(), got.ClipFractions.Low, Tolerance);
+            T.Close(want.GetProperty("clip_fraction_high").GetDouble(), got.ClipFractions.High, Tolerance);
+            T.Close(want.GetProperty("clip_fraction_dual").GetDouble(), got.ClipFractions.Dual, Tolerance);
+            T.Close(want.GetProperty("entropy").GetDouble(), got.Entropy, Tolerance);
+            T.Close(want.GetProperty("approx_kl_to_old").GetDouble(), got.ApproxKlToOld, Tolerance);
+            T.Close(Doubles(want.GetProperty("logits_gradient")), T.Values(logits.grad!), Tolerance);
+        }
+    }
+
+    // Test-local stand-in for Core's DsdrMath.GroupAdvantages (not in this branch yet):
+    // A_i = (r̃_i − mean(r̃)) / (std(r̃) + ε), sample std (N − 1); a group of one gets 0.
+    private static double[] GroupAdvantages(IReadOnlyList<double> shaped, double epsilon)
+    {
+        if (shaped.Count < 2)
+            return new double[shaped.Count];
+        var mean = shaped.Average();
+        var std = Math.Sqrt(shaped.Sum(r => (r - mean) * (r - mean)) / (shaped.Count - 1));
+        return shaped.Select(r => (r - mean) / (std + epsilon)).ToArray();
+    }
+
+    private static double[] Doubles(JsonElement array) => array.EnumerateArray().Select(e => e.GetDouble()).ToArray();
+
+    private static long[] Longs(JsonElement array) => array.EnumerateArray().Select(e => e.GetInt64()).ToArray();
+
+    private static JsonDocument ReadJson(string name) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(BenchFolder(), "fixtures", name)));
+
+    private static string BenchFolder()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Dsdr.sln")))
+                return Path.Combine(dir.FullName, "bench", "pytorch");
+        }
+        throw new DirectoryNotFoundException($"No Dsdr.sln above {AppContext.BaseDirectory}; run the tests from a checkout of the repository.");
+    }
+
+    private static bool PythonTorchAvailable()
+    {
+        if (!File.Exists(Python))
+            return false;
+        try
+        {
+            return Run(Python, "-c \"import torch\"").ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
+    private static (int ExitCode, string Stdout, string Stderr) Run(string file, string arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        })!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
+        {
+            process.Kill();
+            throw new TimeoutException($"{file} {arguments} did not finish within 120 s.");
+        }
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
