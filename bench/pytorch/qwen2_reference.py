@@ -6,7 +6,9 @@ C# model. Runs with Debian's python3-torch (1.13, no scaled_dot_product_attentio
 
   qwen2_reference.py bench '<json>'   time a training step (forward, backward, AdamW) and KV-cache generation
   qwen2_reference.py check DIR        logits of DIR's checkpoint on DIR/check_input.json vs the C# logits in it
-Both print one JSON object on stdout.
+  qwen2_reference.py fixture DIR      write a tiny seeded checkpoint (config.json, model.safetensors written here,
+                                      not by C#) and expected_logits.json for a left-padded batch, for the C# tests
+bench and check print one JSON object on stdout.
 """
 import json
 import math
@@ -181,6 +183,43 @@ def read_safetensors(path):
     return out
 
 
+def write_safetensors(path, tensors):
+    header, offset, blobs = {"__metadata__": {"format": "pt"}}, 0, []
+    for name, t in tensors.items():
+        data = t.detach().contiguous().float().numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    encoded = json.dumps(header).encode()
+    encoded += b" " * (-len(encoded) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(encoded)))
+        f.write(encoded)
+        for blob in blobs:
+            f.write(blob)
+
+
+def fixture(folder):
+    c = {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_act": "silu", "vocab_size": 23,
+         "hidden_size": 16, "intermediate_size": 24, "num_hidden_layers": 2, "num_attention_heads": 4,
+         "num_key_value_heads": 2, "rope_theta": 1000.0, "rms_norm_eps": 1e-6, "tie_word_embeddings": False,
+         "max_position_embeddings": 32, "torch_dtype": "float32"}
+    torch.manual_seed(7)
+    model = Qwen2ForCausalLM(c)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.copy_(torch.randn_like(p) * (0.5 if "norm" in name else 0.4) + (1.0 if "norm" in name else 0.0))
+    os.makedirs(folder, exist_ok=True)
+    json.dump(c, open(os.path.join(folder, "config.json"), "w"), indent=2)
+    write_safetensors(os.path.join(folder, "model.safetensors"), dict(model.named_parameters()))
+    ids = [[5, 17, 2, 9, 22, 0, 13, 8, 4], [0, 0, 0, 11, 3, 3, 20, 7, 1]]
+    mask = [[1] * 9, [0, 0, 0, 1, 1, 1, 1, 1, 1]]
+    with torch.no_grad():
+        logits = model(torch.tensor(ids), torch.tensor(mask))
+    json.dump({"torch": torch.__version__, "ids": ids, "mask": mask, "logits": logits.tolist()},
+              open(os.path.join(folder, "expected_logits.json"), "w"))
+
+
 def check(folder):
     c = json.load(open(os.path.join(folder, "config.json")))
     model = Qwen2ForCausalLM(c)
@@ -261,6 +300,8 @@ def generation_rate(model, c, batch, prompt, new, warmup, runs):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "check":
         check(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "fixture":
+        fixture(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "bench":
         bench(json.loads(sys.argv[2]))
     else:
