@@ -104,6 +104,33 @@ public class SamplerTests
     }
 
     [Fact]
+    public void SamplesPerPromptShareOnePrefillAndMatchRepeatedPrompts()
+    {
+        using var model = Model();
+        var sampler = new Sampler(model, eosId: null);
+        IReadOnlyList<IReadOnlyList<int>> repeated = [.. Prompts.SelectMany(p => Enumerable.Repeat(p, 4))];
+        var options = new SamplingOptions(MaxNewTokens: 10, Temperature: 0);
+        var grouped = sampler.Generate(Prompts, options, samplesPerPrompt: 4);
+        var plain = sampler.Generate(repeated, options);
+        Assert.Equal(12, grouped.Count);
+        for (var i = 0; i < 12; i++)
+        {
+            Assert.Equal(i / 4, grouped[i].PromptIndex);
+            Assert.Equal(plain[i].TokenIds, grouped[i].TokenIds);
+        }
+
+        var sampled = sampler.Generate(Prompts, options with { Temperature = 1.0, Seed = 5 }, samplesPerPrompt: 4);
+        Assert.True(sampled.Take(4).Select(c => string.Join(",", c.TokenIds)).Distinct().Count() > 1, "samples of one prompt should differ");
+        foreach (var completion in sampled)
+        {
+            var expected = FullForwardLogProbs(model, Prompts[completion.PromptIndex], completion.TokenIds);
+            for (var t = 0; t < expected.Length; t++) Assert.True(Math.Abs(expected[t] - completion.LogProbs[t]) < 1e-5);
+        }
+        var again = sampler.Generate(Prompts, options with { Temperature = 1.0, Seed = 5 }, samplesPerPrompt: 4);
+        Assert.Equal(sampled.SelectMany(c => c.TokenIds), again.SelectMany(c => c.TokenIds));
+    }
+
+    [Fact]
     public void TopPKeepsOnlyTheNucleus()
     {
         using var scope = NewDisposeScope();

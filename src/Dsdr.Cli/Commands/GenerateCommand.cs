@@ -100,7 +100,7 @@ internal static class GenerateCommand
             if (prompt.Count == 0) throw new CliInputException("--prompt: the prompt encodes to no tokens.");
 
             var sampler = tokenizer is not null ? new Sampler(model, tokenizer) : new Sampler(model, ConfigEosId(model.Config));
-            var completions = sampler.Generate(Enumerable.Repeat(prompt, count).ToList(), sampling);
+            var completions = sampler.Generate([prompt], sampling, samplesPerPrompt: count);
             foreach (var completion in completions)
             {
                 var text = tokenizer?.Decode(completion.TokenIds);

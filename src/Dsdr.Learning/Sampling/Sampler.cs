@@ -37,14 +37,23 @@ public sealed class Sampler
             : Generate(prompts.Select(tokenizer.Encode).ToList(), options);
 
     /// <summary>Completions for each prompt (token ids, each non-empty), in prompt order.</summary>
-    public IReadOnlyList<Completion> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options)
+    public IReadOnlyList<Completion> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options) =>
+        Generate(prompts, options, samplesPerPrompt: 1);
+
+    /// <summary>
+    /// <paramref name="samplesPerPrompt"/> completions of each prompt (a GRPO group), prompt-major: completion
+    /// i·G + j is sample j of prompt i (its PromptIndex is i). Each distinct prompt is prefilled once and its
+    /// cache shared by its samples.
+    /// </summary>
+    public IReadOnlyList<Completion> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options, int samplesPerPrompt)
     {
         options.Validate();
         ValidatePrompts(prompts);
+        if (samplesPerPrompt < 1) throw new ArgumentException($"samplesPerPrompt must be ≥ 1, got {samplesPerPrompt}.", nameof(samplesPerPrompt));
         if (options.StopStrings is { Count: > 0 } && tokenizer is null)
             throw new InvalidOperationException("Stop strings need a tokenizer: construct the Sampler with one.");
 
-        var run = new GenerationRun(model, prompts, options, eosId, tokenizer);
+        var run = new GenerationRun(model, prompts, samplesPerPrompt, options, eosId, tokenizer);
         return run.Execute();
     }
 
@@ -108,7 +117,8 @@ public sealed class Sampler
 internal sealed class GenerationRun
 {
     private readonly Qwen2ForCausalLM model;
-    private readonly IReadOnlyList<IReadOnlyList<int>> prompts;
+    private readonly IReadOnlyList<IReadOnlyList<int>> prompts;   // one per completion: prompt i / G
+    private readonly int samplesPerPrompt;                        // G
     private readonly SamplingOptions options;
     private readonly int? eosId;
     private readonly ITokenizer? tokenizer;
@@ -118,13 +128,14 @@ internal sealed class GenerationRun
     private readonly List<float>[] samplingLogProbs;
     private readonly FinishReason?[] finish;
     private readonly int[] decodedLength;             // for stop strings: decoded text length before the newest token
-    private int[] rows;                               // batch row → prompt index
+    private int[] rows;                               // batch row → completion index
     private readonly List<int> doneInBatch = [];      // batch rows that finished but are still in the batch
 
-    public GenerationRun(Qwen2ForCausalLM model, IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options, int? eosId, ITokenizer? tokenizer)
+    public GenerationRun(Qwen2ForCausalLM model, IReadOnlyList<IReadOnlyList<int>> distinctPrompts, int samplesPerPrompt, SamplingOptions options, int? eosId, ITokenizer? tokenizer)
     {
         this.model = model;
-        this.prompts = prompts;
+        this.samplesPerPrompt = samplesPerPrompt;
+        prompts = Enumerable.Range(0, distinctPrompts.Count * samplesPerPrompt).Select(i => distinctPrompts[i / samplesPerPrompt]).ToList();
         this.options = options;
         this.eosId = options.StopOnEos ? eosId : null;
         this.tokenizer = tokenizer;
@@ -144,14 +155,15 @@ internal sealed class GenerationRun
             var parameter = model.parameters().First();
             using var noGrad = no_grad();
             using var generator = new Generator(options.Seed, parameter.device);
+            // with G samples per prompt the prefill runs on the distinct prompts and the cache then grows to all rows
             using var cache = options.UseKvCache
-                ? new KvCache(model.Config, prompts.Count, promptWidth + options.MaxNewTokens, parameter.device, parameter.dtype)
+                ? new KvCache(model.Config, prompts.Count / samplesPerPrompt, promptWidth + options.MaxNewTokens, parameter.device, parameter.dtype)
                 : null;
             for (var step = 0; step < options.MaxNewTokens && rows.Length > 0; step++)
                 Step(step, cache, generator, parameter.device);
         }
         return Enumerable.Range(0, prompts.Count)
-            .Select(i => new Completion(i, [.. tokens[i]], [.. logProbs[i]], [.. samplingLogProbs[i]], finish[i] ?? FinishReason.Length))
+            .Select(i => new Completion(i / samplesPerPrompt, [.. tokens[i]], [.. logProbs[i]], [.. samplingLogProbs[i]], finish[i] ?? FinishReason.Length))
             .ToList();
     }
 
@@ -177,7 +189,20 @@ internal sealed class GenerationRun
         }
         var mask = padded ? tensor(KeyMask(slots), [batch, slots], device: device) : null;
 
-        var logits = model.Forward(input, mask, positions, cache, logitsToKeep: 1).squeeze(1).to(ScalarType.Float32);
+        Tensor logits;
+        if (cache is not null && step == 0 && samplesPerPrompt > 1)
+        {
+            // prefill each distinct prompt once (rows 0, G, 2G, … hold them), then give every sample its copy
+            var firsts = arange(0, batch, samplesPerPrompt, ScalarType.Int64, device);
+            var distinct = model.Forward(input.index_select(0, firsts), mask?.index_select(0, firsts), positions.index_select(0, firsts), cache, logitsToKeep: 1);
+            var everyRow = arange(batch, ScalarType.Int64, device).div(samplesPerPrompt, rounding_mode: RoundingMode.floor);
+            cache.KeepRows(everyRow);
+            logits = distinct.index_select(0, everyRow).squeeze(1).to(ScalarType.Float32);
+        }
+        else
+        {
+            logits = model.Forward(input, mask, positions, cache, logitsToKeep: 1).squeeze(1).to(ScalarType.Float32);
+        }
         var (chosen, chosenLogProbs, chosenSamplingLogProbs) = Sampler.ChooseTokens(logits, options, generator);
         var chosenIds = chosen.cpu().data<long>().ToArray();
         var chosenLp = chosenLogProbs.cpu().data<float>().ToArray();
