@@ -38,7 +38,7 @@ public sealed record Qwen2Config
         NumAttentionHeads = 4, NumKeyValueHeads = 2, TieWordEmbeddings = true, MaxPositionEmbeddings = 512,
     };
 
-    /// <summary>CPU work with more capacity: 8 layers, d = 256, 8 heads over 4 KV heads; ~10.4M parameters at vocab 64.</summary>
+    /// <summary>CPU work with more capacity: 8 layers, d = 256, 8 heads over 4 KV heads; ~10.05M parameters at vocab 64.</summary>
     public static Qwen2Config Small(int vocabSize = 64) => new()
     {
         VocabSize = vocabSize, HiddenSize = 256, IntermediateSize = 1376, NumHiddenLayers = 8,
