@@ -84,6 +84,12 @@ public class CheckpointTests
         Assert.Equal(ScalarType.BFloat16, keptLogits.dtype);
         // same weights, bf16 arithmetic: close, not equal
         Assert.True(TestModels.MaxAbsDiff(keptLogits.to(ScalarType.Float32), widenedLogits) < 0.5);
+
+        // a bfloat16 model samples too (bfloat16 KV cache, float32 sampling)
+        var completions = new Dsdr.Learning.Sampling.Sampler(kept, eosId: null)
+            .Generate([[1, 2, 3], [4]], new Dsdr.Learning.Sampling.SamplingOptions(MaxNewTokens: 5, Seed: 1));
+        Assert.All(completions, c => Assert.Equal(5, c.Length));
+        Assert.All(completions.SelectMany(c => c.LogProbs), lp => Assert.True(float.IsFinite(lp) && lp <= 0));
     }
 
     // An independent safetensors writer (no code shared with the library): header JSON + raw little-endian floats.
