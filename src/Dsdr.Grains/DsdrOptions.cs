@@ -1,0 +1,44 @@
+namespace Dsdr.Grains;
+
+/// <summary>Timing of heartbeats, leases and the scheduler's safety nets.</summary>
+public sealed class DsdrSchedulingOptions
+{
+    /// <summary>The grain-storage provider name every Dsdr grain persists through.</summary>
+    public const string StorageProviderName = "dsdr";
+
+    /// <summary>How often a slot tells the scheduler (and its running trial) it is alive.</summary>
+    public TimeSpan SlotHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A slot silent this long is offline, and the attempt it ran is requeued.</summary>
+    public TimeSpan LeaseTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How often the scheduler looks for expired leases (a grain timer).</summary>
+    public TimeSpan LeaseScanInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A runner that reports nothing (no step, heartbeat or checkpoint) this long is taken as hung: its slot goes silent.</summary>
+    public TimeSpan RunnerStallTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Period of the reminders that keep the scheduler and unfinished sweeps moving after a restart.</summary>
+    public TimeSpan SafetyReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long placement waits for a slot's node to appear in the cluster before failing.</summary>
+    public TimeSpan NodeLookupTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    public void Validate()
+    {
+        static void Positive(TimeSpan value, string name)
+        {
+            if (value <= TimeSpan.Zero)
+                throw new ArgumentOutOfRangeException(name, value, $"{nameof(DsdrSchedulingOptions)}.{name} must be positive.");
+        }
+        Positive(SlotHeartbeatInterval, nameof(SlotHeartbeatInterval));
+        Positive(LeaseTimeout, nameof(LeaseTimeout));
+        Positive(LeaseScanInterval, nameof(LeaseScanInterval));
+        Positive(RunnerStallTimeout, nameof(RunnerStallTimeout));
+        Positive(SafetyReminderPeriod, nameof(SafetyReminderPeriod));
+        Positive(NodeLookupTimeout, nameof(NodeLookupTimeout));
+        if (LeaseTimeout < 2 * SlotHeartbeatInterval)
+            throw new ArgumentOutOfRangeException(nameof(LeaseTimeout), LeaseTimeout,
+                $"{nameof(DsdrSchedulingOptions)}.{nameof(LeaseTimeout)} ({LeaseTimeout}) must be at least twice {nameof(SlotHeartbeatInterval)} ({SlotHeartbeatInterval}), or healthy slots lose their leases.");
+    }
+}
