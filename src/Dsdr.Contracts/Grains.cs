@@ -26,8 +26,11 @@ public interface ISweepGrain : IGrainWithStringKey
 /// <summary>One trial (key: trial id): its status machine, attempts, checkpoint and lease.</summary>
 public interface ITrialGrain : IGrainWithStringKey
 {
-    /// <summary>Creates the trial as queued and hands it to the scheduler; a no-op when it exists.</summary>
-    Task<TrialSnapshot> InitializeAsync(TrialDescriptor descriptor, int maxAttempts);
+    /// <summary>
+    /// Creates the trial as queued and hands it to the scheduler; a no-op when it exists.
+    /// <paramref name="indexInSweep"/> is its place in the sweep's submission order (first in, first out).
+    /// </summary>
+    Task<TrialSnapshot> InitializeAsync(TrialDescriptor descriptor, int indexInSweep, int maxAttempts);
 
     Task<TrialSnapshot> GetAsync();
 

@@ -131,7 +131,8 @@ public sealed record QueuedTrial(
     [property: Id(2)] int Priority,
     [property: Id(3)] TrialNeeds Needs,
     [property: Id(4)] int Attempt,
-    [property: Id(5)] DateTimeOffset EnqueuedAt);
+    [property: Id(5)] DateTimeOffset EnqueuedAt,
+    [property: Id(6)] int IndexInSweep = 0);
 
 /// <summary>
 /// The scheduler's offer of a trial attempt to a slot. <paramref name="ReadyAt"/> is when both

@@ -5,7 +5,9 @@ namespace Dsdr.Grains.Scheduling;
 /// <summary>
 /// The queue of runnable trials. Higher priority first; within a priority, sweeps take turns
 /// (round-robin); within a sweep, first in first out among the trials a slot can run. A trial
-/// re-queued after a lost or failed attempt goes to the front of its sweep's lane.
+/// re-queued after a lost or failed attempt goes to the front of its sweep's lane; a fresh trial
+/// takes its place by its index in the sweep, so trials initialised concurrently still run in
+/// submission order.
 /// </summary>
 public sealed class FairQueue
 {
@@ -38,7 +40,16 @@ public sealed class FairQueue
             _bands[trial.Priority] = band = new Band();
         if (!band.Lanes.TryGetValue(trial.SweepId, out var lane))
             band.Lanes[trial.SweepId] = lane = band.Rotation.AddLast(new Lane(trial.SweepId));
-        var node = atFront ? lane.Value.Trials.AddFirst(trial) : lane.Value.Trials.AddLast(trial);
+        var trials = lane.Value.Trials;
+        LinkedListNode<QueuedTrial> node;
+        if (atFront) node = trials.AddFirst(trial);
+        else
+        {
+            var after = trials.Last;
+            while (after is not null && after.Value.Attempt == 1 && trial.Attempt == 1 && after.Value.IndexInSweep > trial.IndexInSweep)
+                after = after.Previous;
+            node = after is null ? trials.AddFirst(trial) : trials.AddAfter(after, trial);
+        }
         _index[trial.TrialId] = (band, lane, node);
     }
 

@@ -16,6 +16,7 @@ namespace Dsdr.Grains.Slots;
 [NodePlacement, KeepAlive]
 internal sealed partial class LearnerSlotGrain(
     IServiceProvider services,
+    IGrainFactory grains,
     IOptions<DsdrNodeOptions> node,
     IOptions<DsdrSchedulingOptions> options,
     TimeProvider clock,
@@ -35,7 +36,8 @@ internal sealed partial class LearnerSlotGrain(
     private Task _loop = Task.CompletedTask;
     private int _attemptsRun;
 
-    private ISchedulerGrain Scheduler => GrainFactory.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey);
+    // Background tasks run outside the activation, where Grain.GrainFactory is off limits: use the injected factory.
+    private ISchedulerGrain Scheduler => grains.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -150,7 +152,7 @@ internal sealed partial class LearnerSlotGrain(
                 {
                     if (running is { Begun: true })
                     {
-                        var reply = await GrainFactory.GetGrain<ITrialGrain>(running.Offer.TrialId).HeartbeatAsync(
+                        var reply = await grains.GetGrain<ITrialGrain>(running.Offer.TrialId).HeartbeatAsync(
                             new AttemptHeartbeat(_key, running.Offer.Attempt, running.Step, running.TotalSteps));
                         if (reply == HeartbeatReply.Stop) running.Stop();
                     }
@@ -169,7 +171,7 @@ internal sealed partial class LearnerSlotGrain(
 
     private async Task RunAttemptAsync(RunningAttempt running)
     {
-        var trial = GrainFactory.GetGrain<ITrialGrain>(running.Offer.TrialId);
+        var trial = grains.GetGrain<ITrialGrain>(running.Offer.TrialId);
         TrialAssignment? assignment = null;
         try
         {
@@ -222,7 +224,7 @@ internal sealed partial class LearnerSlotGrain(
 
     private async Task<TrialOutcome> RunRunnerAsync(TrialAssignment assignment, RunningAttempt running)
     {
-        var reporter = new Reporter(this, running, GrainFactory.GetGrain<ITrialGrain>(assignment.Trial.TrialId));
+        var reporter = new Reporter(this, running, grains.GetGrain<ITrialGrain>(assignment.Trial.TrialId));
         try
         {
             return await _runner.RunAsync(assignment, reporter, running.Token);

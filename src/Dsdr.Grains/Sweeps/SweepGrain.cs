@@ -56,8 +56,8 @@ internal sealed partial class SweepGrain(
             LogSubmitted(logger, SweepId, ids.Count);
         }
         // Initialising is idempotent, so a re-submission after a crash half-way finishes the job.
-        var snapshots = await Task.WhenAll(submission.Trials.Select(t =>
-            GrainFactory.GetGrain<ITrialGrain>(t.TrialId).InitializeAsync(t, S.MaxAttempts)));
+        var snapshots = await Task.WhenAll(submission.Trials.Select((t, i) =>
+            GrainFactory.GetGrain<ITrialGrain>(t.TrialId).InitializeAsync(t, i, S.MaxAttempts)));
         foreach (var snapshot in snapshots) Absorb(snapshot.Descriptor!.TrialId, snapshot.Status);
         await FinishIfDoneAsync();
         return Progress();
@@ -79,10 +79,10 @@ internal sealed partial class SweepGrain(
         S.CancelRequested = true;
         await state.WriteStateAsync();
         var open = S.TrialIds.Where(id => !S.TrialStatuses[id].IsTerminal()).ToList();
+        LogCancelled(logger, SweepId, open.Count);
         var snapshots = await Task.WhenAll(open.Select(id => GrainFactory.GetGrain<ITrialGrain>(id).CancelAsync()));
         for (var i = 0; i < open.Count; i++) Absorb(open[i], snapshots[i].Status);
         await FinishIfDoneAsync();
-        LogCancelled(logger, SweepId, open.Count);
         return Progress();
     }
 

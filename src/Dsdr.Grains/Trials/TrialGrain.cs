@@ -20,7 +20,7 @@ internal sealed partial class TrialGrain(
     private TrialState S => state.State;
     private string TrialId => this.GetPrimaryKeyString();
 
-    async Task<TrialSnapshot> ITrialGrain.InitializeAsync(TrialDescriptor descriptor, int maxAttempts)
+    async Task<TrialSnapshot> ITrialGrain.InitializeAsync(TrialDescriptor descriptor, int indexInSweep, int maxAttempts)
     {
         if (descriptor.TrialId != TrialId)
             throw new ArgumentException($"Descriptor trial id '{descriptor.TrialId}' does not match the grain key '{TrialId}'.", nameof(descriptor));
@@ -34,6 +34,7 @@ internal sealed partial class TrialGrain(
         }
         S.Descriptor = descriptor;
         S.MaxAttempts = maxAttempts;
+        S.IndexInSweep = indexInSweep;
         S.Status = TrialStatus.Queued;
         S.QueuedAt = clock.GetUtcNow();
         await state.WriteStateAsync();
@@ -189,7 +190,7 @@ internal sealed partial class TrialGrain(
     private Task EnqueueNextAttemptAsync()
     {
         var d = S.Descriptor!;
-        return Scheduler.EnqueueAsync(new QueuedTrial(d.TrialId, d.SweepId, d.Priority, d.Needs, S.Attempt + 1, S.QueuedAt ?? clock.GetUtcNow()));
+        return Scheduler.EnqueueAsync(new QueuedTrial(d.TrialId, d.SweepId, d.Priority, d.Needs, S.Attempt + 1, S.QueuedAt ?? clock.GetUtcNow(), S.IndexInSweep));
     }
 
     private void CloseAttempt(int attempt, DateTimeOffset now, string reason)

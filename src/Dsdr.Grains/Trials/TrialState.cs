@@ -21,4 +21,5 @@ public sealed class TrialState
     [Id(11)] public DateTimeOffset? QueuedAt { get; set; }
     [Id(12)] public DateTimeOffset? FinishedAt { get; set; }
     [Id(13)] public List<TrialAttemptRecord> Attempts { get; set; } = [];
+    [Id(14)] public int IndexInSweep { get; set; }
 }
