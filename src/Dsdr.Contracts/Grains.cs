@@ -27,8 +27,8 @@ public interface ISweepGrain : IGrainWithStringKey
 public interface ITrialGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Creates the trial as queued and hands it to the scheduler; a no-op when it exists.
-    /// <paramref name="indexInSweep"/> is its place in the sweep's submission order (first in, first out).
+    /// Creates the trial as queued; a no-op when it exists. Its sweep then queues all its new
+    /// trials with the scheduler at once, in submission order (<paramref name="indexInSweep"/>).
     /// </summary>
     Task<TrialSnapshot> InitializeAsync(TrialDescriptor descriptor, int indexInSweep, int maxAttempts);
 
@@ -70,6 +70,9 @@ public interface ISchedulerGrain : IGrainWithStringKey
 
     /// <summary>Queues (or re-queues) a trial attempt; replaces any older entry of the same trial.</summary>
     Task EnqueueAsync(QueuedTrial trial);
+
+    /// <summary>Queues a sweep's new trials in one go, so they run in the order given.</summary>
+    Task EnqueueManyAsync(ImmutableArray<QueuedTrial> trials);
 
     /// <summary>The trial finished or was cancelled: forget any queue entry of it.</summary>
     Task SettleAsync(string trialId);

@@ -4,7 +4,7 @@ namespace Dsdr.Grains.Scheduling;
 
 /// <summary>
 /// The queue of runnable trials. Higher priority first; within a priority, sweeps take turns
-/// (round-robin); within a sweep, first in first out among the trials a slot can run. A trial
+/// (round-robin; a sweep that just arrived takes the next turn); within a sweep, first in first out among the trials a slot can run. A trial
 /// re-queued after a lost or failed attempt goes to the front of its sweep's lane; a fresh trial
 /// takes its place by its index in the sweep, so trials initialised concurrently still run in
 /// submission order.
@@ -39,7 +39,7 @@ public sealed class FairQueue
         if (!_bands.TryGetValue(trial.Priority, out var band))
             _bands[trial.Priority] = band = new Band();
         if (!band.Lanes.TryGetValue(trial.SweepId, out var lane))
-            band.Lanes[trial.SweepId] = lane = band.Rotation.AddLast(new Lane(trial.SweepId));
+            band.Lanes[trial.SweepId] = lane = band.Rotation.AddFirst(new Lane(trial.SweepId)); // a sweep with no turn yet goes first
         var trials = lane.Value.Trials;
         LinkedListNode<QueuedTrial> node;
         if (atFront) node = trials.AddFirst(trial);

@@ -41,13 +41,24 @@ internal sealed partial class SchedulerGrain(
 
     async Task ISchedulerGrain.EnqueueAsync(QueuedTrial trial)
     {
+        Add(trial);
+        await DispatchAndPersistAsync();
+    }
+
+    async Task ISchedulerGrain.EnqueueManyAsync(ImmutableArray<QueuedTrial> trials)
+    {
+        foreach (var trial in trials) Add(trial);
+        await DispatchAndPersistAsync();
+    }
+
+    private void Add(QueuedTrial trial)
+    {
         var existing = _queue.Find(trial.TrialId);
         if (existing is not null && existing.Attempt == trial.Attempt) return;
-        if (_slots.Values.Any(s => s.State == SlotState.Busy && s.Assigned?.TrialId == trial.TrialId && s.Attempt == trial.Attempt))
+        if (_slots.Values.Any(s => s.State == SlotState.Busy && (s.Assigned?.TrialId ?? s.TrialId) == trial.TrialId && s.Attempt == trial.Attempt))
             return; // already offered to a slot
         _queue.Enqueue(trial, atFront: trial.Attempt > 1);
         _dirty = true;
-        await DispatchAndPersistAsync();
     }
 
     async Task ISchedulerGrain.SettleAsync(string trialId)

@@ -59,6 +59,12 @@ internal sealed partial class SweepGrain(
         var snapshots = await Task.WhenAll(submission.Trials.Select((t, i) =>
             GrainFactory.GetGrain<ITrialGrain>(t.TrialId).InitializeAsync(t, i, S.MaxAttempts)));
         foreach (var snapshot in snapshots) Absorb(snapshot.Descriptor!.TrialId, snapshot.Status);
+        var now = clock.GetUtcNow();
+        var fresh = snapshots.Select((t, i) => (t, i)).Where(x => x.t.Status == TrialStatus.Queued && x.t.Attempt == 0)
+            .Select(x => new QueuedTrial(x.t.Descriptor!.TrialId, SweepId, x.t.Descriptor.Priority, x.t.Descriptor.Needs, 1, now, x.i))
+            .ToImmutableArray();
+        if (!fresh.IsEmpty)
+            await GrainFactory.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey).EnqueueManyAsync(fresh);
         await FinishIfDoneAsync();
         return Progress();
     }

@@ -38,8 +38,6 @@ internal sealed partial class TrialGrain(
         S.Status = TrialStatus.Queued;
         S.QueuedAt = clock.GetUtcNow();
         await state.WriteStateAsync();
-        await EnqueueNextAttemptAsync();
-        NotifySweep();
         return Snapshot();
     }
 
