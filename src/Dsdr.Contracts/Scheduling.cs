@@ -136,14 +136,15 @@ public sealed record QueuedTrial(
 
 /// <summary>
 /// The scheduler's offer of a trial attempt to a slot. <paramref name="ReadyAt"/> is when both
-/// were ready (the later of the trial's enqueue time and the slot's free time): the start of
-/// the assignment latency.
+/// were ready (the later of the trial's enqueue time <paramref name="QueuedAt"/> and the time the
+/// slot's previous runner returned): the start of the assignment latency.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record TrialOffer(
     [property: Id(0)] string TrialId,
     [property: Id(1)] int Attempt,
-    [property: Id(2)] DateTimeOffset ReadyAt);
+    [property: Id(2)] DateTimeOffset ReadyAt,
+    [property: Id(3)] DateTimeOffset QueuedAt);
 
 /// <summary>What a slot needs to run one attempt: the trial and where to resume from.</summary>
 [GenerateSerializer, Immutable]
@@ -153,15 +154,22 @@ public sealed record TrialAssignment(
     [property: Id(2)] int Attempt,
     [property: Id(3)] string? ResumeCheckpointPath,
     [property: Id(4)] int ResumeStep,
-    [property: Id(5)] DateTimeOffset ReadyAt);
+    [property: Id(5)] DateTimeOffset ReadyAt,
+    [property: Id(6)] DateTimeOffset QueuedAt);
 
-/// <summary>A slot's periodic sign of life, carrying what it is running.</summary>
+/// <summary>
+/// A slot's sign of life, carrying what it runs and the last offer it received. The sequence
+/// grows with every heartbeat a slot sends, so the scheduler can drop one that arrives late.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record SlotHeartbeat(
     [property: Id(0)] string SlotKey,
     [property: Id(1)] SlotCapacity Capacity,
     [property: Id(2)] string? RunningTrialId,
-    [property: Id(3)] int RunningAttempt);
+    [property: Id(3)] int RunningAttempt,
+    [property: Id(4)] long Sequence,
+    [property: Id(5)] string? LastOfferTrialId,
+    [property: Id(6)] int LastOfferAttempt);
 
 /// <summary>A running attempt's sign of life and progress, from its slot to its trial.</summary>
 [GenerateSerializer, Immutable]

@@ -15,6 +15,14 @@ public sealed class DsdrSchedulingOptions
     /// <summary>How often the scheduler looks for expired leases (a grain timer).</summary>
     public TimeSpan LeaseScanInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often the scheduler (its queue and slot registry) and the sweeps (their trials' statuses)
+    /// save what changed. Trials are the authority on their own state, so a crash loses nothing that
+    /// the sweeps' reminders and the slots' heartbeats do not rebuild; saving on every change would
+    /// make these two busy grains storage-bound.
+    /// </summary>
+    public TimeSpan SummarySaveInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>A runner that reports nothing (no step, heartbeat or checkpoint) this long is taken as hung: its slot goes silent.</summary>
     public TimeSpan RunnerStallTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -37,6 +45,7 @@ public sealed class DsdrSchedulingOptions
         Positive(RunnerStallTimeout, nameof(RunnerStallTimeout));
         Positive(SafetyReminderPeriod, nameof(SafetyReminderPeriod));
         Positive(NodeLookupTimeout, nameof(NodeLookupTimeout));
+        Positive(SummarySaveInterval, nameof(SummarySaveInterval));
         if (LeaseTimeout < 2 * SlotHeartbeatInterval)
             throw new ArgumentOutOfRangeException(nameof(LeaseTimeout), LeaseTimeout,
                 $"{nameof(DsdrSchedulingOptions)}.{nameof(LeaseTimeout)} ({LeaseTimeout}) must be at least twice {nameof(SlotHeartbeatInterval)} ({SlotHeartbeatInterval}), or healthy slots lose their leases.");

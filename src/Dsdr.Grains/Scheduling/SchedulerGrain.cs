@@ -9,7 +9,9 @@ namespace Dsdr.Grains.Scheduling;
 /// <summary>
 /// The pool's scheduler. Keeps the fair queue and the slot registry, offers work to idle slots
 /// the moment either side becomes ready, and expires the leases of silent slots. It awaits no
-/// other grain: offers and lease expiries go out one-way, so no call cycle can block it.
+/// other grain: offers and lease expiries go out one-way, so no call cycle can block it. Its
+/// turns touch memory only; the queue and registry are saved from the lease-scan timer, at most
+/// once per <see cref="DsdrSchedulingOptions.SummarySaveInterval"/>.
 /// </summary>
 [KeepAlive]
 internal sealed partial class SchedulerGrain(
@@ -23,6 +25,7 @@ internal sealed partial class SchedulerGrain(
     private readonly FairQueue _queue = new();
     private readonly Dictionary<string, SlotRecord> _slots = new(StringComparer.Ordinal);
     private bool _dirty;
+    private DateTimeOffset _savedAt;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -39,16 +42,18 @@ internal sealed partial class SchedulerGrain(
         await this.RegisterOrUpdateReminder(SafetyReminder, _options.SafetyReminderPeriod, _options.SafetyReminderPeriod);
     }
 
-    async Task ISchedulerGrain.EnqueueAsync(QueuedTrial trial)
+    Task ISchedulerGrain.EnqueueAsync(QueuedTrial trial)
     {
         Add(trial);
-        await DispatchAndPersistAsync();
+        Dispatch();
+        return Task.CompletedTask;
     }
 
-    async Task ISchedulerGrain.EnqueueManyAsync(ImmutableArray<QueuedTrial> trials)
+    Task ISchedulerGrain.EnqueueManyAsync(ImmutableArray<QueuedTrial> trials)
     {
         foreach (var trial in trials) Add(trial);
-        await DispatchAndPersistAsync();
+        Dispatch();
+        return Task.CompletedTask;
     }
 
     private void Add(QueuedTrial trial)
@@ -61,32 +66,38 @@ internal sealed partial class SchedulerGrain(
         _dirty = true;
     }
 
-    async Task ISchedulerGrain.SettleAsync(string trialId)
+    Task ISchedulerGrain.SettleAsync(string trialId)
     {
         if (_queue.Remove(trialId)) _dirty = true;
-        await PersistIfDirtyAsync();
+        return Task.CompletedTask;
     }
 
-    async Task ISchedulerGrain.SlotHeartbeatAsync(SlotHeartbeat heartbeat)
+    Task ISchedulerGrain.SlotHeartbeatAsync(SlotHeartbeat heartbeat)
     {
         Observe(heartbeat);
-        await DispatchAndPersistAsync();
+        Dispatch();
+        return Task.CompletedTask;
     }
 
-    async Task ISchedulerGrain.SlotFreedAsync(SlotHeartbeat heartbeat, DateTimeOffset freedAt)
+    Task ISchedulerGrain.SlotFreedAsync(SlotHeartbeat heartbeat, DateTimeOffset freedAt)
     {
         var now = clock.GetUtcNow();
         var slot = Register(heartbeat, now);
-        if (slot.State != SlotState.Idle)
+        if (heartbeat.Sequence > slot.LastSequence)
         {
-            slot.MoveTo(SlotState.Idle, now);
-            _dirty = true;
+            slot.LastSequence = heartbeat.Sequence;
+            if (slot.State != SlotState.Idle)
+            {
+                slot.MoveTo(SlotState.Idle, now);
+                slot.FreeSince = freedAt < now ? freedAt : now;
+                _dirty = true;
+            }
         }
-        slot.FreeSince = freedAt < now ? freedAt : now;
-        await DispatchAndPersistAsync();
+        Dispatch();
+        return Task.CompletedTask;
     }
 
-    async Task ISchedulerGrain.SlotLeavingAsync(string slotKey)
+    Task ISchedulerGrain.SlotLeavingAsync(string slotKey)
     {
         if (_slots.TryGetValue(slotKey, out var slot) && slot.State != SlotState.Offline)
         {
@@ -94,7 +105,7 @@ internal sealed partial class SchedulerGrain(
             slot.MoveTo(SlotState.Offline, clock.GetUtcNow());
             _dirty = true;
         }
-        await PersistIfDirtyAsync();
+        return Task.CompletedTask;
     }
 
     Task<PoolSnapshot> ISchedulerGrain.GetPoolAsync()
@@ -104,9 +115,25 @@ internal sealed partial class SchedulerGrain(
         return Task.FromResult(new PoolSnapshot(slots, _queue.Count, _queue.CountBySweep().ToImmutableDictionary()));
     }
 
-    Task IRemindable.ReceiveReminder(string reminderName, TickStatus status) =>
+    Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
+    {
         // The reminder's work is to (re)activate the scheduler, whose timer then scans leases.
-        DispatchAndPersistAsync();
+        Dispatch();
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (!_dirty) return;
+        try
+        {
+            await SaveAsync();
+        }
+        catch (Exception ex)
+        {
+            LogSaveFailed(logger, ex); // trials and heartbeats rebuild it
+        }
+    }
 
     private SlotRecord Register(SlotHeartbeat heartbeat, DateTimeOffset now)
     {
@@ -130,6 +157,8 @@ internal sealed partial class SchedulerGrain(
     {
         var now = clock.GetUtcNow();
         var slot = Register(heartbeat, now);
+        if (heartbeat.Sequence <= slot.LastSequence) return; // overtaken by a newer message from the slot
+        slot.LastSequence = heartbeat.Sequence;
         if (heartbeat.RunningTrialId is null)
         {
             switch (slot.State)
@@ -139,8 +168,8 @@ internal sealed partial class SchedulerGrain(
                     slot.FreeSince = now;
                     _dirty = true;
                     break;
-                case SlotState.Busy when now - slot.AssignedAt > 2 * _options.SlotHeartbeatInterval:
-                    // The slot says it is idle long after we offered it work: the offer or the attempt was lost.
+                case SlotState.Busy when SawOfferOf(heartbeat, slot) || now - slot.AssignedAt > _options.LeaseTimeout:
+                    // Idle although it received what we assigned (or the offer never arrived): the attempt is over or lost.
                     ExpireAssignment(slot, "slot reports idle while holding an assignment");
                     slot.MoveTo(SlotState.Idle, now);
                     slot.FreeSince = now;
@@ -164,6 +193,9 @@ internal sealed partial class SchedulerGrain(
         _dirty = true;
     }
 
+    private static bool SawOfferOf(SlotHeartbeat heartbeat, SlotRecord slot) =>
+        heartbeat.LastOfferTrialId == (slot.Assigned?.TrialId ?? slot.TrialId) && heartbeat.LastOfferAttempt == slot.Attempt;
+
     private async Task ScanLeasesAsync()
     {
         var now = clock.GetUtcNow();
@@ -175,7 +207,8 @@ internal sealed partial class SchedulerGrain(
             slot.MoveTo(SlotState.Offline, now);
             _dirty = true;
         }
-        await DispatchAndPersistAsync();
+        Dispatch();
+        if (_dirty && now - _savedAt >= _options.SummarySaveInterval) await SaveAsync();
     }
 
     /// <summary>Tells the trial its attempt on this slot is lost; the trial requeues it (or fails it).</summary>
@@ -185,12 +218,6 @@ internal sealed partial class SchedulerGrain(
         if (trialId is null) return;
         LogLeaseLost(logger, trialId, slot.Attempt, slot.Key, reason);
         GrainFactory.GetGrain<ITrialGrain>(trialId).LeaseExpiredAsync(slot.Key, slot.Attempt).Ignore();
-    }
-
-    private async Task DispatchAndPersistAsync()
-    {
-        Dispatch();
-        await PersistIfDirtyAsync();
     }
 
     /// <summary>Offers queued trials, in fair order, to the best-fitting idle slots.</summary>
@@ -213,19 +240,22 @@ internal sealed partial class SchedulerGrain(
             slot.Attempt = trial.Attempt;
             slot.AssignedAt = now;
             var readyAt = trial.EnqueuedAt > slot.FreeSince ? trial.EnqueuedAt : slot.FreeSince;
-            GrainFactory.GetGrain<ILearnerSlotGrain>(slot.Key).OfferAsync(new TrialOffer(trial.TrialId, trial.Attempt, readyAt)).Ignore();
+            GrainFactory.GetGrain<ILearnerSlotGrain>(slot.Key).OfferAsync(new TrialOffer(trial.TrialId, trial.Attempt, readyAt, trial.EnqueuedAt)).Ignore();
             _dirty = true;
         }
     }
 
-    private async Task PersistIfDirtyAsync()
+    private async Task SaveAsync()
     {
-        if (!_dirty) return;
         _dirty = false;
+        _savedAt = clock.GetUtcNow();
         state.State.Queue = _queue.InOrder().ToList();
         state.State.Slots = _slots.Values.ToList();
         await state.WriteStateAsync();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduler could not save its queue and registry while deactivating")]
+    private static partial void LogSaveFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Slot {Slot} joined the pool ({Device}, {MemoryGiB} GiB)")]
     private static partial void LogSlotJoined(ILogger logger, string slot, DeviceKind device, double memoryGiB);

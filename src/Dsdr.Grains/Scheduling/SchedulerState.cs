@@ -29,6 +29,8 @@ public sealed class SlotRecord
     [Id(10)] public DateTimeOffset LastSeen { get; set; }
     /// <summary>Running trial id when known only from the slot's heartbeat (adopted after a scheduler restart).</summary>
     [Id(11)] public string? TrialId { get; set; }
+    /// <summary>Sequence of the newest heartbeat taken from the slot; older ones are stale.</summary>
+    [Id(12)] public long LastSequence { get; set; }
 
     /// <summary>Moves the slot to <paramref name="state"/>, adding the time spent in the old state to its counters.</summary>
     public void MoveTo(SlotState state, DateTimeOffset now)

@@ -46,7 +46,7 @@ public sealed record SimulatedFault(int Attempt, int AtStep, SimulatedFaultKind 
 
 /// <summary>What one simulated attempt did, for tests and the benchmark.</summary>
 public sealed record SimulatedAttempt(
-    string TrialId, int Attempt, string SlotKey, int ResumedFromStep, DateTimeOffset ReadyAt, DateTimeOffset StartedAt,
+    string TrialId, int Attempt, string SlotKey, int ResumedFromStep, DateTimeOffset QueuedAt, DateTimeOffset ReadyAt, DateTimeOffset StartedAt,
     DateTimeOffset EndedAt, int LastStep, string Outcome, DateTimeOffset? FaultAt);
 
 /// <summary>Everything the simulated runners of one process did, shared across its silos.</summary>
@@ -59,6 +59,13 @@ public sealed class SimulationLog
 
     /// <summary>How many times each (trial, step) was executed: more than once when replayed after a resume.</summary>
     public IReadOnlyDictionary<(string TrialId, int Step), int> StepsRun => _stepsRun;
+
+    /// <summary>Forgets everything logged so far (e.g. after a warm-up).</summary>
+    public void Clear()
+    {
+        _attempts.Clear();
+        _stepsRun.Clear();
+    }
 
     internal void Add(SimulatedAttempt attempt) => _attempts.Enqueue(attempt);
 
@@ -123,7 +130,7 @@ public sealed class SimulatedTrialRunner(string checkpointDirectory, SimulationL
         finally
         {
             log.Add(new SimulatedAttempt(trialId, assignment.Attempt, reporter.SlotKey, assignment.ResumeStep,
-                assignment.ReadyAt, startedAt, _clock.GetUtcNow(), step, outcome, faultAt));
+                assignment.QueuedAt, assignment.ReadyAt, startedAt, _clock.GetUtcNow(), step, outcome, faultAt));
         }
     }
 

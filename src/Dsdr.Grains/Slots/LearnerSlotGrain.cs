@@ -35,6 +35,8 @@ internal sealed partial class LearnerSlotGrain(
     private CancellationTokenSource? _loopStop;
     private Task _loop = Task.CompletedTask;
     private int _attemptsRun;
+    private long _sequence;
+    private TrialOffer? _lastOffer;
 
     // Background tasks run outside the activation, where Grain.GrainFactory is off limits: use the injected factory.
     private ISchedulerGrain Scheduler => grains.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey);
@@ -82,6 +84,7 @@ internal sealed partial class LearnerSlotGrain(
         lock (_gate)
         {
             // Busy or offline: ignore; our heartbeat tells the scheduler what we really hold.
+            _lastOffer = offer;
             if (!_online || _running is not null) return Task.CompletedTask;
             var attempt = new RunningAttempt(offer, _clock.GetUtcNow());
             _running = attempt;
@@ -125,15 +128,25 @@ internal sealed partial class LearnerSlotGrain(
         LogStopped(logger, _key);
     }
 
+    /// <summary>A consistent picture of the slot, numbered after every earlier one.</summary>
     private SlotHeartbeat Heartbeat()
     {
-        var running = Volatile.Read(ref _running);
-        return new SlotHeartbeat(_key, _capacity!, running?.Offer.TrialId, running?.Offer.Attempt ?? 0);
+        lock (_gate)
+        {
+            _sequence = Math.Max(_sequence + 1, DateTime.UtcNow.Ticks);
+            return new SlotHeartbeat(_key, _capacity!, _running?.Offer.TrialId, _running?.Offer.Attempt ?? 0,
+                _sequence, _lastOffer?.TrialId, _lastOffer?.Attempt ?? 0);
+        }
     }
 
+    /// <summary>
+    /// Every interval: one heartbeat to the scheduler and one to the running trial, each sent only
+    /// when the previous one has returned, so a slow or unreachable grain never delays the other.
+    /// </summary>
     private async Task HeartbeatLoopAsync(CancellationToken stop)
     {
         using var timer = new PeriodicTimer(_options.SlotHeartbeatInterval);
+        Task poolBeat = Task.CompletedTask, trialBeat = Task.CompletedTask;
         try
         {
             while (await timer.WaitForNextTickAsync(stop))
@@ -148,24 +161,38 @@ internal sealed partial class LearnerSlotGrain(
                     LogStalled(logger, _key, running.Offer.TrialId, _options.RunnerStallTimeout);
                 }
                 if (running?.Stalled == true) continue;
-                try
-                {
-                    if (running is { Begun: true })
-                    {
-                        var reply = await grains.GetGrain<ITrialGrain>(running.Offer.TrialId).HeartbeatAsync(
-                            new AttemptHeartbeat(_key, running.Offer.Attempt, running.Step, running.TotalSteps));
-                        if (reply == HeartbeatReply.Stop) running.Stop();
-                    }
-                    await Scheduler.SlotHeartbeatAsync(Heartbeat());
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogHeartbeatFailed(logger, ex, _key);
-                }
+                if (running is { Begun: true } && trialBeat.IsCompleted) trialBeat = BeatTrialAsync(running);
+                if (poolBeat.IsCompleted) poolBeat = BeatPoolAsync();
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+        }
+    }
+
+    private async Task BeatPoolAsync()
+    {
+        try
+        {
+            await Scheduler.SlotHeartbeatAsync(Heartbeat());
+        }
+        catch (Exception ex)
+        {
+            LogHeartbeatFailed(logger, ex, _key);
+        }
+    }
+
+    private async Task BeatTrialAsync(RunningAttempt running)
+    {
+        try
+        {
+            var reply = await grains.GetGrain<ITrialGrain>(running.Offer.TrialId).HeartbeatAsync(
+                new AttemptHeartbeat(_key, running.Offer.Attempt, running.Step, running.TotalSteps));
+            if (reply == HeartbeatReply.Stop) running.Stop();
+        }
+        catch (Exception ex)
+        {
+            LogHeartbeatFailed(logger, ex, _key);
         }
     }
 
@@ -182,10 +209,12 @@ internal sealed partial class LearnerSlotGrain(
             LogCallFailed(logger, ex, _key, running.Offer.TrialId);
         }
 
+        var freedAt = _clock.GetUtcNow();
         if (assignment is not null)
         {
             running.Begin(assignment.ResumeStep, _clock.GetUtcNow());
             var outcome = await RunRunnerAsync(assignment, running);
+            freedAt = _clock.GetUtcNow();
             Interlocked.Increment(ref _attemptsRun);
             if (!running.Stalled)
             {
@@ -210,7 +239,8 @@ internal sealed partial class LearnerSlotGrain(
         try
         {
             lock (_gate) _running = null;
-            if (_online) await Scheduler.SlotFreedAsync(Heartbeat(), _clock.GetUtcNow());
+            var free = Heartbeat();
+            if (_online) await Scheduler.SlotFreedAsync(free, freedAt);
         }
         catch (Exception ex)
         {

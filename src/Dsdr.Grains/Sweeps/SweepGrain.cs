@@ -22,7 +22,9 @@ public sealed class SweepState
 
 /// <summary>
 /// A sweep: creates its trials, follows their statuses, cancels them. While unfinished, a
-/// reminder makes it poke its trials now and then, so nothing stalls after a restart.
+/// reminder makes it poke its trials now and then, so nothing stalls after a restart. Status
+/// changes of single trials are saved in batches (the trials hold the truth); submission,
+/// cancellation and the end of the sweep are saved at once.
 /// </summary>
 internal sealed partial class SweepGrain(
     [PersistentState("sweep", DsdrSchedulingOptions.StorageProviderName)] IPersistentState<SweepState> state,
@@ -31,6 +33,8 @@ internal sealed partial class SweepGrain(
     ILogger<SweepGrain> logger) : Grain, ISweepGrain, IRemindable
 {
     private const string SafetyReminder = "sweep-safety";
+    private const int InitialiseChunk = 32;
+    private IGrainTimer? _saveTimer;
     private SweepState S => state.State;
     private string SweepId => this.GetPrimaryKeyString();
 
@@ -56,15 +60,21 @@ internal sealed partial class SweepGrain(
             LogSubmitted(logger, SweepId, ids.Count);
         }
         // Initialising is idempotent, so a re-submission after a crash half-way finishes the job.
-        var snapshots = await Task.WhenAll(submission.Trials.Select((t, i) =>
-            GrainFactory.GetGrain<ITrialGrain>(t.TrialId).InitializeAsync(t, i, S.MaxAttempts)));
-        foreach (var snapshot in snapshots) Absorb(snapshot.Descriptor!.TrialId, snapshot.Status);
-        var now = clock.GetUtcNow();
-        var fresh = snapshots.Select((t, i) => (t, i)).Where(x => x.t.Status == TrialStatus.Queued && x.t.Attempt == 0)
-            .Select(x => new QueuedTrial(x.t.Descriptor!.TrialId, SweepId, x.t.Descriptor.Priority, x.t.Descriptor.Needs, 1, now, x.i))
-            .ToImmutableArray();
-        if (!fresh.IsEmpty)
-            await GrainFactory.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey).EnqueueManyAsync(fresh);
+        // Trials are created a chunk at a time and each chunk queued at once: the first ones start
+        // while the rest are still being created, and the scheduler is never flooded.
+        var scheduler = GrainFactory.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey);
+        for (var start = 0; start < submission.Trials.Length; start += InitialiseChunk)
+        {
+            var chunk = submission.Trials.Skip(start).Take(InitialiseChunk).ToList();
+            var snapshots = await Task.WhenAll(chunk.Select((t, i) =>
+                GrainFactory.GetGrain<ITrialGrain>(t.TrialId).InitializeAsync(t, start + i, S.MaxAttempts)));
+            foreach (var snapshot in snapshots) Absorb(snapshot.Descriptor!.TrialId, snapshot.Status);
+            var now = clock.GetUtcNow();
+            var fresh = snapshots.Select((t, i) => (t, i)).Where(x => x.t.Status == TrialStatus.Queued && x.t.Attempt == 0)
+                .Select(x => new QueuedTrial(x.t.Descriptor!.TrialId, SweepId, x.t.Descriptor.Priority, x.t.Descriptor.Needs, 1, now, start + x.i))
+                .ToImmutableArray();
+            if (!fresh.IsEmpty) await scheduler.EnqueueManyAsync(fresh);
+        }
         await FinishIfDoneAsync();
         return Progress();
     }
@@ -94,8 +104,30 @@ internal sealed partial class SweepGrain(
 
     async Task ISweepGrain.OnTrialStatusAsync(string trialId, TrialStatus status)
     {
-        if (!S.TrialStatuses.ContainsKey(trialId)) return;
-        if (Absorb(trialId, status)) await FinishIfDoneAsync(forceWrite: true);
+        if (!S.TrialStatuses.ContainsKey(trialId) || !Absorb(trialId, status)) return;
+        await FinishIfDoneAsync();
+        if (S.Status == SweepStatus.Running)
+            _saveTimer ??= this.RegisterGrainTimer(SaveLaterAsync, options.Value.SummarySaveInterval, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task SaveLaterAsync()
+    {
+        _saveTimer?.Dispose();
+        _saveTimer = null;
+        await state.WriteStateAsync();
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_saveTimer is null) return;
+        try
+        {
+            await SaveLaterAsync();
+        }
+        catch (Exception ex)
+        {
+            LogSaveFailed(logger, ex, SweepId); // the reminder re-reads the trials
+        }
     }
 
     async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
@@ -171,6 +203,9 @@ internal sealed partial class SweepGrain(
                 throw new ArgumentException($"Trial '{t.TrialId}' has an empty config JSON.", nameof(submission));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sweep {Sweep} could not save its trials' statuses while deactivating")]
+    private static partial void LogSaveFailed(ILogger logger, Exception exception, string sweep);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {Sweep} submitted with {Trials} trial(s)")]
     private static partial void LogSubmitted(ILogger logger, string sweep, int trials);

@@ -70,7 +70,7 @@ internal sealed partial class TrialGrain(
         await state.WriteStateAsync();
         NotifySweep();
         LogAttemptBegun(logger, TrialId, offer.Attempt, slotKey, S.CheckpointStep);
-        return new TrialAssignment(S.Descriptor, slotKey, offer.Attempt, S.CheckpointPath, S.CheckpointStep, offer.ReadyAt);
+        return new TrialAssignment(S.Descriptor, slotKey, offer.Attempt, S.CheckpointPath, S.CheckpointStep, offer.ReadyAt, offer.QueuedAt);
     }
 
     Task<HeartbeatReply> ITrialGrain.HeartbeatAsync(AttemptHeartbeat heartbeat)
