@@ -44,6 +44,18 @@ public sealed record DsdrSiloOptions
     /// <summary>Reads the command line; a wrong argument throws an <see cref="ArgumentException"/> saying what to write instead.</summary>
     public static DsdrSiloOptions Parse(IReadOnlyList<string> args)
     {
+        try
+        {
+            return ParseArguments(args);
+        }
+        catch (FormatException ex)
+        {
+            throw new ArgumentException(ex.Message, ex);
+        }
+    }
+
+    private static DsdrSiloOptions ParseArguments(IReadOnlyList<string> args)
+    {
         var options = new DsdrSiloOptions();
         string devices = "cpu:1";
         double? gpuMemory = null, cpuMemory = null;
