@@ -23,6 +23,13 @@ public sealed class DsdrSchedulingOptions
     /// </summary>
     public TimeSpan SummarySaveInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often an active, unfinished trial checks on itself: a queued one queues itself again (a no-op
+    /// when the scheduler has it; a scheduler that moved to another silo may have lost it), a running one
+    /// whose lease is long past due gives up the attempt.
+    /// </summary>
+    public TimeSpan TrialWatchInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>A runner that reports nothing (no step, heartbeat or checkpoint) this long is taken as hung: its slot goes silent.</summary>
     public TimeSpan RunnerStallTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -46,6 +53,7 @@ public sealed class DsdrSchedulingOptions
         Positive(SafetyReminderPeriod, nameof(SafetyReminderPeriod));
         Positive(NodeLookupTimeout, nameof(NodeLookupTimeout));
         Positive(SummarySaveInterval, nameof(SummarySaveInterval));
+        Positive(TrialWatchInterval, nameof(TrialWatchInterval));
         if (LeaseTimeout < 2 * SlotHeartbeatInterval)
             throw new ArgumentOutOfRangeException(nameof(LeaseTimeout), LeaseTimeout,
                 $"{nameof(DsdrSchedulingOptions)}.{nameof(LeaseTimeout)} ({LeaseTimeout}) must be at least twice {nameof(SlotHeartbeatInterval)} ({SlotHeartbeatInterval}), or healthy slots lose their leases.");

@@ -67,6 +67,7 @@ public sealed class ClusterHarness : IAsyncDisposable
             o.LeaseTimeout = TimeSpan.FromMilliseconds(1500);
             o.LeaseScanInterval = TimeSpan.FromMilliseconds(100);
             o.NodeLookupTimeout = TimeSpan.FromSeconds(5);
+            o.TrialWatchInterval = TimeSpan.FromSeconds(1);
             scheduling?.Invoke(o);
         });
         await harness.Cluster.DeployAsync();

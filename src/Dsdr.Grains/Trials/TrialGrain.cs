@@ -18,6 +18,7 @@ internal sealed partial class TrialGrain(
 {
     private readonly DsdrSchedulingOptions _options = options.Value;
     private TrialState S => state.State;
+    private IGrainTimer? _watch;
     private string TrialId => this.GetPrimaryKeyString();
 
     async Task<TrialSnapshot> ITrialGrain.InitializeAsync(TrialDescriptor descriptor, int indexInSweep, int maxAttempts)
@@ -38,7 +39,14 @@ internal sealed partial class TrialGrain(
         S.Status = TrialStatus.Queued;
         S.QueuedAt = clock.GetUtcNow();
         await state.WriteStateAsync();
+        Watch();
         return Snapshot();
+    }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Watch();
+        return Task.CompletedTask;
     }
 
     Task<TrialSnapshot> ITrialGrain.GetAsync() => Task.FromResult(Snapshot());
@@ -143,7 +151,22 @@ internal sealed partial class TrialGrain(
         }
     }
 
-    async Task<TrialStatus> ITrialGrain.EnsureProgressAsync()
+    Task<TrialStatus> ITrialGrain.EnsureProgressAsync() => EnsureProgressAsync();
+
+    /// <summary>While the trial is unfinished, a timer runs <see cref="EnsureProgressAsync"/> now and then.</summary>
+    private void Watch()
+    {
+        var open = S.Status is TrialStatus.Queued or TrialStatus.Running;
+        if (open && _watch is null)
+            _watch = this.RegisterGrainTimer(async () => await EnsureProgressAsync(), _options.TrialWatchInterval, _options.TrialWatchInterval);
+        else if (!open && _watch is not null)
+        {
+            _watch.Dispose();
+            _watch = null;
+        }
+    }
+
+    private async Task<TrialStatus> EnsureProgressAsync()
     {
         var now = clock.GetUtcNow();
         if (S.Status == TrialStatus.Queued)
@@ -200,6 +223,7 @@ internal sealed partial class TrialGrain(
 
     private void NotifySweep()
     {
+        Watch();
         if (S.Descriptor is { } d)
             GrainFactory.GetGrain<ISweepGrain>(d.SweepId).OnTrialStatusAsync(TrialId, S.Status).Ignore();
     }
