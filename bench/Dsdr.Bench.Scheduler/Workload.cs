@@ -60,6 +60,7 @@ public sealed record BenchOptions
     public int HangMilliseconds { get; init; } = 2500;
     public int MaxAttempts { get; init; } = 3;
     public int NaivePollMilliseconds { get; init; } = 10;
+    public int MinThreads { get; init; } = 32;
     public TimeSpan SlotHeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan LeaseTimeout { get; init; } = TimeSpan.FromMilliseconds(1000);
     public TimeSpan RunnerStallTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
@@ -80,7 +81,8 @@ public sealed record BenchOptions
                 "--seed" => o with { Seed = Int() },
                 "--step-ms" => o with { StepMilliseconds = Int() },
                 "--naive-poll-ms" => o with { NaivePollMilliseconds = Int() },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --slots --trials --sweeps --silos --seed --step-ms --naive-poll-ms"),
+                "--min-threads" => o with { MinThreads = Int() },
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --slots --trials --sweeps --silos --seed --step-ms --naive-poll-ms --min-threads"),
             };
         }
         if (o.Slots % o.Silos != 0) throw new ArgumentException($"--slots ({o.Slots}) must be a multiple of --silos ({o.Silos}).");
