@@ -105,6 +105,8 @@ public static class NaiveLoopRun
             }
             await Task.Delay(poll);
         }
+        // A hung runner may still be stuck after the last trial finished: let it return, so its attempt is counted.
+        await Task.WhenAll(slots.Select(s => s.Zombie ?? Task.CompletedTask));
         return RunFigures.From($"naive loop ({o.NaivePollMilliseconds} ms poll)", log.Attempts, o.Slots, completed, submittedAt, submittedAt);
 
         void Requeue(Job job, DateTimeOffset now)

@@ -74,6 +74,10 @@ public static class OrleansRun
                 }
                 await Task.Delay(100);
             }
+            // A hung runner may still be stuck after the last trial finished: wait until every slot is idle again.
+            var settle = DateTime.UtcNow.AddSeconds(30);
+            while ((await scheduler.GetPoolAsync()).Slots.Any(s => s.State != SlotState.Idle) && DateTime.UtcNow < settle)
+                await Task.Delay(50);
             if (Environment.GetEnvironmentVariable("DSDR_BENCH_DUMP") == "1")
                 foreach (var a in log.Attempts.OrderByDescending(a => a.StartedAt - a.ReadyAt).Take(15))
                     Console.WriteLine($"  {a.TrialId} #{a.Attempt} {a.SlotKey} queued +{(a.QueuedAt - submittedAt).TotalMilliseconds:F0} ready +{(a.ReadyAt - submittedAt).TotalMilliseconds:F0} started +{(a.StartedAt - submittedAt).TotalMilliseconds:F0} latency {(a.StartedAt - a.ReadyAt).TotalMilliseconds:F1} ms");
