@@ -66,6 +66,25 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task Scheduler_that_loses_all_its_state_is_rebuilt_from_slot_heartbeats_and_the_trials()
+    {
+        await using var h = await StartAsync([Node("node-a", Cpu(0))]);
+        await h.SubmitAsync("amnesia", Enumerable.Range(0, 3).Select(i => Trial("amnesia", $"am-{i}", Plan(steps: 15, stepMs: 20))));
+        await h.WaitForTrialAsync("am-0", t => t.Status == TrialStatus.Running, Timeout, "the first trial to run");
+
+        // The scheduler goes away and nothing it ever saved survives.
+        h.Store.LosingWrites["scheduler"] = true;
+        await h.Cluster.DeactivateAsync(h.Client.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey));
+        h.Store.Forget("scheduler");
+
+        var done = await h.WaitForSweepAsync("amnesia", SweepStatus.Completed, Timeout);
+        Assert.Equal(3, done.Completed);
+        var trials = await h.Client.GetGrain<ISweepGrain>("amnesia").GetTrialsAsync();
+        Assert.All(trials, t => Assert.Equal(1, t.Attempt)); // the running attempt was adopted, not lost
+        Assert.Equal(3, h.Log.Attempts.Count);
+    }
+
+    [Fact]
     public async Task Slot_that_misses_heartbeats_loses_its_lease_and_the_trial_resumes_elsewhere()
     {
         await using var h = await StartAsync([Node("node-a", Cpu(0), Cpu(1))],

@@ -13,6 +13,16 @@ namespace Dsdr.Grains.Tests;
 public sealed class SharedStore
 {
     internal ConcurrentDictionary<string, (byte[] Data, string ETag)> Rows { get; } = new();
+
+    /// <summary>State names whose writes are silently lost, as if the database dropped them.</summary>
+    public ConcurrentDictionary<string, bool> LosingWrites { get; } = new();
+
+    /// <summary>Forgets every saved row of a state name.</summary>
+    public void Forget(string stateName)
+    {
+        foreach (var key in Rows.Keys.Where(k => k.StartsWith(stateName + "|", StringComparison.Ordinal)))
+            Rows.TryRemove(key, out _);
+    }
 }
 
 internal sealed class SharedGrainStorage(SharedStore store, Serializer serializer) : IGrainStorage
@@ -31,6 +41,7 @@ internal sealed class SharedGrainStorage(SharedStore store, Serializer serialize
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var key = Key(stateName, grainId);
+        if (store.LosingWrites.ContainsKey(stateName)) return Task.CompletedTask;
         var data = serializer.SerializeToArray(grainState.State);
         var etag = Guid.NewGuid().ToString("N");
         lock (store)
