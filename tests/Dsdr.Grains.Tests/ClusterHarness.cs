@@ -64,7 +64,7 @@ public sealed class ClusterHarness : IAsyncDisposable
         var harness = new ClusterHarness(nodes, o =>
         {
             o.SlotHeartbeatInterval = TimeSpan.FromMilliseconds(100);
-            o.LeaseTimeout = TimeSpan.FromMilliseconds(1500);
+            o.LeaseTimeout = TimeSpan.FromSeconds(3); // generous: a loaded CI machine must not lose healthy leases
             o.LeaseScanInterval = TimeSpan.FromMilliseconds(100);
             o.NodeLookupTimeout = TimeSpan.FromSeconds(5);
             o.TrialWatchInterval = TimeSpan.FromSeconds(1);

@@ -88,7 +88,11 @@ public sealed class FailoverTests
     public async Task Slot_that_misses_heartbeats_loses_its_lease_and_the_trial_resumes_elsewhere()
     {
         await using var h = await StartAsync([Node("node-a", Cpu(0), Cpu(1))],
-            o => o.RunnerStallTimeout = TimeSpan.FromMilliseconds(300));
+            o =>
+            {
+                o.RunnerStallTimeout = TimeSpan.FromMilliseconds(300);
+                o.LeaseTimeout = TimeSpan.FromMilliseconds(1500);
+            });
         var hang = new SimulatedFault(Attempt: 1, AtStep: 13, SimulatedFaultKind.Hang, HangMilliseconds: 4000);
         await h.SubmitAsync("hb", [Trial("hb", "hb-t0", Plan(steps: 30, stepMs: 20, checkpointEvery: 5, hang))]);
 
