@@ -1,0 +1,97 @@
+using System.Collections.Immutable;
+using Dsdr.Contracts;
+
+namespace Dsdr.Grains.Problems;
+
+[GenerateSerializer]
+public sealed class ProblemState
+{
+    [Id(0)] public int Groups { get; set; }
+    [Id(1)] public int Attempts { get; set; }
+    [Id(2)] public int Solved { get; set; }
+    /// <summary>Correct solution key → how many correct rollouts produced it.</summary>
+    [Id(3)] public Dictionary<string, int> CorrectSolutions { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One problem's history across trials: rollouts attempted, solved, distinct correct solutions.</summary>
+internal sealed class ProblemGrain(
+    [PersistentState("problem", DsdrSchedulingOptions.StorageProviderName)] IPersistentState<ProblemState> state) : Grain, IProblemGrain
+{
+    private ProblemState S => state.State;
+
+    async Task IProblemGrain.ObserveAsync(ProblemObservation observation, ProblemObservation? replaces)
+    {
+        Validate(observation);
+        if (replaces is not null)
+        {
+            Validate(replaces);
+            Apply(replaces, sign: -1);
+        }
+        Apply(observation, sign: +1);
+        await state.WriteStateAsync();
+    }
+
+    Task<ProblemHistory> IProblemGrain.GetAsync() => Task.FromResult(new ProblemHistory(
+        this.GetPrimaryKeyString(), S.Groups, S.Attempts, S.Solved, S.CorrectSolutions.Count,
+        [.. S.CorrectSolutions.Keys.Order(StringComparer.Ordinal)]));
+
+    private void Apply(ProblemObservation o, int sign)
+    {
+        S.Groups += sign;
+        S.Attempts += sign * o.Rollouts;
+        S.Solved += sign * o.Correct;
+        foreach (var key in o.CorrectSolutionKeys)
+        {
+            var count = S.CorrectSolutions.GetValueOrDefault(key) + sign;
+            if (count > 0) S.CorrectSolutions[key] = count;
+            else S.CorrectSolutions.Remove(key);
+        }
+    }
+
+    private static void Validate(ProblemObservation o)
+    {
+        if (o.Rollouts < 0 || o.Correct < 0 || o.Correct > o.Rollouts)
+            throw new ArgumentException($"Observation of group '{o.GroupKey}': need 0 ≤ correct ({o.Correct}) ≤ rollouts ({o.Rollouts}).");
+        if (!o.CorrectSolutionKeys.IsDefault && o.CorrectSolutionKeys.Length > o.Correct)
+            throw new ArgumentException($"Observation of group '{o.GroupKey}' lists {o.CorrectSolutionKeys.Length} correct solutions for {o.Correct} correct rollouts.");
+    }
+}
+
+[GenerateSerializer]
+public sealed class RolloutGroupState
+{
+    [Id(0)] public RolloutGroupRecord? Record { get; set; }
+}
+
+/// <summary>
+/// One scored rollout group (key "trial/step/dataset/problem"): keeps the record for the rollout
+/// explorer and tells the problem what it contributed. Recording the same group again (a step
+/// replayed after a resume) replaces the contribution instead of adding it twice.
+/// </summary>
+internal sealed class RolloutGroupGrain(
+    [PersistentState("rollouts", DsdrSchedulingOptions.StorageProviderName)] IPersistentState<RolloutGroupState> state) : Grain, IRolloutGroupGrain
+{
+    async Task IRolloutGroupGrain.RecordAsync(RolloutGroupRecord record)
+    {
+        var key = this.GetPrimaryKeyString();
+        var expected = GrainKeys.RolloutGroup(record.TrialId, record.Step, record.ProblemKey);
+        if (expected != key)
+            throw new ArgumentException($"Record for '{expected}' sent to rollout group '{key}'.", nameof(record));
+        if (record.Rollouts.IsDefaultOrEmpty)
+            throw new ArgumentException($"Rollout group '{key}' has no rollouts.", nameof(record));
+
+        var previous = state.State.Record is { } old ? Observe(old) : null;
+        state.State.Record = record;
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IProblemGrain>(record.ProblemKey).ObserveAsync(Observe(record), previous);
+    }
+
+    Task<RolloutGroupRecord?> IRolloutGroupGrain.GetAsync() => Task.FromResult(state.State.Record);
+
+    private ProblemObservation Observe(RolloutGroupRecord record)
+    {
+        var correct = record.Rollouts.Where(r => r.Correct).ToList();
+        var keys = correct.Where(r => r.SolutionKey is not null).Select(r => r.SolutionKey!).ToImmutableArray();
+        return new ProblemObservation(this.GetPrimaryKeyString(), record.Rollouts.Length, correct.Count, keys);
+    }
+}

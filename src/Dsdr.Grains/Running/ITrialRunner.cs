@@ -1,0 +1,51 @@
+using Dsdr.Contracts;
+
+namespace Dsdr.Grains.Running;
+
+/// <summary>
+/// Runs one attempt of a trial on a learner slot's device (the real one is the TorchSharp trainer).
+/// Called on a background task, never inside a grain turn. It resumes from
+/// <see cref="TrialAssignment.ResumeCheckpointPath"/> when given, reports each step and every
+/// checkpoint through the reporter, and stops at the next step once the token is cancelled
+/// (returning <see cref="TrialOutcome.Cancelled"/> or throwing <see cref="OperationCanceledException"/>).
+/// An exception is an attempt failure.
+/// </summary>
+public interface ITrialRunner
+{
+    Task<TrialOutcome> RunAsync(TrialAssignment assignment, ITrialReporter reporter, CancellationToken cancellationToken);
+}
+
+/// <summary>The runner's line back to the platform. Any call counts as a sign of life.</summary>
+public interface ITrialReporter
+{
+    string SlotKey { get; }
+
+    /// <summary>The attempt finished step <paramref name="step"/> of <paramref name="totalSteps"/>.</summary>
+    ValueTask ReportStepAsync(int step, int totalSteps);
+
+    /// <summary>Alive inside a long step.</summary>
+    ValueTask HeartbeatAsync();
+
+    /// <summary>
+    /// A checkpoint for <paramref name="step"/> is complete at <paramref name="path"/> (on storage every
+    /// node can read). Returns once the trial has recorded it, so a later attempt resumes from it.
+    /// </summary>
+    Task ReportCheckpointAsync(string path, int step);
+}
+
+public enum TrialOutcomeKind
+{
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+/// <summary>How a runner's attempt ended, at which step.</summary>
+public sealed record TrialOutcome(TrialOutcomeKind Kind, int FinalStep, string? Error)
+{
+    public static TrialOutcome Completed(int finalStep) => new(TrialOutcomeKind.Completed, finalStep, null);
+
+    public static TrialOutcome Failed(int finalStep, string error) => new(TrialOutcomeKind.Failed, finalStep, error);
+
+    public static TrialOutcome Cancelled(int finalStep) => new(TrialOutcomeKind.Cancelled, finalStep, null);
+}

@@ -1,0 +1,354 @@
+using Dsdr.Contracts;
+using Dsdr.Grains.Placement;
+using Dsdr.Grains.Running;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dsdr.Grains.Slots;
+
+/// <summary>
+/// One device on the silo that owns it. Runs each attempt through the <see cref="ITrialRunner"/>
+/// on a background task (never inside a grain turn), and heartbeats the scheduler and the running
+/// trial from another background loop. A runner that stops reporting makes the slot go silent, so
+/// the scheduler's lease on it runs out and the attempt is requeued elsewhere.
+/// </summary>
+[NodePlacement, KeepAlive]
+internal sealed partial class LearnerSlotGrain(
+    IServiceProvider services,
+    IGrainFactory grains,
+    IOptions<DsdrNodeOptions> node,
+    IOptions<DsdrSchedulingOptions> options,
+    TimeProvider clock,
+    ILogger<LearnerSlotGrain> logger) : Grain, ILearnerSlotGrain
+{
+    private readonly DsdrSchedulingOptions _options = options.Value;
+    private readonly TimeProvider _clock = clock;
+    private readonly Lock _gate = new();
+    private ITrialRunner _runner = null!;
+    private string _key = "";
+    private SlotCapacity? _capacity;
+    private volatile bool _online;
+    private volatile bool _freeing;
+    private RunningAttempt? _running;
+    private Task _runTask = Task.CompletedTask;
+    private CancellationTokenSource? _loopStop;
+    private Task _loop = Task.CompletedTask;
+    private int _attemptsRun;
+    private long _sequence;
+    private TrialOffer? _lastOffer;
+
+    // Background tasks run outside the activation, where Grain.GrainFactory is off limits: use the injected factory.
+    private ISchedulerGrain Scheduler => grains.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _key = this.GetPrimaryKeyString();
+        var (owner, _, _) = SlotKeys.Parse(_key);
+        if (owner != node.Value.Node)
+            throw new InvalidOperationException(
+                $"Learner slot '{_key}' belongs to node '{owner}' but was activated on node '{node.Value.Node}'. Is {nameof(NodePlacementDirector)} registered (AddDsdrGrains)?");
+        _runner = services.GetService<ITrialRunner>() ?? throw new InvalidOperationException(
+            $"No {nameof(ITrialRunner)} is registered on node '{node.Value.Node}': register the trainer's runner (services.AddSingleton<ITrialRunner, …>()) on every silo that hosts learner slots.");
+        return Task.CompletedTask;
+    }
+
+    async Task ILearnerSlotGrain.StartAsync(SlotCapacity capacity)
+    {
+        if (!(capacity.MemoryGiB > 0))
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity.MemoryGiB, $"Slot '{_key}': memory must be positive (GiB).");
+        var (_, kind, _) = SlotKeys.Parse(_key);
+        if (kind != capacity.Device)
+            throw new ArgumentException($"Slot '{_key}' is a {kind} device but was started with capacity for {capacity.Device}.", nameof(capacity));
+        _capacity = capacity;
+        _online = true;
+        if (_loop.IsCompleted)
+        {
+            _loopStop = new CancellationTokenSource();
+            var stop = _loopStop.Token;
+            _loop = Task.Run(() => HeartbeatLoopAsync(stop), CancellationToken.None);
+        }
+        await Scheduler.SlotHeartbeatAsync(Heartbeat());
+        LogStarted(logger, _key, capacity.Device, capacity.MemoryGiB);
+    }
+
+    async Task ILearnerSlotGrain.StopAsync()
+    {
+        if (!_online) return;
+        await GoOfflineAsync();
+        await Scheduler.SlotLeavingAsync(_key);
+    }
+
+    Task ILearnerSlotGrain.OfferAsync(TrialOffer offer)
+    {
+        lock (_gate)
+        {
+            // Busy or offline: ignore; our heartbeat tells the scheduler what we really hold.
+            _lastOffer = offer;
+            if (!_online || _running is not null) return Task.CompletedTask;
+            var attempt = new RunningAttempt(offer, _clock.GetUtcNow());
+            _running = attempt;
+            _runTask = Task.Run(() => RunAttemptAsync(attempt), CancellationToken.None);
+        }
+        return Task.CompletedTask;
+    }
+
+    Task ILearnerSlotGrain.CancelTrialAsync(string trialId, int attempt)
+    {
+        var running = Volatile.Read(ref _running);
+        if (running is not null && running.Offer.TrialId == trialId && running.Offer.Attempt == attempt)
+            running.Stop();
+        return Task.CompletedTask;
+    }
+
+    Task<LearnerSlotSnapshot> ILearnerSlotGrain.GetAsync()
+    {
+        var running = Volatile.Read(ref _running);
+        return Task.FromResult(new LearnerSlotSnapshot(_key, node.Value.Node, _capacity, _online,
+            running?.Offer.TrialId, running?.Offer.Attempt ?? 0, running?.Step ?? 0, Volatile.Read(ref _attemptsRun)));
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_online) await GoOfflineAsync();
+    }
+
+    /// <summary>Interrupts the running attempt (it reports Interrupted and is requeued) and stops heartbeating.</summary>
+    private async Task GoOfflineAsync()
+    {
+        _online = false;
+        var running = Volatile.Read(ref _running);
+        if (running is not null)
+        {
+            running.Interrupted = true;
+            running.Stop();
+        }
+        _loopStop?.Cancel();
+        await Task.WhenAny(Task.WhenAll(_runTask, _loop), Task.Delay(_options.LeaseTimeout));
+        LogStopped(logger, _key);
+    }
+
+    /// <summary>A consistent picture of the slot, numbered after every earlier one.</summary>
+    private SlotHeartbeat Heartbeat()
+    {
+        lock (_gate)
+        {
+            _sequence = Math.Max(_sequence + 1, DateTime.UtcNow.Ticks);
+            return new SlotHeartbeat(_key, _capacity!, _running?.Offer.TrialId, _running?.Offer.Attempt ?? 0,
+                _sequence, _lastOffer?.TrialId, _lastOffer?.Attempt ?? 0);
+        }
+    }
+
+    /// <summary>
+    /// Every interval: one heartbeat to the scheduler and one to the running trial, each sent only
+    /// when the previous one has returned, so a slow or unreachable grain never delays the other.
+    /// </summary>
+    private async Task HeartbeatLoopAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(_options.SlotHeartbeatInterval);
+        Task poolBeat = Task.CompletedTask, trialBeat = Task.CompletedTask;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                if (_freeing || !_online) continue;
+                var running = Volatile.Read(ref _running);
+                if (running is not null && !running.Stalled && _clock.GetUtcNow() - running.LastActivity > _options.RunnerStallTimeout)
+                {
+                    // A hung runner: go silent so the lease runs out and the attempt moves elsewhere.
+                    running.Stalled = true;
+                    running.Stop();
+                    LogStalled(logger, _key, running.Offer.TrialId, _options.RunnerStallTimeout);
+                }
+                if (running?.Stalled == true) continue;
+                if (running is { Begun: true } && trialBeat.IsCompleted) trialBeat = BeatTrialAsync(running);
+                if (poolBeat.IsCompleted) poolBeat = BeatPoolAsync();
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task BeatPoolAsync()
+    {
+        try
+        {
+            await Scheduler.SlotHeartbeatAsync(Heartbeat());
+        }
+        catch (Exception ex)
+        {
+            LogHeartbeatFailed(logger, ex, _key);
+        }
+    }
+
+    private async Task BeatTrialAsync(RunningAttempt running)
+    {
+        try
+        {
+            var reply = await grains.GetGrain<ITrialGrain>(running.Offer.TrialId).HeartbeatAsync(
+                new AttemptHeartbeat(_key, running.Offer.Attempt, running.Step, running.TotalSteps));
+            if (reply == HeartbeatReply.Stop) running.Stop();
+        }
+        catch (Exception ex)
+        {
+            LogHeartbeatFailed(logger, ex, _key);
+        }
+    }
+
+    private async Task RunAttemptAsync(RunningAttempt running)
+    {
+        var trial = grains.GetGrain<ITrialGrain>(running.Offer.TrialId);
+        TrialAssignment? assignment = null;
+        try
+        {
+            assignment = await trial.BeginAttemptAsync(_key, running.Offer);
+        }
+        catch (Exception ex)
+        {
+            LogCallFailed(logger, ex, _key, running.Offer.TrialId);
+        }
+
+        var freedAt = _clock.GetUtcNow();
+        if (assignment is not null)
+        {
+            running.Begin(assignment.ResumeStep, _clock.GetUtcNow());
+            var outcome = await RunRunnerAsync(assignment, running);
+            freedAt = _clock.GetUtcNow();
+            Interlocked.Increment(ref _attemptsRun);
+            if (!running.Stalled)
+            {
+                var end = running.Interrupted ? AttemptEnd.Interrupted : outcome.Kind switch
+                {
+                    TrialOutcomeKind.Completed => AttemptEnd.Completed,
+                    TrialOutcomeKind.Failed => AttemptEnd.Failed,
+                    _ => AttemptEnd.Cancelled,
+                };
+                try
+                {
+                    await trial.EndAttemptAsync(new AttemptResult(_key, assignment.Attempt, end, outcome.Error, outcome.FinalStep));
+                }
+                catch (Exception ex)
+                {
+                    LogCallFailed(logger, ex, _key, running.Offer.TrialId);
+                }
+            }
+        }
+
+        _freeing = true;
+        try
+        {
+            lock (_gate) _running = null;
+            var free = Heartbeat();
+            if (_online) await Scheduler.SlotFreedAsync(free, freedAt);
+        }
+        catch (Exception ex)
+        {
+            LogCallFailed(logger, ex, _key, running.Offer.TrialId);
+        }
+        finally
+        {
+            _freeing = false;
+        }
+    }
+
+    private async Task<TrialOutcome> RunRunnerAsync(TrialAssignment assignment, RunningAttempt running)
+    {
+        var reporter = new Reporter(this, running, grains.GetGrain<ITrialGrain>(assignment.Trial.TrialId));
+        try
+        {
+            return await _runner.RunAsync(assignment, reporter, running.Token);
+        }
+        catch (OperationCanceledException) when (running.Token.IsCancellationRequested)
+        {
+            return TrialOutcome.Cancelled(running.Step);
+        }
+        catch (Exception ex)
+        {
+            LogRunnerFailed(logger, ex, _key, assignment.Trial.TrialId);
+            return TrialOutcome.Failed(running.Step, $"{ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    /// <summary>The attempt this slot holds, shared between grain turns and the background tasks.</summary>
+    private sealed class RunningAttempt(TrialOffer offer, DateTimeOffset now)
+    {
+        private readonly CancellationTokenSource _cts = new();
+        private long _lastActivityTicks = now.UtcTicks;
+        private volatile int _step;
+        private volatile int _totalSteps;
+
+        public TrialOffer Offer { get; } = offer;
+        public CancellationToken Token => _cts.Token;
+        public volatile bool Begun;
+        public volatile bool Stalled;
+        public volatile bool Interrupted;
+        public int Step => _step;
+        public int TotalSteps => _totalSteps;
+        public DateTimeOffset LastActivity => new(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
+
+        public void Begin(int resumeStep, DateTimeOffset now)
+        {
+            _step = resumeStep;
+            Touch(now);
+            Begun = true;
+        }
+
+        public void Progress(int step, int totalSteps, DateTimeOffset now)
+        {
+            _step = step;
+            _totalSteps = totalSteps;
+            Touch(now);
+        }
+
+        public void Touch(DateTimeOffset now) => Interlocked.Exchange(ref _lastActivityTicks, now.UtcTicks);
+
+        public void Stop()
+        {
+            try { _cts.Cancel(); }
+            catch (ObjectDisposedException) { }
+        }
+    }
+
+    private sealed class Reporter(LearnerSlotGrain slot, RunningAttempt running, ITrialGrain trial) : ITrialReporter
+    {
+        public string SlotKey => slot._key;
+
+        public ValueTask ReportStepAsync(int step, int totalSteps)
+        {
+            running.Progress(step, totalSteps, slot._clock.GetUtcNow());
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask HeartbeatAsync()
+        {
+            running.Touch(slot._clock.GetUtcNow());
+            return ValueTask.CompletedTask;
+        }
+
+        public async Task ReportCheckpointAsync(string path, int step)
+        {
+            running.Touch(slot._clock.GetUtcNow());
+            var reply = await trial.RecordCheckpointAsync(slot._key, running.Offer.Attempt, path, step);
+            if (reply == HeartbeatReply.Stop) running.Stop();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Slot {Slot} online ({Device}, {MemoryGiB} GiB)")]
+    private static partial void LogStarted(ILogger logger, string slot, DeviceKind device, double memoryGiB);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Slot {Slot} offline")]
+    private static partial void LogStopped(ILogger logger, string slot);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: runner of trial {Trial} reported nothing for {Timeout}; going silent so the attempt moves elsewhere")]
+    private static partial void LogStalled(ILogger logger, string slot, string trial, TimeSpan timeout);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: heartbeat failed")]
+    private static partial void LogHeartbeatFailed(ILogger logger, Exception exception, string slot);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: call about trial {Trial} failed")]
+    private static partial void LogCallFailed(ILogger logger, Exception exception, string slot, string trial);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: runner failed on trial {Trial}")]
+    private static partial void LogRunnerFailed(ILogger logger, Exception exception, string slot, string trial);
+}

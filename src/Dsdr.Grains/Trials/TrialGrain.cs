@@ -1,0 +1,243 @@
+using System.Collections.Immutable;
+using Dsdr.Contracts;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dsdr.Grains.Trials;
+
+/// <summary>
+/// One trial's status machine: queued → running → completed / failed / cancelled, with attempts,
+/// the latest checkpoint and the running attempt's lease. The trial is the authority on which
+/// attempt may run: a slot holding a stale attempt is told to stop.
+/// </summary>
+internal sealed partial class TrialGrain(
+    [PersistentState("trial", DsdrSchedulingOptions.StorageProviderName)] IPersistentState<TrialState> state,
+    IOptions<DsdrSchedulingOptions> options,
+    TimeProvider clock,
+    ILogger<TrialGrain> logger) : Grain, ITrialGrain
+{
+    private readonly DsdrSchedulingOptions _options = options.Value;
+    private TrialState S => state.State;
+    private IGrainTimer? _watch;
+    private string TrialId => this.GetPrimaryKeyString();
+
+    async Task<TrialSnapshot> ITrialGrain.InitializeAsync(TrialDescriptor descriptor, int indexInSweep, int maxAttempts)
+    {
+        if (descriptor.TrialId != TrialId)
+            throw new ArgumentException($"Descriptor trial id '{descriptor.TrialId}' does not match the grain key '{TrialId}'.", nameof(descriptor));
+        if (maxAttempts < 1)
+            throw new ArgumentOutOfRangeException(nameof(maxAttempts), maxAttempts, "A trial needs at least one attempt (maxAttempts ≥ 1).");
+        if (S.Status != TrialStatus.Unknown)
+        {
+            if (S.Descriptor != descriptor)
+                throw new InvalidOperationException($"Trial '{TrialId}' already exists with a different descriptor; trial ids must be unique.");
+            return Snapshot();
+        }
+        S.Descriptor = descriptor;
+        S.MaxAttempts = maxAttempts;
+        S.IndexInSweep = indexInSweep;
+        S.Status = TrialStatus.Queued;
+        S.QueuedAt = clock.GetUtcNow();
+        await state.WriteStateAsync();
+        Watch();
+        return Snapshot();
+    }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Watch();
+        return Task.CompletedTask;
+    }
+
+    Task<TrialSnapshot> ITrialGrain.GetAsync() => Task.FromResult(Snapshot());
+
+    async Task<TrialSnapshot> ITrialGrain.CancelAsync()
+    {
+        if (S.Status is TrialStatus.Unknown || S.Status.IsTerminal()) return Snapshot();
+        var running = S.Status == TrialStatus.Running ? S.Lease : null;
+        S.Status = TrialStatus.Cancelled;
+        S.FinishedAt = clock.GetUtcNow();
+        await state.WriteStateAsync();
+        await Scheduler.SettleAsync(TrialId);
+        if (running is not null)
+            GrainFactory.GetGrain<ILearnerSlotGrain>(running.SlotKey).CancelTrialAsync(TrialId, running.Attempt).Ignore();
+        NotifySweep();
+        return Snapshot();
+    }
+
+    async Task<TrialAssignment?> ITrialGrain.BeginAttemptAsync(string slotKey, TrialOffer offer)
+    {
+        if (S.Status != TrialStatus.Queued || offer.Attempt != S.Attempt + 1 || S.Descriptor is null)
+            return null;
+        var now = clock.GetUtcNow();
+        S.Attempt = offer.Attempt;
+        S.Status = TrialStatus.Running;
+        S.Lease = new TrialLease(slotKey, offer.Attempt, now + _options.LeaseTimeout);
+        S.Step = S.CheckpointStep;
+        S.Attempts.Add(new TrialAttemptRecord(offer.Attempt, slotKey, now, S.CheckpointStep, null, null));
+        await state.WriteStateAsync();
+        NotifySweep();
+        LogAttemptBegun(logger, TrialId, offer.Attempt, slotKey, S.CheckpointStep);
+        return new TrialAssignment(S.Descriptor, slotKey, offer.Attempt, S.CheckpointPath, S.CheckpointStep, offer.ReadyAt, offer.QueuedAt);
+    }
+
+    Task<HeartbeatReply> ITrialGrain.HeartbeatAsync(AttemptHeartbeat heartbeat)
+    {
+        if (!HoldsLease(heartbeat.SlotKey, heartbeat.Attempt)) return Task.FromResult(HeartbeatReply.Stop);
+        S.Lease = S.Lease! with { ExpiresAt = clock.GetUtcNow() + _options.LeaseTimeout };
+        S.Step = heartbeat.Step;
+        S.TotalSteps = heartbeat.TotalSteps;
+        return Task.FromResult(HeartbeatReply.Continue);
+    }
+
+    async Task<HeartbeatReply> ITrialGrain.RecordCheckpointAsync(string slotKey, int attempt, string path, int step)
+    {
+        if (!HoldsLease(slotKey, attempt)) return HeartbeatReply.Stop;
+        if (step >= S.CheckpointStep)
+        {
+            S.CheckpointPath = path;
+            S.CheckpointStep = step;
+        }
+        S.Step = Math.Max(S.Step, step);
+        S.Lease = S.Lease! with { ExpiresAt = clock.GetUtcNow() + _options.LeaseTimeout };
+        await state.WriteStateAsync();
+        return HeartbeatReply.Continue;
+    }
+
+    async Task ITrialGrain.EndAttemptAsync(AttemptResult result)
+    {
+        var now = clock.GetUtcNow();
+        var reason = result.Error is null ? result.End.ToString() : $"{result.End}: {result.Error}";
+        if (S.Status == TrialStatus.Cancelled && S.Lease is { } lease && lease.SlotKey == result.SlotKey && lease.Attempt == result.Attempt)
+        {
+            CloseAttempt(result.Attempt, now, reason);
+            S.Lease = null;
+            await state.WriteStateAsync();
+            return;
+        }
+        if (!HoldsLease(result.SlotKey, result.Attempt)) return;
+        S.Step = Math.Max(S.Step, result.Step);
+        switch (result.End)
+        {
+            case AttemptEnd.Completed:
+                CloseAttempt(result.Attempt, now, reason);
+                S.Status = TrialStatus.Completed;
+                S.Lease = null;
+                S.FinishedAt = now;
+                await state.WriteStateAsync();
+                await Scheduler.SettleAsync(TrialId);
+                NotifySweep();
+                LogFinished(logger, TrialId, S.Status, S.Attempt);
+                break;
+            case AttemptEnd.Failed:
+                await LoseAttemptAsync(reason, countsAsFailure: true);
+                break;
+            default: // Cancelled by the runner without a cancel from us, or Interrupted: the slot went away.
+                await LoseAttemptAsync(reason, countsAsFailure: false);
+                break;
+        }
+    }
+
+    async Task ITrialGrain.LeaseExpiredAsync(string slotKey, int attempt)
+    {
+        if (HoldsLease(slotKey, attempt))
+        {
+            await LoseAttemptAsync($"lease expired: slot {slotKey} missed its heartbeats", countsAsFailure: true);
+        }
+        else if (S.Status == TrialStatus.Queued && attempt == S.Attempt + 1)
+        {
+            // The offer of this attempt never began: queue it again.
+            await EnqueueNextAttemptAsync();
+        }
+    }
+
+    Task<TrialStatus> ITrialGrain.EnsureProgressAsync() => EnsureProgressAsync();
+
+    /// <summary>While the trial is unfinished, a timer runs <see cref="EnsureProgressAsync"/> now and then.</summary>
+    private void Watch()
+    {
+        var open = S.Status is TrialStatus.Queued or TrialStatus.Running;
+        if (open && _watch is null)
+            _watch = this.RegisterGrainTimer(async () => await EnsureProgressAsync(), _options.TrialWatchInterval, _options.TrialWatchInterval);
+        else if (!open && _watch is not null)
+        {
+            _watch.Dispose();
+            _watch = null;
+        }
+    }
+
+    private async Task<TrialStatus> EnsureProgressAsync()
+    {
+        var now = clock.GetUtcNow();
+        if (S.Status == TrialStatus.Queued)
+            await EnqueueNextAttemptAsync();
+        else if (S.Status == TrialStatus.Running && S.Lease is { } lease && now > lease.ExpiresAt + _options.LeaseTimeout)
+            await LoseAttemptAsync($"lease expired at {lease.ExpiresAt:O} without the scheduler noticing", countsAsFailure: true);
+        return S.Status;
+    }
+
+    private ISchedulerGrain Scheduler => GrainFactory.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey);
+
+    private bool HoldsLease(string slotKey, int attempt) =>
+        S.Status == TrialStatus.Running && S.Lease is { } lease && lease.SlotKey == slotKey && lease.Attempt == attempt;
+
+    /// <summary>The running attempt is lost: requeue from the last checkpoint, or fail once attempts are spent.</summary>
+    private async Task LoseAttemptAsync(string reason, bool countsAsFailure)
+    {
+        var now = clock.GetUtcNow();
+        CloseAttempt(S.Attempt, now, reason);
+        S.Lease = null;
+        if (countsAsFailure) S.Failures++;
+        if (countsAsFailure && S.Attempt >= S.MaxAttempts)
+        {
+            S.Status = TrialStatus.Failed;
+            S.Error = $"{reason} (attempt {S.Attempt} of {S.MaxAttempts})";
+            S.FinishedAt = now;
+            await state.WriteStateAsync();
+            await Scheduler.SettleAsync(TrialId);
+            LogFinished(logger, TrialId, S.Status, S.Attempt);
+        }
+        else
+        {
+            S.Status = TrialStatus.Queued;
+            S.QueuedAt = now;
+            await state.WriteStateAsync();
+            await EnqueueNextAttemptAsync();
+            LogRequeued(logger, TrialId, S.Attempt, reason, S.CheckpointStep);
+        }
+        NotifySweep();
+    }
+
+    private Task EnqueueNextAttemptAsync()
+    {
+        var d = S.Descriptor!;
+        return Scheduler.EnqueueAsync(new QueuedTrial(d.TrialId, d.SweepId, d.Priority, d.Needs, S.Attempt + 1, S.QueuedAt ?? clock.GetUtcNow(), S.IndexInSweep));
+    }
+
+    private void CloseAttempt(int attempt, DateTimeOffset now, string reason)
+    {
+        var i = S.Attempts.FindLastIndex(a => a.Attempt == attempt);
+        if (i >= 0 && S.Attempts[i].EndedAt is null)
+            S.Attempts[i] = S.Attempts[i] with { EndedAt = now, EndReason = reason };
+    }
+
+    private void NotifySweep()
+    {
+        Watch();
+        if (S.Descriptor is { } d)
+            GrainFactory.GetGrain<ISweepGrain>(d.SweepId).OnTrialStatusAsync(TrialId, S.Status).Ignore();
+    }
+
+    private TrialSnapshot Snapshot() => new(
+        S.Descriptor, S.Status, S.Attempt, S.MaxAttempts, S.CheckpointPath, S.CheckpointStep,
+        S.Step, S.TotalSteps, S.Lease, S.Error, S.FinishedAt, [.. S.Attempts]);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Trial {Trial} attempt {Attempt} begun on {Slot} from step {Step}")]
+    private static partial void LogAttemptBegun(ILogger logger, string trial, int attempt, string slot, int step);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Trial {Trial} requeued after attempt {Attempt} ({Reason}); resumes from step {Step}")]
+    private static partial void LogRequeued(ILogger logger, string trial, int attempt, string reason, int step);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Trial {Trial} {Status} after {Attempts} attempt(s)")]
+    private static partial void LogFinished(ILogger logger, string trial, TrialStatus status, int attempts);
+}

@@ -1,0 +1,119 @@
+using System.Collections.Immutable;
+using Dsdr.Contracts;
+using Dsdr.Grains.Simulation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+using Orleans.TestingHost;
+
+namespace Dsdr.Grains.Tests;
+
+/// <summary>An in-process cluster of Dsdr silos, one node per silo, running simulated trials.</summary>
+public sealed class ClusterHarness : IAsyncDisposable
+{
+    public InProcessTestCluster Cluster { get; }
+    public SimulationLog Log { get; } = new();
+    public SharedStore Store { get; } = new();
+    public string CheckpointDirectory { get; } = Path.Combine(Path.GetTempPath(), "dsdr-grains-tests", Guid.NewGuid().ToString("N"));
+    public IClusterClient Client => Cluster.Client;
+
+    /// <summary>Node name → silo name, as the silos started.</summary>
+    public Dictionary<string, string> NodeOfSilo { get; } = new();
+
+    private ClusterHarness(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions> scheduling)
+    {
+        var builder = new InProcessTestClusterBuilder((short)nodes.Count);
+        var runner = new SimulatedTrialRunner(CheckpointDirectory, Log);
+        var store = Store;
+        var index = 0;
+        var byName = new Dictionary<string, DsdrNodeOptions>();
+        builder.ConfigureSilo((siloOptions, silo) =>
+        {
+            DsdrNodeOptions node;
+            lock (byName)
+            {
+                if (!byName.TryGetValue(siloOptions.SiloName, out node!))
+                {
+                    node = index < nodes.Count ? nodes[index] : new DsdrNodeOptions { Node = $"extra-{index}" };
+                    index++;
+                    byName[siloOptions.SiloName] = node;
+                    NodeOfSilo[node.Node] = siloOptions.SiloName;
+                }
+            }
+            silo.Services.AddKeyedSingleton<IGrainStorage>(DsdrSchedulingOptions.StorageProviderName,
+                (sp, _) => new SharedGrainStorage(store, sp.GetRequiredService<Serializer>()));
+            silo.UseInMemoryReminderService();
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 2;
+                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
+            });
+            silo.AddDsdrGrains(node, scheduling);
+            silo.UseTrialRunner(runner);
+        });
+        if (Environment.GetEnvironmentVariable("DSDR_TEST_LOG") is { Length: > 0 } logPath)
+            builder.ConfigureSiloHost((_, host) => host.Logging.AddProvider(new FileLoggerProvider(logPath)));
+        Cluster = builder.Build();
+    }
+
+    public static async Task<ClusterHarness> StartAsync(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions>? scheduling = null)
+    {
+        var harness = new ClusterHarness(nodes, o =>
+        {
+            o.SlotHeartbeatInterval = TimeSpan.FromMilliseconds(100);
+            o.LeaseTimeout = TimeSpan.FromSeconds(3); // generous: a loaded CI machine must not lose healthy leases
+            o.LeaseScanInterval = TimeSpan.FromMilliseconds(100);
+            o.NodeLookupTimeout = TimeSpan.FromSeconds(5);
+            o.TrialWatchInterval = TimeSpan.FromSeconds(1);
+            scheduling?.Invoke(o);
+        });
+        await harness.Cluster.DeployAsync();
+        return harness;
+    }
+
+    public static DsdrNodeOptions Node(string name, params DeviceSlot[] devices) => new() { Node = name, Devices = [.. devices] };
+
+    public static DeviceSlot Cpu(int index, double memoryGiB = 16) => new(DeviceKind.Cpu, index, memoryGiB);
+
+    public InProcessSiloHandle SiloOf(string node) => Cluster.Silos.Single(s => s.Name == NodeOfSilo[node]);
+
+    public static TrialDescriptor Trial(string sweepId, string trialId, SimulationPlan plan, double memoryGiB = 4, int priority = 0) =>
+        new(trialId, sweepId, "sim", $"row-{trialId}", 1, plan.ToConfigJson(), new TrialNeeds(DeviceKind.Cpu, memoryGiB), priority);
+
+    public static SimulationPlan Plan(int steps, int stepMs, int checkpointEvery = 0, params SimulatedFault[] faults) =>
+        new(steps, stepMs, checkpointEvery, faults);
+
+    public Task<SweepProgress> SubmitAsync(string sweepId, IEnumerable<TrialDescriptor> trials, int maxAttempts = 3) =>
+        Client.GetGrain<ISweepGrain>(sweepId).SubmitAsync(new SweepSubmission(sweepId, sweepId, [.. trials], maxAttempts));
+
+    /// <summary>Polls <paramref name="probe"/> until it returns a value <paramref name="done"/> accepts, or fails after <paramref name="timeout"/>.</summary>
+    public static async Task<T> WaitForAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        T value = await probe();
+        while (!done(value))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Timed out after {timeout} waiting for {what}; last value: {value}");
+            await Task.Delay(25);
+            value = await probe();
+        }
+        return value;
+    }
+
+    public Task<SweepProgress> WaitForSweepAsync(string sweepId, SweepStatus status, TimeSpan timeout) =>
+        WaitForAsync(() => Client.GetGrain<ISweepGrain>(sweepId).GetProgressAsync(), p => p.Status == status, timeout, $"sweep {sweepId} to be {status}");
+
+    public Task<TrialSnapshot> WaitForTrialAsync(string trialId, Func<TrialSnapshot, bool> done, TimeSpan timeout, string what) =>
+        WaitForAsync(() => Client.GetGrain<ITrialGrain>(trialId).GetAsync(), done, timeout, what);
+
+    public async ValueTask DisposeAsync()
+    {
+        try { await Cluster.StopAllSilosAsync(); } catch { /* best effort */ }
+        await Cluster.DisposeAsync();
+        try { Directory.Delete(CheckpointDirectory, recursive: true); } catch (DirectoryNotFoundException) { }
+    }
+}

@@ -1,0 +1,132 @@
+using Dsdr.Contracts;
+using Dsdr.Grains.Simulation;
+using static Dsdr.Grains.Tests.ClusterHarness;
+
+namespace Dsdr.Grains.Tests;
+
+[Collection("cluster")]
+public sealed class FailoverTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Trial_on_a_stopped_silo_resumes_from_its_checkpoint_on_another_node()
+    {
+        await using var h = await StartAsync([Node("node-a"), Node("node-b", Cpu(0))]);
+        await h.SubmitAsync("fo", [Trial("fo", "fo-t0", Plan(steps: 40, stepMs: 25, checkpointEvery: 5))]);
+        var before = await h.WaitForTrialAsync("fo-t0", t => t.LastCheckpointStep >= 10, Timeout, "a checkpoint at step 10 or later");
+        Assert.Equal("node-b/cpu:0", before.Lease!.SlotKey);
+
+        await h.Client.GetGrain<ILearnerSlotGrain>("node-a/cpu:0").StartAsync(new SlotCapacity(DeviceKind.Cpu, 16));
+        await h.Cluster.StopSiloAsync(h.SiloOf("node-b"));
+
+        var done = await h.WaitForTrialAsync("fo-t0", t => t.Status == TrialStatus.Completed, Timeout, "the trial to complete on node-a");
+        Assert.Equal(2, done.Attempt);
+        Assert.Equal("node-b/cpu:0", done.Attempts[0].SlotKey);
+        Assert.Equal("node-a/cpu:0", done.Attempts[1].SlotKey);
+        var resumedFrom = done.Attempts[1].ResumedFromStep;
+        Assert.True(resumedFrom >= 10, $"resumed from step {resumedFrom}");
+        Assert.Contains("Interrupted", done.Attempts[0].EndReason);
+
+        var second = h.Log.Attempts.Single(a => a.Attempt == 2);
+        Assert.Equal(resumedFrom, second.ResumedFromStep);
+        Assert.Equal("completed", second.Outcome);
+        // Every step ran; steps up to the checkpoint ran once, only the ones after it were replayed.
+        for (var step = 1; step <= 40; step++)
+        {
+            var runs = h.Log.StepsRun.GetValueOrDefault(("fo-t0", step));
+            Assert.True(step <= resumedFrom ? runs == 1 : runs is 1 or 2, $"step {step} ran {runs} time(s)");
+        }
+        var pool = await h.Client.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey).GetPoolAsync();
+        Assert.Equal(SlotState.Offline, pool.Slots.Single(s => s.SlotKey == "node-b/cpu:0").State);
+    }
+
+    [Fact]
+    public async Task Trial_on_a_killed_silo_finishes_on_the_other_node_from_its_checkpoint()
+    {
+        await using var h = await StartAsync([Node("node-a"), Node("node-b", Cpu(0))]);
+        await h.SubmitAsync("kill", [Trial("kill", "kill-t0", Plan(steps: 60, stepMs: 40, checkpointEvery: 5))]);
+        var before = await h.WaitForTrialAsync("kill-t0", t => t.LastCheckpointStep >= 25, Timeout, "a checkpoint at step 25 or later");
+        Assert.Equal("node-b/cpu:0", before.Lease!.SlotKey);
+
+        await h.Client.GetGrain<ILearnerSlotGrain>("node-a/cpu:0").StartAsync(new SlotCapacity(DeviceKind.Cpu, 16));
+        await h.Cluster.KillSiloAsync(h.SiloOf("node-b"));
+
+        var done = await h.WaitForTrialAsync("kill-t0", t => t.Status == TrialStatus.Completed, TimeSpan.FromSeconds(60), "the trial to complete on node-a");
+        Assert.Equal(2, done.Attempt);
+        Assert.Equal(("node-b/cpu:0", "node-a/cpu:0"), (done.Attempts[0].SlotKey, done.Attempts[1].SlotKey));
+        // In one process a killed silo still runs part of its shutdown, so the slot may get to report
+        // the interruption before its lease runs out; a real dead process takes the lease path (tested below).
+        Assert.Matches("Interrupted|lease expired", done.Attempts[0].EndReason);
+        var resumedFrom = done.Attempts[1].ResumedFromStep;
+        Assert.True(resumedFrom >= 25, $"resumed from step {resumedFrom}");
+        for (var step = 1; step <= 60; step++)
+            Assert.True(h.Log.StepsRun.GetValueOrDefault(("kill-t0", step)) >= 1, $"step {step} never ran");
+        Assert.All(Enumerable.Range(1, resumedFrom), step => Assert.Equal(1, h.Log.StepsRun[("kill-t0", step)]));
+    }
+
+    [Fact]
+    public async Task Scheduler_that_loses_all_its_state_is_rebuilt_from_slot_heartbeats_and_the_trials()
+    {
+        await using var h = await StartAsync([Node("node-a", Cpu(0))]);
+        await h.SubmitAsync("amnesia", Enumerable.Range(0, 3).Select(i => Trial("amnesia", $"am-{i}", Plan(steps: 15, stepMs: 20))));
+        await h.WaitForTrialAsync("am-0", t => t.Status == TrialStatus.Running, Timeout, "the first trial to run");
+
+        // The scheduler goes away and nothing it ever saved survives.
+        h.Store.LosingWrites["scheduler"] = true;
+        await h.Cluster.DeactivateAsync(h.Client.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey));
+        h.Store.Forget("scheduler");
+
+        var done = await h.WaitForSweepAsync("amnesia", SweepStatus.Completed, Timeout);
+        Assert.Equal(3, done.Completed);
+        var trials = await h.Client.GetGrain<ISweepGrain>("amnesia").GetTrialsAsync();
+        Assert.All(trials, t => Assert.Equal(1, t.Attempt)); // the running attempt was adopted, not lost
+        Assert.Equal(3, h.Log.Attempts.Count);
+    }
+
+    [Fact]
+    public async Task Slot_that_misses_heartbeats_loses_its_lease_and_the_trial_resumes_elsewhere()
+    {
+        await using var h = await StartAsync([Node("node-a", Cpu(0), Cpu(1))],
+            o =>
+            {
+                o.RunnerStallTimeout = TimeSpan.FromMilliseconds(300);
+                o.LeaseTimeout = TimeSpan.FromMilliseconds(1500);
+            });
+        var hang = new SimulatedFault(Attempt: 1, AtStep: 13, SimulatedFaultKind.Hang, HangMilliseconds: 4000);
+        await h.SubmitAsync("hb", [Trial("hb", "hb-t0", Plan(steps: 30, stepMs: 20, checkpointEvery: 5, hang))]);
+
+        var done = await h.WaitForTrialAsync("hb-t0", t => t.Status == TrialStatus.Completed, Timeout, "the trial to complete after the hang");
+        Assert.Equal(2, done.Attempt);
+        Assert.NotEqual(done.Attempts[0].SlotKey, done.Attempts[1].SlotKey);
+        Assert.Contains("lease expired", done.Attempts[0].EndReason);
+        Assert.Equal(10, done.Attempts[1].ResumedFromStep);
+        Assert.Equal(1, h.Log.StepsRun[("hb-t0", 10)]);
+        Assert.Equal(2, h.Log.StepsRun[("hb-t0", 11)]);
+
+        // Once its device recovers, the silent slot heartbeats again and rejoins the pool.
+        var hungSlot = done.Attempts[0].SlotKey;
+        await WaitForAsync(() => h.Client.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey).GetPoolAsync(),
+            p => p.Slots.Single(s => s.SlotKey == hungSlot).State == SlotState.Idle, Timeout, "the hung slot to come back");
+        Assert.Equal("cancelled", h.Log.Attempts.Single(a => a.Attempt == 1).Outcome);
+    }
+
+    [Fact]
+    public async Task Failed_attempts_are_retried_from_the_checkpoint_until_attempts_run_out()
+    {
+        await using var h = await StartAsync([Node("node-a", Cpu(0))]);
+        var crashOnce = Plan(steps: 10, stepMs: 5, checkpointEvery: 3, new SimulatedFault(1, 5, SimulatedFaultKind.Crash));
+        var crashAlways = Plan(steps: 10, stepMs: 5, checkpointEvery: 3,
+            new SimulatedFault(1, 2, SimulatedFaultKind.Crash), new SimulatedFault(2, 2, SimulatedFaultKind.Crash));
+        await h.SubmitAsync("cr", [Trial("cr", "cr-once", crashOnce), Trial("cr", "cr-always", crashAlways)], maxAttempts: 2);
+
+        var progress = await h.WaitForSweepAsync("cr", SweepStatus.Completed, Timeout);
+        Assert.Equal((1, 1), (progress.Completed, progress.Failed));
+        var once = await h.Client.GetGrain<ITrialGrain>("cr-once").GetAsync();
+        Assert.Equal((TrialStatus.Completed, 2, 3), (once.Status, once.Attempt, once.Attempts[1].ResumedFromStep));
+        var always = await h.Client.GetGrain<ITrialGrain>("cr-always").GetAsync();
+        Assert.Equal((TrialStatus.Failed, 2), (always.Status, always.Attempt));
+        Assert.Contains("simulated device fault", always.Error);
+        Assert.Contains("attempt 2 of 2", always.Error);
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Logging;
+
+namespace Dsdr.Grains.Tests;
+
+/// <summary>Writes Dsdr and Orleans warnings (and Dsdr information) to the file named by DSDR_TEST_LOG, for diagnosing a failing test.</summary>
+internal sealed class FileLoggerProvider(string path) : ILoggerProvider
+{
+    private readonly Lock _gate = new();
+
+    public ILogger CreateLogger(string categoryName) => new FileLogger(this, categoryName);
+
+    public void Dispose() { }
+
+    private void Write(string line)
+    {
+        lock (_gate) File.AppendAllText(path, line + Environment.NewLine);
+    }
+
+    private sealed class FileLogger(FileLoggerProvider owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) =>
+            logLevel >= (category.StartsWith("Dsdr", StringComparison.Ordinal) ? LogLevel.Debug : LogLevel.Warning);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel)) return;
+            owner.Write($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception)}");
+        }
+    }
+}
