@@ -42,6 +42,8 @@ public static class NaiveLoopRun
         private void Touch() => Interlocked.Exchange(ref _lastTicks, DateTimeOffset.UtcNow.UtcTicks);
         public ValueTask ReportStepAsync(int step, int totalSteps) { Touch(); return ValueTask.CompletedTask; }
         public ValueTask HeartbeatAsync() { Touch(); return ValueTask.CompletedTask; }
+        // The naive baseline measures scheduling only; it keeps no metrics.
+        public ValueTask ReportMetricsAsync(int step, IReadOnlyDictionary<string, double> metrics) { Touch(); return ValueTask.CompletedTask; }
         public Task ReportCheckpointAsync(string path, int step)
         {
             Touch();

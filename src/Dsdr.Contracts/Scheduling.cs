@@ -37,13 +37,17 @@ public sealed record TrialDescriptor(
     [property: Id(6)] TrialNeeds Needs,
     [property: Id(7)] int Priority = 0);
 
-/// <summary>A sweep as submitted: its trials, already expanded (by Core) into descriptors.</summary>
+/// <summary>
+/// A sweep as submitted: its trials, already expanded (by Core) into descriptors. <paramref name="SpecJson"/>
+/// is the sweep's spec as the user wrote it (Core's SweepSpec as JSON), kept with the sweep's stored row.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record SweepSubmission(
     [property: Id(0)] string SweepId,
     [property: Id(1)] string Name,
     [property: Id(2)] ImmutableArray<TrialDescriptor> Trials,
-    [property: Id(3)] int MaxAttempts = 3);
+    [property: Id(3)] int MaxAttempts = 3,
+    [property: Id(4)] string? SpecJson = null);
 
 [GenerateSerializer]
 public enum SweepStatus

@@ -19,6 +19,8 @@ public static class DsdrSiloBuilderExtensions
     /// one learner slot per device of <paramref name="node"/> once the silo is active. Grain state
     /// goes to the grain storage named "dsdr" and the reminders to the silo's reminder service:
     /// both must be configured too, as must an <see cref="ITrialRunner"/> when the node has devices.
+    /// Step metrics go to the registered <see cref="ITrialMetricSink"/> and sweeps/trials are copied to the
+    /// registered <see cref="IRunMirror"/>; without registrations, metrics stay in memory and nothing is mirrored.
     /// </summary>
     public static ISiloBuilder AddDsdrGrains(this ISiloBuilder silo, DsdrNodeOptions node, Action<DsdrSchedulingOptions>? scheduling = null)
     {
@@ -36,6 +38,8 @@ public static class DsdrSiloBuilderExtensions
         var options = silo.Services.AddOptions<DsdrSchedulingOptions>();
         if (scheduling is not null) options.Configure(scheduling);
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddSingleton<ITrialMetricSink, InMemoryTrialMetricSink>();
+        silo.Services.TryAddSingleton<IRunMirror>(NoRunMirror.Instance);
         silo.Services.AddPlacementDirector<NodePlacementStrategy, NodePlacementDirector>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, LearnerSlotLauncher>();
         return silo;

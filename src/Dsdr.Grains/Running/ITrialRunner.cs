@@ -27,6 +27,14 @@ public interface ITrialReporter
     ValueTask HeartbeatAsync();
 
     /// <summary>
+    /// The step metrics of <paramref name="step"/> (name → value), on their way to the platform's
+    /// <see cref="ITrialMetricSink"/>. Idempotent per (trial, step, name): a step replayed after a
+    /// resume keeps the values stored first. Everything reported before a checkpoint is durable
+    /// before the checkpoint is recorded, so a resumed attempt never leaves a gap.
+    /// </summary>
+    ValueTask ReportMetricsAsync(int step, IReadOnlyDictionary<string, double> metrics);
+
+    /// <summary>
     /// A checkpoint for <paramref name="step"/> is complete at <paramref name="path"/> (on storage every
     /// node can read). Returns once the trial has recorded it, so a later attempt resumes from it.
     /// </summary>

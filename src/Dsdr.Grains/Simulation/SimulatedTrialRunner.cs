@@ -111,6 +111,7 @@ public sealed class SimulatedTrialRunner(string checkpointDirectory, SimulationL
                 if (plan.StepMilliseconds > 0) await Task.Delay(plan.StepMilliseconds, cancellationToken);
                 step = next;
                 log.StepRan(trialId, step);
+                await reporter.ReportMetricsAsync(step, SimulatedMetrics.At(trialId, step));
                 await reporter.ReportStepAsync(step, plan.Steps);
                 if (plan.CheckpointEvery > 0 && step % plan.CheckpointEvery == 0 && step < plan.Steps)
                     await reporter.ReportCheckpointAsync(WriteCheckpoint(trialId, assignment.Attempt, step), step);
@@ -157,6 +158,37 @@ public sealed class SimulatedTrialRunner(string checkpointDirectory, SimulationL
     }
 
     private sealed record CheckpointFile(string TrialId, int Step, int Attempt);
+}
+
+/// <summary>
+/// The step metrics a simulated trial reports: a function of (trial, step) only, so a step replayed
+/// after a resume reports the same values, as an exactly resumed trainer would.
+/// </summary>
+public static class SimulatedMetrics
+{
+    public const string Loss = "loss";
+    public const string RewardMean = "reward/mean";
+
+    public static IReadOnlyDictionary<string, double> At(string trialId, int step)
+    {
+        var noise = Noise(trialId, step);
+        return new Dictionary<string, double>
+        {
+            // loss = 1 / (1 + step/10) · (1 + 0.05·u),  u ∈ [−1, 1)
+            [Loss] = 1.0 / (1.0 + step / 10.0) * (1.0 + 0.05 * noise),
+            // reward = 1 − 1 / (1 + step/10) + 0.02·u
+            [RewardMean] = 1.0 - 1.0 / (1.0 + step / 10.0) + 0.02 * noise,
+        };
+    }
+
+    // A stable pseudo-random u ∈ [−1, 1) from (trial, step): FNV-1a, not string.GetHashCode (random per process).
+    private static double Noise(string trialId, int step)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes($"{trialId}#{step}"))
+            hash = (hash ^ b) * 1099511628211UL;
+        return (hash >> 11) / (double)(1UL << 53) * 2.0 - 1.0;
+    }
 }
 
 public sealed class SimulatedDeviceException(string message) : Exception(message);

@@ -26,6 +26,7 @@ internal sealed partial class LearnerSlotGrain(
     private readonly TimeProvider _clock = clock;
     private readonly Lock _gate = new();
     private ITrialRunner _runner = null!;
+    private ITrialMetricSink _metrics = null!;
     private string _key = "";
     private SlotCapacity? _capacity;
     private volatile bool _online;
@@ -50,6 +51,7 @@ internal sealed partial class LearnerSlotGrain(
                 $"Learner slot '{_key}' belongs to node '{owner}' but was activated on node '{node.Value.Node}'. Is {nameof(NodePlacementDirector)} registered (AddDsdrGrains)?");
         _runner = services.GetService<ITrialRunner>() ?? throw new InvalidOperationException(
             $"No {nameof(ITrialRunner)} is registered on node '{node.Value.Node}': register the trainer's runner (services.AddSingleton<ITrialRunner, …>()) on every silo that hosts learner slots.");
+        _metrics = services.GetRequiredService<ITrialMetricSink>();
         return Task.CompletedTask;
     }
 
@@ -215,6 +217,7 @@ internal sealed partial class LearnerSlotGrain(
             running.Begin(assignment.ResumeStep, _clock.GetUtcNow());
             var outcome = await RunRunnerAsync(assignment, running);
             freedAt = _clock.GetUtcNow();
+            await FlushMetricsAsync(assignment.Trial.TrialId); // a completed trial has all its metrics stored
             Interlocked.Increment(ref _attemptsRun);
             if (!running.Stalled)
             {
@@ -267,6 +270,18 @@ internal sealed partial class LearnerSlotGrain(
         {
             LogRunnerFailed(logger, ex, _key, assignment.Trial.TrialId);
             return TrialOutcome.Failed(running.Step, $"{ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    private async Task FlushMetricsAsync(string trialId)
+    {
+        try
+        {
+            await _metrics.FlushAsync();
+        }
+        catch (Exception ex)
+        {
+            LogCallFailed(logger, ex, _key, trialId);
         }
     }
 
@@ -326,8 +341,17 @@ internal sealed partial class LearnerSlotGrain(
             return ValueTask.CompletedTask;
         }
 
+        public ValueTask ReportMetricsAsync(int step, IReadOnlyDictionary<string, double> metrics)
+        {
+            running.Touch(slot._clock.GetUtcNow());
+            return slot._metrics.WriteAsync(running.Offer.TrialId, step, metrics);
+        }
+
         public async Task ReportCheckpointAsync(string path, int step)
         {
+            running.Touch(slot._clock.GetUtcNow());
+            // Metrics up to the checkpoint must be durable before a resume may skip their steps.
+            await slot._metrics.FlushAsync();
             running.Touch(slot._clock.GetUtcNow());
             var reply = await trial.RecordCheckpointAsync(slot._key, running.Offer.Attempt, path, step);
             if (reply == HeartbeatReply.Stop) running.Stop();

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Dsdr.Contracts;
+using Dsdr.Grains.Running;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
@@ -29,9 +30,11 @@ public sealed class SweepState
 internal sealed partial class SweepGrain(
     [PersistentState("sweep", DsdrSchedulingOptions.StorageProviderName)] IPersistentState<SweepState> state,
     IOptions<DsdrSchedulingOptions> options,
+    IRunMirror mirror,
     TimeProvider clock,
     ILogger<SweepGrain> logger) : Grain, ISweepGrain, IRemindable
 {
+    private bool _mirrorBehind;
     private const string SafetyReminder = "sweep-safety";
     private const int InitialiseChunk = 32;
     private IGrainTimer? _saveTimer;
@@ -49,6 +52,8 @@ internal sealed partial class SweepGrain(
         }
         else
         {
+            // The mirror's rows come first (idempotent), so every trial has its row before it can report metrics.
+            await mirror.SweepSubmittedAsync(submission);
             S.Name = submission.Name;
             S.MaxAttempts = submission.MaxAttempts;
             S.TrialIds = ids;
@@ -57,6 +62,7 @@ internal sealed partial class SweepGrain(
             S.SubmittedAt = clock.GetUtcNow();
             await state.WriteStateAsync();
             await this.RegisterOrUpdateReminder(SafetyReminder, options.Value.SafetyReminderPeriod, options.Value.SafetyReminderPeriod);
+            await MirrorStatusAsync();
             LogSubmitted(logger, SweepId, ids.Count);
         }
         // Initialising is idempotent, so a re-submission after a crash half-way finishes the job.
@@ -134,9 +140,11 @@ internal sealed partial class SweepGrain(
     {
         if (S.Status != SweepStatus.Running)
         {
-            await StopReminderAsync();
+            await MirrorStatusAsync(); // the finished status may not have reached the mirror yet
+            if (!_mirrorBehind) await StopReminderAsync();
             return;
         }
+        if (_mirrorBehind) await MirrorStatusAsync();
         var open = S.TrialIds.Where(id => !S.TrialStatuses[id].IsTerminal()).ToList();
         var statuses = await Task.WhenAll(open.Select(id => GrainFactory.GetGrain<ITrialGrain>(id).EnsureProgressAsync()));
         var changed = false;
@@ -161,9 +169,28 @@ internal sealed partial class SweepGrain(
             S.FinishedAt = clock.GetUtcNow();
             forceWrite = true;
             LogFinished(logger, SweepId, S.Status);
-            await StopReminderAsync();
         }
         if (forceWrite) await state.WriteStateAsync();
+        if (S.Status != SweepStatus.Running && forceWrite)
+        {
+            await MirrorStatusAsync();
+            if (!_mirrorBehind) await StopReminderAsync(); // else the reminder retries the mirror
+        }
+    }
+
+    /// <summary>Copies the sweep's status to the mirror; a failure is logged and retried by the reminder.</summary>
+    private async Task MirrorStatusAsync()
+    {
+        try
+        {
+            await mirror.SweepStatusAsync(SweepId, S.Status);
+            _mirrorBehind = false;
+        }
+        catch (Exception ex)
+        {
+            _mirrorBehind = true;
+            LogMirrorFailed(logger, ex, SweepId);
+        }
     }
 
     private async Task StopReminderAsync()
@@ -203,6 +230,9 @@ internal sealed partial class SweepGrain(
                 throw new ArgumentException($"Trial '{t.TrialId}' has an empty config JSON.", nameof(submission));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sweep {Sweep}: copying its status to the run mirror failed; the reminder retries")]
+    private static partial void LogMirrorFailed(ILogger logger, Exception exception, string sweep);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sweep {Sweep} could not save its trials' statuses while deactivating")]
     private static partial void LogSaveFailed(ILogger logger, Exception exception, string sweep);

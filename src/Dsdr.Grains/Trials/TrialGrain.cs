@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Dsdr.Contracts;
+using Dsdr.Grains.Running;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -13,12 +14,14 @@ namespace Dsdr.Grains.Trials;
 internal sealed partial class TrialGrain(
     [PersistentState("trial", DsdrSchedulingOptions.StorageProviderName)] IPersistentState<TrialState> state,
     IOptions<DsdrSchedulingOptions> options,
+    IRunMirror mirror,
     TimeProvider clock,
     ILogger<TrialGrain> logger) : Grain, ITrialGrain
 {
     private readonly DsdrSchedulingOptions _options = options.Value;
     private TrialState S => state.State;
     private IGrainTimer? _watch;
+    private bool _mirrorBehind;
     private string TrialId => this.GetPrimaryKeyString();
 
     async Task<TrialSnapshot> ITrialGrain.InitializeAsync(TrialDescriptor descriptor, int indexInSweep, int maxAttempts)
@@ -61,7 +64,7 @@ internal sealed partial class TrialGrain(
         await Scheduler.SettleAsync(TrialId);
         if (running is not null)
             GrainFactory.GetGrain<ILearnerSlotGrain>(running.SlotKey).CancelTrialAsync(TrialId, running.Attempt).Ignore();
-        NotifySweep();
+        await ChangedAsync();
         return Snapshot();
     }
 
@@ -76,7 +79,7 @@ internal sealed partial class TrialGrain(
         S.Step = S.CheckpointStep;
         S.Attempts.Add(new TrialAttemptRecord(offer.Attempt, slotKey, now, S.CheckpointStep, null, null));
         await state.WriteStateAsync();
-        NotifySweep();
+        await ChangedAsync();
         LogAttemptBegun(logger, TrialId, offer.Attempt, slotKey, S.CheckpointStep);
         return new TrialAssignment(S.Descriptor, slotKey, offer.Attempt, S.CheckpointPath, S.CheckpointStep, offer.ReadyAt, offer.QueuedAt);
     }
@@ -101,6 +104,7 @@ internal sealed partial class TrialGrain(
         S.Step = Math.Max(S.Step, step);
         S.Lease = S.Lease! with { ExpiresAt = clock.GetUtcNow() + _options.LeaseTimeout };
         await state.WriteStateAsync();
+        await MirrorAsync();
         return HeartbeatReply.Continue;
     }
 
@@ -113,6 +117,7 @@ internal sealed partial class TrialGrain(
             CloseAttempt(result.Attempt, now, reason);
             S.Lease = null;
             await state.WriteStateAsync();
+            await MirrorAsync();
             return;
         }
         if (!HoldsLease(result.SlotKey, result.Attempt)) return;
@@ -126,7 +131,7 @@ internal sealed partial class TrialGrain(
                 S.FinishedAt = now;
                 await state.WriteStateAsync();
                 await Scheduler.SettleAsync(TrialId);
-                NotifySweep();
+                await ChangedAsync();
                 LogFinished(logger, TrialId, S.Status, S.Attempt);
                 break;
             case AttemptEnd.Failed:
@@ -156,7 +161,7 @@ internal sealed partial class TrialGrain(
     /// <summary>While the trial is unfinished, a timer runs <see cref="EnsureProgressAsync"/> now and then.</summary>
     private void Watch()
     {
-        var open = S.Status is TrialStatus.Queued or TrialStatus.Running;
+        var open = S.Status is TrialStatus.Queued or TrialStatus.Running || _mirrorBehind;
         if (open && _watch is null)
             _watch = this.RegisterGrainTimer(async () => await EnsureProgressAsync(), _options.TrialWatchInterval, _options.TrialWatchInterval);
         else if (!open && _watch is not null)
@@ -168,6 +173,7 @@ internal sealed partial class TrialGrain(
 
     private async Task<TrialStatus> EnsureProgressAsync()
     {
+        if (_mirrorBehind) await MirrorAsync();
         var now = clock.GetUtcNow();
         if (S.Status == TrialStatus.Queued)
             await EnqueueNextAttemptAsync();
@@ -205,7 +211,7 @@ internal sealed partial class TrialGrain(
             await EnqueueNextAttemptAsync();
             LogRequeued(logger, TrialId, S.Attempt, reason, S.CheckpointStep);
         }
-        NotifySweep();
+        await ChangedAsync();
     }
 
     private Task EnqueueNextAttemptAsync()
@@ -221,6 +227,29 @@ internal sealed partial class TrialGrain(
             S.Attempts[i] = S.Attempts[i] with { EndedAt = now, EndReason = reason };
     }
 
+    /// <summary>After a saved change: the mirror gets the new snapshot and the sweep the new status.</summary>
+    private async Task ChangedAsync()
+    {
+        await MirrorAsync();
+        NotifySweep();
+    }
+
+    /// <summary>Copies the trial to the mirror; a failure is logged and retried by the watch timer.</summary>
+    private async Task MirrorAsync()
+    {
+        try
+        {
+            await mirror.TrialChangedAsync(Snapshot());
+            _mirrorBehind = false;
+        }
+        catch (Exception ex)
+        {
+            _mirrorBehind = true;
+            LogMirrorFailed(logger, ex, TrialId);
+        }
+        Watch();
+    }
+
     private void NotifySweep()
     {
         Watch();
@@ -231,6 +260,9 @@ internal sealed partial class TrialGrain(
     private TrialSnapshot Snapshot() => new(
         S.Descriptor, S.Status, S.Attempt, S.MaxAttempts, S.CheckpointPath, S.CheckpointStep,
         S.Step, S.TotalSteps, S.Lease, S.Error, S.FinishedAt, [.. S.Attempts]);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Trial {Trial}: copying it to the run mirror failed; retrying on its next check")]
+    private static partial void LogMirrorFailed(ILogger logger, Exception exception, string trial);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Trial {Trial} attempt {Attempt} begun on {Slot} from step {Step}")]
     private static partial void LogAttemptBegun(ILogger logger, string trial, int attempt, string slot, int step);

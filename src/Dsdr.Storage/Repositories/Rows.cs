@@ -23,6 +23,11 @@ public sealed record TrialRow(
     string? SlotId, DateTime? LeaseExpiresAt, DateTime? HeartbeatAt, int? LastStep, string? CheckpointPath, int? CheckpointStep,
     string? Error, DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, DateTime UpdatedAt);
 
+/// <summary>A trial's status as the scheduler knows it, for <see cref="TrialRepository.SyncAsync"/> (times in UTC).</summary>
+public sealed record TrialSync(
+    string TrialId, RunStatus Status, int Attempts, string? SlotId, DateTime? LeaseExpiresAt, int LastStep,
+    string? CheckpointPath, int? CheckpointStep, string? Error, DateTime? StartedAt, DateTime? FinishedAt);
+
 /// <summary>One training-step metric value: the unit of ingest, idempotent on (trial, name, step).</summary>
 public sealed record MetricSample(string TrialId, int Step, string Name, double Value);
 

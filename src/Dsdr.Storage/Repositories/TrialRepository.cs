@@ -126,6 +126,24 @@ public sealed class TrialRepository(DsdrDatabase database)
             WHERE trial_id = @trialId AND status IN ('queued', 'running')
             """, new { trialId }, cancellationToken);
 
+    /// <summary>
+    /// Overwrites a trial's status fields with the scheduler's own record of it (the Orleans trial grain is the
+    /// authority; this table is its queryable copy). False when the trial has no row.
+    /// </summary>
+    public Task<bool> SyncAsync(TrialSync trial, CancellationToken cancellationToken = default) =>
+        UpdateAsync("""
+            UPDATE trials SET status = @status, attempts = @Attempts, slot_id = @SlotId, lease_expires_at = @LeaseExpiresAt,
+                   heartbeat_at = CASE WHEN @status = 'running' THEN now() ELSE heartbeat_at END,
+                   last_step = @LastStep, checkpoint_path = @CheckpointPath, checkpoint_step = @CheckpointStep, error = @Error,
+                   started_at = coalesce(started_at, @StartedAt), finished_at = @FinishedAt, updated_at = now()
+            WHERE trial_id = @TrialId
+            """,
+            new
+            {
+                trial.TrialId, status = DbText.Of(trial.Status), trial.Attempts, trial.SlotId, trial.LeaseExpiresAt, trial.LastStep,
+                trial.CheckpointPath, trial.CheckpointStep, trial.Error, trial.StartedAt, trial.FinishedAt,
+            }, cancellationToken);
+
     /// <summary>Deletes a trial with its metrics, evals and rollout groups.</summary>
     public async Task<bool> DeleteAsync(string trialId, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using Dsdr.Contracts;
+using Dsdr.Grains.Running;
+using Dsdr.Storage.Repositories;
+
+namespace Dsdr.Silo.Postgres;
+
+/// <summary>The grains' sweeps and trials copied into PostgreSQL's sweeps/trials tables, where the web layer lists them.</summary>
+public sealed class PostgresRunMirror(SweepRepository sweeps, TrialRepository trials) : IRunMirror
+{
+    public async Task SweepSubmittedAsync(SweepSubmission submission, CancellationToken cancellationToken = default)
+    {
+        var spec = submission.SpecJson ?? JsonSerializer.Serialize(new
+        {
+            name = submission.Name,
+            maxAttempts = submission.MaxAttempts,
+            trials = submission.Trials.Length,
+        });
+        await sweeps.InsertAsync(new NewSweep(submission.SweepId, submission.Name, spec), cancellationToken);
+        await trials.InsertAsync(submission.Trials.Select(t => new NewTrial(t.TrialId, t.SweepId, t.Arm, t.RowLabel, t.Seed, t.ConfigJson)),
+            cancellationToken);
+    }
+
+    public async Task SweepStatusAsync(string sweepId, SweepStatus status, CancellationToken cancellationToken = default)
+    {
+        if (RunStatusOf(status) is not { } stored) return;
+        if (!await sweeps.SetStatusAsync(sweepId, stored, cancellationToken))
+            throw new InvalidOperationException($"Sweep '{sweepId}' has no row in the sweeps table: it was submitted without the run mirror.");
+    }
+
+    public async Task TrialChangedAsync(TrialSnapshot trial, CancellationToken cancellationToken = default)
+    {
+        if (trial.Descriptor is not { } d || RunStatusOf(trial.Status) is not { } status) return;
+        var sync = new TrialSync(d.TrialId, status, trial.Attempt, trial.Lease?.SlotKey, trial.Lease?.ExpiresAt.UtcDateTime, trial.Step,
+            trial.LastCheckpointPath, trial.LastCheckpointPath is null ? null : trial.LastCheckpointStep, trial.Error,
+            trial.Attempts.IsDefaultOrEmpty ? null : trial.Attempts[0].StartedAt.UtcDateTime, trial.FinishedAt?.UtcDateTime);
+        if (!await trials.SyncAsync(sync, cancellationToken))
+            throw new InvalidOperationException($"Trial '{d.TrialId}' has no row in the trials table: its sweep was submitted without the run mirror.");
+    }
+
+    public static RunStatus? RunStatusOf(SweepStatus status) => status switch
+    {
+        SweepStatus.Running => RunStatus.Running,
+        SweepStatus.Completed => RunStatus.Completed,
+        SweepStatus.Cancelled => RunStatus.Cancelled,
+        _ => null,
+    };
+
+    public static RunStatus? RunStatusOf(TrialStatus status) => status switch
+    {
+        TrialStatus.Queued => RunStatus.Queued,
+        TrialStatus.Running => RunStatus.Running,
+        TrialStatus.Completed => RunStatus.Completed,
+        TrialStatus.Failed => RunStatus.Failed,
+        TrialStatus.Cancelled => RunStatus.Cancelled,
+        _ => null,
+    };
+}
