@@ -24,6 +24,10 @@ public sealed record DsdrSiloOptions
     public int GatewayPort { get; init; } = 30000;
     /// <summary>Where runners write checkpoints; in a cluster every node must see the same folder.</summary>
     public string CheckpointDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "dsdr", "checkpoints");
+    /// <summary>Keep grain state and reminders in memory (lost on exit) instead of PostgreSQL; single-node mode only.</summary>
+    public bool InMemory { get; init; }
+    /// <summary>Data folder of the embedded PostgreSQL (single-node mode without a connection string); null: Storage's default.</summary>
+    public string? DataDirectory { get; init; }
 
     public DsdrNodeOptions ToNodeOptions() => new() { Node = Node, Devices = [.. Devices] };
 
@@ -39,6 +43,11 @@ public sealed record DsdrSiloOptions
           --cluster-id ID         default "dsdr";   --service-id ID   default "dsdr"
           --silo-port N           default 11111;    --gateway-port N  default 30000
           --checkpoints DIR       checkpoint folder (shared between nodes in a cluster)
+          --data-dir DIR          data folder of the embedded PostgreSQL (single node, no connection string)
+          --in-memory             keep state in memory instead of PostgreSQL (single node; lost on exit)
+
+        Database: ConnectionStrings__Dsdr or DSDR_PG (required in cluster mode); without one, a single node
+        starts its own embedded PostgreSQL from the machine's binaries.
         """;
 
     /// <summary>Reads the command line; a wrong argument throws an <see cref="ArgumentException"/> saying what to write instead.</summary>
@@ -79,10 +88,14 @@ public sealed record DsdrSiloOptions
                 case "--silo-port": options = options with { SiloPort = ParsePort(args[i], Value()) }; break;
                 case "--gateway-port": options = options with { GatewayPort = ParsePort(args[i], Value()) }; break;
                 case "--checkpoints": options = options with { CheckpointDirectory = Path.GetFullPath(Value()) }; break;
+                case "--data-dir": options = options with { DataDirectory = Path.GetFullPath(Value()) }; break;
+                case "--in-memory": options = options with { InMemory = true }; break;
                 default: throw new ArgumentException($"Unknown option '{args[i]}'.");
             }
         }
         SlotKeys.ValidateNode(options.Node);
+        if (options.InMemory && options.Mode == SiloMode.Cluster)
+            throw new ArgumentException("--in-memory is for a single node: a cluster shares its state through PostgreSQL (drop --in-memory or --cluster).");
         options = options with { Devices = ParseDevices(devices, gpuMemory, cpuMemory) };
         options.ToNodeOptions().Validate();
         return options;

@@ -1,6 +1,9 @@
 using System.Collections.Immutable;
 using Dsdr.Contracts;
+using Dsdr.Grains.Running;
 using Dsdr.Grains.Simulation;
+using Dsdr.Silo.Postgres;
+using Dsdr.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
@@ -10,23 +13,42 @@ using Orleans.TestingHost;
 
 namespace Dsdr.Grains.Tests;
 
-/// <summary>An in-process cluster of Dsdr silos, one node per silo, running simulated trials.</summary>
+/// <summary>
+/// An in-process cluster of Dsdr silos, one node per silo, running simulated trials. Without a database, state
+/// lives in a <see cref="SharedStore"/> and metrics in one <see cref="InMemoryTrialMetricSink"/>; with one
+/// (<see cref="StartOnPostgresAsync"/>), every silo keeps grain state, reminders, metrics and the
+/// sweeps/trials mirror in that PostgreSQL database, as a real deployment does.
+/// </summary>
 public sealed class ClusterHarness : IAsyncDisposable
 {
     public InProcessTestCluster Cluster { get; }
-    public SimulationLog Log { get; } = new();
+    public SimulationLog Log { get; }
     public SharedStore Store { get; } = new();
-    public string CheckpointDirectory { get; } = Path.Combine(Path.GetTempPath(), "dsdr-grains-tests", Guid.NewGuid().ToString("N"));
+    public InMemoryTrialMetricSink Metrics { get; } = new();
+    public string CheckpointDirectory { get; }
     public IClusterClient Client => Cluster.Client;
+
+    /// <summary>The database's connection string; null for the in-memory harness.</summary>
+    public string? ConnectionString { get; }
 
     /// <summary>Node name → silo name, as the silos started.</summary>
     public Dictionary<string, string> NodeOfSilo { get; } = new();
 
-    private ClusterHarness(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions> scheduling)
+    private ClusterHarness(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions> scheduling, PostgresSetup? postgres)
     {
+        ConnectionString = postgres?.ConnectionString;
+        Log = postgres?.Log ?? new SimulationLog();
+        CheckpointDirectory = postgres?.CheckpointDirectory ?? Path.Combine(Path.GetTempPath(), "dsdr-grains-tests", Guid.NewGuid().ToString("N"));
         var builder = new InProcessTestClusterBuilder((short)nodes.Count);
+        builder.Options.ConfigureFileLogging = false; // no ./logs folder
+        var database = postgres is null ? null : new DsdrDatabaseOptions { ConnectionString = postgres.ConnectionString };
+        if (postgres is not null)
+        {
+            builder.Options.ServiceId = postgres.ServiceId; // the same service finds its state again after a restart
+        }
         var runner = new SimulatedTrialRunner(CheckpointDirectory, Log);
         var store = Store;
+        var metrics = Metrics;
         var index = 0;
         var byName = new Dictionary<string, DsdrNodeOptions>();
         builder.ConfigureSilo((siloOptions, silo) =>
@@ -42,9 +64,19 @@ public sealed class ClusterHarness : IAsyncDisposable
                     NodeOfSilo[node.Node] = siloOptions.SiloName;
                 }
             }
-            silo.Services.AddKeyedSingleton<IGrainStorage>(DsdrSchedulingOptions.StorageProviderName,
-                (sp, _) => new SharedGrainStorage(store, sp.GetRequiredService<Serializer>()));
-            silo.UseInMemoryReminderService();
+            if (database is null)
+            {
+                silo.Services.AddKeyedSingleton<IGrainStorage>(DsdrSchedulingOptions.StorageProviderName,
+                    (sp, _) => new SharedGrainStorage(store, sp.GetRequiredService<Serializer>()));
+                silo.UseInMemoryReminderService();
+                silo.Services.AddSingleton<ITrialMetricSink>(metrics);
+            }
+            else
+            {
+                // Membership stays InProcessTestCluster's own (it cannot be swapped); PostgreSQL membership is tested with real hosts.
+                silo.UseDsdrPostgresPersistence(database);
+                silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+            }
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(1);
@@ -59,7 +91,15 @@ public sealed class ClusterHarness : IAsyncDisposable
         Cluster = builder.Build();
     }
 
-    public static async Task<ClusterHarness> StartAsync(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions>? scheduling = null)
+    public static Task<ClusterHarness> StartAsync(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions>? scheduling = null) =>
+        StartAsync(nodes, scheduling, postgres: null);
+
+    /// <summary>A cluster on <paramref name="postgres"/>'s database; the same setup again is the same service restarted.</summary>
+    public static Task<ClusterHarness> StartOnPostgresAsync(PostgresSetup postgres, IReadOnlyList<DsdrNodeOptions> nodes,
+        Action<DsdrSchedulingOptions>? scheduling = null) =>
+        StartAsync(nodes, scheduling, postgres);
+
+    private static async Task<ClusterHarness> StartAsync(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions>? scheduling, PostgresSetup? postgres)
     {
         var harness = new ClusterHarness(nodes, o =>
         {
@@ -69,7 +109,7 @@ public sealed class ClusterHarness : IAsyncDisposable
             o.NodeLookupTimeout = TimeSpan.FromSeconds(5);
             o.TrialWatchInterval = TimeSpan.FromSeconds(1);
             scheduling?.Invoke(o);
-        });
+        }, postgres);
         await harness.Cluster.DeployAsync();
         return harness;
     }
@@ -110,10 +150,27 @@ public sealed class ClusterHarness : IAsyncDisposable
     public Task<TrialSnapshot> WaitForTrialAsync(string trialId, Func<TrialSnapshot, bool> done, TimeSpan timeout, string what) =>
         WaitForAsync(() => Client.GetGrain<ITrialGrain>(trialId).GetAsync(), done, timeout, what);
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the silos gracefully and releases the cluster, keeping the checkpoint folder (a restart reads it).</summary>
+    public async Task ShutDownAsync()
     {
         try { await Cluster.StopAllSilosAsync(); } catch { /* best effort */ }
         await Cluster.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await ShutDownAsync();
         try { Directory.Delete(CheckpointDirectory, recursive: true); } catch (DirectoryNotFoundException) { }
     }
+}
+
+/// <summary>
+/// What a PostgreSQL-backed cluster runs on: the database, the service id its state is stored under, the shared
+/// checkpoint folder and the simulation log. Starting two clusters one after the other on one setup is a restart.
+/// </summary>
+public sealed record PostgresSetup(string ConnectionString)
+{
+    public string ServiceId { get; init; } = $"dsdr-test-{Guid.NewGuid():N}";
+    public string CheckpointDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "dsdr-grains-tests", Guid.NewGuid().ToString("N"));
+    public SimulationLog Log { get; init; } = new();
 }
