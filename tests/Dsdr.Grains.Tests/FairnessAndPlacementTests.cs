@@ -10,20 +10,6 @@ public sealed class FairnessAndPlacementTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task Two_sweeps_take_turns_on_a_shared_slot_and_each_runs_in_submission_order()
-    {
-        await using var h = await StartAsync([Node("node-a", Cpu(0))]);
-        var plan = Plan(steps: 10, stepMs: 20);
-        await h.SubmitAsync("fa", Enumerable.Range(0, 4).Select(i => Trial("fa", $"fa-{i}", plan)));
-        await h.SubmitAsync("fb", Enumerable.Range(0, 4).Select(i => Trial("fb", $"fb-{i}", plan)));
-        await h.WaitForSweepAsync("fa", SweepStatus.Completed, Timeout);
-        await h.WaitForSweepAsync("fb", SweepStatus.Completed, Timeout);
-
-        var order = h.Log.Attempts.OrderBy(a => a.StartedAt).Select(a => a.TrialId).ToList();
-        Assert.Equal(["fa-0", "fb-0", "fa-1", "fb-1", "fa-2", "fb-2", "fa-3", "fb-3"], order);
-    }
-
-    [Fact]
     public async Task Higher_priority_sweep_runs_first()
     {
         await using var h = await StartAsync([Node("node-a", Cpu(0))]);
@@ -55,24 +41,5 @@ public sealed class FairnessAndPlacementTests
         Assert.Equal((TrialStatus.Queued, 0), (gpu.Status, gpu.Attempt)); // no CUDA slot: it waits
         var pool = await h.Client.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey).GetPoolAsync();
         Assert.Equal(1, pool.QueuedTrials);
-    }
-
-    [Fact]
-    public async Task Each_slot_lands_on_its_own_node_and_both_nodes_take_work()
-    {
-        await using var h = await StartAsync([Node("node-a", Cpu(0)), Node("node-b", Cpu(0))],
-            o => o.NodeLookupTimeout = TimeSpan.FromSeconds(1));
-        foreach (var node in new[] { "node-a", "node-b" })
-        {
-            var slot = await h.Client.GetGrain<ILearnerSlotGrain>($"{node}/cpu:0").GetAsync();
-            Assert.Equal(node, slot.SiloNode);
-            Assert.True(slot.Online);
-        }
-        var unknown = await Assert.ThrowsAnyAsync<Exception>(() => h.Client.GetGrain<ILearnerSlotGrain>("node-z/cpu:0").GetAsync());
-        Assert.Contains("node-z", unknown.Message);
-
-        await h.SubmitAsync("two", Enumerable.Range(0, 4).Select(i => Trial("two", $"two-{i}", Plan(steps: 5, stepMs: 20))));
-        await h.WaitForSweepAsync("two", SweepStatus.Completed, Timeout);
-        Assert.Equal(["node-a/cpu:0", "node-b/cpu:0"], h.Log.Attempts.Select(a => a.SlotKey).Distinct().Order());
     }
 }

@@ -110,7 +110,7 @@ public sealed class PostgresPlatformTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task Two_sweeps_take_turns_on_a_shared_slot()
+    public async Task Two_sweeps_take_turns_on_a_shared_slot_and_each_runs_in_submission_order()
     {
         await using var h = await StartAsync([Node("node-a", Cpu(0))]);
         var plan = Plan(steps: 10, stepMs: 20);
@@ -134,6 +134,8 @@ public sealed class PostgresPlatformTests(PostgresServer postgres)
             var slot = await h.Client.GetGrain<ILearnerSlotGrain>($"{node}/cpu:0").GetAsync();
             Assert.Equal((node, true), (slot.SiloNode, slot.Online));
         }
+        var unknown = await Assert.ThrowsAnyAsync<Exception>(() => h.Client.GetGrain<ILearnerSlotGrain>("node-z/cpu:0").GetAsync());
+        Assert.Contains("node-z", unknown.Message);
         await h.SubmitAsync("two", Enumerable.Range(0, 4).Select(i => Trial("two", $"two-{i}", Plan(steps: 5, stepMs: 20))));
         await h.WaitForSweepAsync("two", SweepStatus.Completed, Timeout);
         Assert.Equal(["node-a/cpu:0", "node-b/cpu:0"], h.Log.Attempts.Select(a => a.SlotKey).Distinct().Order());
