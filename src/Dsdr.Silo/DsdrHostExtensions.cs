@@ -1,4 +1,5 @@
 using Dsdr.Grains;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Dsdr.Silo;
@@ -12,7 +13,10 @@ public sealed class DsdrSiloHooks
     /// <summary>Grain storage named "dsdr" and the reminder service. Without it, both live in memory and are lost on exit.</summary>
     public Action<ISiloBuilder>? Persistence { get; init; }
 
-    /// <summary>Registers the <see cref="Dsdr.Grains.Running.ITrialRunner"/>; required when the node has devices.</summary>
+    /// <summary>
+    /// Registers the <see cref="Dsdr.Grains.Running.ITrialRunner"/>; required when the node has devices. The runner can take
+    /// <see cref="DsdrSiloOptions"/> (checkpoint folder, node, devices) and IGrainFactory from DI.
+    /// </summary>
     public Action<ISiloBuilder>? Runner { get; init; }
 
     public Action<DsdrSchedulingOptions>? Scheduling { get; init; }
@@ -60,6 +64,7 @@ public static class DsdrHostExtensions
                 silo.UseInMemoryReminderService();
             }
 
+            silo.Services.AddSingleton(options); // runners read the checkpoint folder from it
             silo.AddDsdrGrains(options.ToNodeOptions(), hooks.Scheduling);
             hooks.Runner?.Invoke(silo);
             hooks.Configure?.Invoke(silo);
