@@ -34,7 +34,8 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>Node name → silo name, as the silos started.</summary>
     public Dictionary<string, string> NodeOfSilo { get; } = new();
 
-    private ClusterHarness(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions> scheduling, PostgresSetup? postgres)
+    private ClusterHarness(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions> scheduling, PostgresSetup? postgres,
+        ITrialMetricSink? metricSink)
     {
         ConnectionString = postgres?.ConnectionString;
         Log = postgres?.Log ?? new SimulationLog();
@@ -48,7 +49,7 @@ public sealed class ClusterHarness : IAsyncDisposable
         }
         var runner = new SimulatedTrialRunner(CheckpointDirectory, Log);
         var store = Store;
-        var metrics = Metrics;
+        ITrialMetricSink metrics = metricSink ?? Metrics;
         var index = 0;
         var byName = new Dictionary<string, DsdrNodeOptions>();
         builder.ConfigureSilo((siloOptions, silo) =>
@@ -91,15 +92,18 @@ public sealed class ClusterHarness : IAsyncDisposable
         Cluster = builder.Build();
     }
 
-    public static Task<ClusterHarness> StartAsync(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions>? scheduling = null) =>
-        StartAsync(nodes, scheduling, postgres: null);
+    /// <summary>An in-memory cluster; <paramref name="metricSink"/> replaces <see cref="Metrics"/> as every silo's sink when given.</summary>
+    public static Task<ClusterHarness> StartAsync(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions>? scheduling = null,
+        ITrialMetricSink? metricSink = null) =>
+        StartAsync(nodes, scheduling, postgres: null, metricSink);
 
     /// <summary>A cluster on <paramref name="postgres"/>'s database; the same setup again is the same service restarted.</summary>
     public static Task<ClusterHarness> StartOnPostgresAsync(PostgresSetup postgres, IReadOnlyList<DsdrNodeOptions> nodes,
         Action<DsdrSchedulingOptions>? scheduling = null) =>
-        StartAsync(nodes, scheduling, postgres);
+        StartAsync(nodes, scheduling, postgres, metricSink: null);
 
-    private static async Task<ClusterHarness> StartAsync(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions>? scheduling, PostgresSetup? postgres)
+    private static async Task<ClusterHarness> StartAsync(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions>? scheduling,
+        PostgresSetup? postgres, ITrialMetricSink? metricSink)
     {
         var harness = new ClusterHarness(nodes, o =>
         {
@@ -109,7 +113,7 @@ public sealed class ClusterHarness : IAsyncDisposable
             o.NodeLookupTimeout = TimeSpan.FromSeconds(5);
             o.TrialWatchInterval = TimeSpan.FromSeconds(1);
             scheduling?.Invoke(o);
-        }, postgres);
+        }, postgres, metricSink);
         await harness.Cluster.DeployAsync();
         return harness;
     }
