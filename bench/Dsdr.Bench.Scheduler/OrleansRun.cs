@@ -1,3 +1,4 @@
+using Dsdr.Silo;
 using Dsdr.Contracts;
 using Dsdr.Grains;
 using Dsdr.Grains.Simulation;

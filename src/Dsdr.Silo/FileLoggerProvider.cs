@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 
-namespace Dsdr.Bench.Scheduler;
+namespace Dsdr.Silo;
 
-/// <summary>Writes Dsdr and Orleans warnings (and Dsdr information) to the file named by DSDR_BENCH_LOG, for diagnosing a run.</summary>
-internal sealed class FileLoggerProvider(string path) : ILoggerProvider
+/// <summary>Appends Dsdr log lines (debug and up) and everyone else's warnings to one file, for diagnosing a test or bench run.</summary>
+public sealed class FileLoggerProvider(string path) : ILoggerProvider
 {
     private readonly Lock _gate = new();
 
