@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 
 namespace Dsdr.Learning.Tests.Sft;
 
-public class SftWarmStartTests
+public class SftWarmStartTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static SftRequest TinyRequest(string cacheRoot, int steps = 30) => new(
         EvaluatorTests.Countdown, EvaluatorTests.Config("tiny"), EvaluatorTests.Tokenizer,
@@ -151,10 +151,13 @@ public class SftWarmStartTests
     {
         var config = EvaluatorTests.Config("small");
         var request = new SftRequest(EvaluatorTests.Countdown, config, EvaluatorTests.Tokenizer,
-            new SftSpec(Steps: 150, BatchSize: 128, LearningRate: 1e-3, WarmupSteps: 20, Seed: 0), TestModels.TempFolder(), Threads: 1, Device: "cpu");
+            new SftSpec(Steps: 150, BatchSize: 64, LearningRate: 4e-3, WarmupSteps: 20, Seed: 0), TestModels.TempFolder(), Threads: 1, Device: "cpu",
+            CountdownTargets: TargetChoice.ByExpressions);
+        var clock = Stopwatch.StartNew();
         var folder = SftWarmStart.GetOrTrain(request, null, CancellationToken.None);
 
-        var problems = SyntheticTasks.HeldOut(EvaluatorTests.Countdown);
+        var sftSeconds = clock.Elapsed.TotalSeconds;
+        var problems = SyntheticTasks.HeldOut(EvaluatorTests.Countdown, targets: TargetChoice.ByExpressions);
         var spec = new EvalSpec { AvgK = 8, PassKSamples = 8 };
         var task = TaskCatalog.Get("countdown");
         double Avg(Qwen2ForCausalLMFactory make)
@@ -165,7 +168,8 @@ public class SftWarmStartTests
         }
         var untrained = Avg(() => TestModels.Create(config, seed: 0));
         var backbone = Avg(() => Checkpoint.Load(folder));
-        Assert.True(backbone > untrained + 0.02, $"held-out Avg@8: backbone {backbone:F3}, untrained {untrained:F3}");
+        output.WriteLine($"SFT {sftSeconds:F1} s; held-out Avg@8: backbone {backbone:F3}, untrained {untrained:F3}");
+        Assert.True(backbone > untrained + 0.01, $"held-out Avg@8: backbone {backbone:F3}, untrained {untrained:F3}");
     }
 
     private delegate Model.Qwen2ForCausalLM Qwen2ForCausalLMFactory();
