@@ -54,8 +54,7 @@ public sealed record TaskData(
         var config = CountdownConfigOf(spec);
         var seed = (ulong)spec.DataSeed;
         var train = CountdownGenerator.Generate(config, seed, spec.TrainSize, SplitPart.Train).Select(p => p.ToProblem(style)).ToList();
-        // a different stream for the held-out draw, so its problems are not the train draw's rejects
-        var heldOut = CountdownGenerator.Generate(config, seed ^ HeldOutSalt, spec.HeldOutSize, SplitPart.HeldOut).Select(p => p.ToProblem(style)).ToList();
+        var heldOut = CountdownGenerator.Generate(config, seed, spec.HeldOutSize, SplitPart.HeldOut).Select(p => p.ToProblem(style)).ToList();
         var name = SweepSpecWriter.KindName(TaskKind.Countdown);
         return new TaskData(TaskCatalog.Get(name), TaskKind.Countdown, style, train, new Dictionary<string, IReadOnlyList<Problem>> { [name] = heldOut });
     }
@@ -65,7 +64,7 @@ public sealed record TaskData(
         var config = ArithConfigOf(spec);
         var seed = (ulong)spec.DataSeed;
         var train = ArithGenerator.Generate(config, seed, spec.TrainSize, SplitPart.Train).Select(p => p.ToProblem()).ToList();
-        var heldOut = ArithGenerator.Generate(config, seed ^ HeldOutSalt, spec.HeldOutSize, SplitPart.HeldOut).Select(p => p.ToProblem()).ToList();
+        var heldOut = ArithGenerator.Generate(config, seed, spec.HeldOutSize, SplitPart.HeldOut).Select(p => p.ToProblem()).ToList();
         var name = SweepSpecWriter.KindName(TaskKind.Arith);
         return new TaskData(TaskCatalog.Get(name), TaskKind.Arith, PromptStyle.Verbose, train, new Dictionary<string, IReadOnlyList<Problem>> { [name] = heldOut });
     }
@@ -80,5 +79,4 @@ public sealed record TaskData(
             heldOut.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
     }
 
-    private const ulong HeldOutSalt = 0x5EED_0F_4E1D_0000UL;
 }
