@@ -246,7 +246,7 @@ public sealed class Trainer : IDisposable
     {
         if (groups.Count == 0) return [];
         var texts = groups.SelectMany(g => g.Texts).ToList();
-        var embeddings = clock.Time(() => embedder.Embed(texts), t => clock.Embed += t);
+        var embeddings = clock.Time(() => EmbedDistinct(texts), t => clock.Embed += t);
         return clock.Time(() =>
         {
             var scored = new List<ScoredGroup>(groups.Count);
@@ -263,6 +263,17 @@ public sealed class Trainer : IDisposable
             }
             return scored;
         }, t => clock.Score += t);
+    }
+
+    // a group of a confident policy repeats itself: encode each distinct text once (the encoder is a pure function)
+    private IReadOnlyList<float[]> EmbedDistinct(List<string> texts)
+    {
+        var distinct = texts.Distinct(StringComparer.Ordinal).ToList();
+        var vectors = embedder.Embed(distinct);
+        if (vectors.Count != distinct.Count)
+            throw new InvalidOperationException($"The embedder returned {vectors.Count} vectors for {distinct.Count} texts.");
+        var byText = distinct.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => vectors[p.i], StringComparer.Ordinal);
+        return texts.Select(t => byText[t]).ToList();
     }
 
     // r̃'_i = r̃_i + R_len(|o_i|);  A_i = (r̃'_i − mean(r̃')) / (std(r̃') + ε)
