@@ -1,9 +1,30 @@
 namespace Dsdr.Learning.Evaluation;
 
-// The records agreed with the sft-eval branch (which owns this folder); this file gives way to theirs on merge.
-
-/// <summary>One evaluation number: e.g. (countdown, avg, 16, 0.41) or (countdown, pass, 4, 0.7).</summary>
+/// <summary>
+/// One number of an evaluation: <see cref="Metric"/> is a <see cref="Dsdr.Core.Results.EvalMetrics"/> name
+/// ("pass1", "avg", "pass", "distinct", "solutionsFound", "semanticSimilarity", "formulaSimilarity"); <see cref="K"/>
+/// is k for Avg@k and pass@k, null otherwise.
+/// </summary>
 public sealed record EvalFigure(string Benchmark, string Metric, int? K, double Value);
 
-/// <summary>An evaluation of the policy at a training step.</summary>
-public sealed record EvalReport(int Step, IReadOnlyList<EvalFigure> Figures, double Seconds);
+/// <summary>The figures of one evaluation at training step <see cref="Step"/> and how long it took.</summary>
+public sealed record EvalReport(int Step, IReadOnlyList<EvalFigure> Figures, double Seconds)
+{
+    /// <summary>The value of <paramref name="metric"/> (at <paramref name="k"/>) on <paramref name="benchmark"/>; null when not reported.</summary>
+    public double? Find(string benchmark, string metric, int? k = null) =>
+        Figures.FirstOrDefault(f => f.Benchmark == benchmark && f.Metric == metric && f.K == k)?.Value;
+}
+
+/// <summary>
+/// How the <see cref="Evaluator"/> generates.
+/// </summary>
+/// <param name="MaxNewTokens">Tokens per answer; null = what the model's context leaves after the longest prompt, at most <see cref="DefaultMaxNewTokensCap"/>
+/// (a character Countdown model with context 32 and prompts like "3 5 8=64:" gets ~20).</param>
+/// <param name="MaxRowsPerBatch">Upper bound on sequences generated in one batch (prompts × samples); problems are cut into chunks under it.</param>
+/// <param name="StopStrings">Extra strings that end an answer (EOS always does).</param>
+public sealed record EvalOptions(int? MaxNewTokens = null, int MaxRowsPerBatch = 4096, IReadOnlyList<string>? StopStrings = null)
+{
+    public const int DefaultMaxNewTokensCap = 1024;
+
+    public static EvalOptions Default { get; } = new();
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using Dsdr.Core.Method;
+using Dsdr.Core.Sweeps;
+using Dsdr.Core.Tasks;
+using Dsdr.Learning.Model;
+using Dsdr.Learning.Sampling;
+using Dsdr.Learning.Tokenizers;
+using static TorchSharp.torch;
+
+namespace Dsdr.Learning.Evaluation;
+
+/// <summary>
+/// Evaluation on held-out problems (spec §7): Pass@1 from one rollout per problem at
+/// <see cref="EvalSpec.Pass1Temperature"/> / <see cref="EvalSpec.Pass1TopP"/>; Avg@k from k =
+/// <see cref="EvalSpec.AvgK"/> rollouts at <see cref="EvalSpec.AvgTemperature"/>; pass@k for k = 1, 2, 4, …, n from
+/// n = <see cref="EvalSpec.PassKSamples"/> rollouts at the same temperature (unbiased estimator). When n = k the
+/// Avg@k rollouts are reused for pass@k (they are draws from the same distribution), saving one generation.
+/// Distinct correct solutions, share of existing solutions found, and the mean pairwise semantic (skipped without
+/// an embedder) and formula similarity of correct answers are computed on the pass@k rollouts.
+/// The model is put in eval mode for the call (its mode is restored) and generates without gradients; the same
+/// model, problems, spec and seed give the same figures.
+/// </summary>
+public static class Evaluator
+{
+    private const ulong Pass1Stream = 1, AvgStream = 2, PassKStream = 3;
+
+    public static EvalReport Evaluate(Qwen2ForCausalLM model, ITokenizer tokenizer, IReasoningTask task, string benchmark,
+        IReadOnlyList<Problem> problems, EvalSpec spec, IEmbedder? embedder, int step, int seed, CancellationToken ct) =>
+        Evaluate(model, tokenizer, task, benchmark, problems, spec, embedder, step, seed, EvalOptions.Default, ct);
+
+    public static EvalReport Evaluate(Qwen2ForCausalLM model, ITokenizer tokenizer, IReasoningTask task, string benchmark,
+        IReadOnlyList<Problem> problems, EvalSpec spec, IEmbedder? embedder, int step, int seed, EvalOptions options, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(problems);
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(spec, options, problems);
+        var clock = Stopwatch.StartNew();
+
+        var prompts = problems.Select(p => tokenizer.Encode(p.Prompt)).ToList();
+        var maxNewTokens = MaxNewTokens(model.Config, prompts, options);
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            var sampler = new Sampler(model, tokenizer);
+            Generation Generate(int samples, double temperature, double topP, ulong stream) =>
+                new(sampler, tokenizer, prompts, samples, new SamplingOptions(maxNewTokens, temperature, topP, StopStrings: options.StopStrings),
+                    StreamSeed(seed, stream), options.MaxRowsPerBatch);
+
+            var pass1 = Generate(1, spec.Pass1Temperature, spec.Pass1TopP, Pass1Stream).Run(ct);
+            var avg = Generate(spec.AvgK, spec.AvgTemperature, 1.0, AvgStream).Run(ct);
+            var passK = spec.PassKSamples == spec.AvgK ? avg : Generate(spec.PassKSamples, spec.AvgTemperature, 1.0, PassKStream).Run(ct);
+            ct.ThrowIfCancellationRequested();
+
+            var avgScored = Score(task, problems, avg, embedder: null);
+            var passKScored = ReferenceEquals(passK, avg) && embedder is null ? avgScored : Score(task, problems, passK, embedder);
+            var answers = problems.Select((p, i) => new ProblemAnswers(
+                task.Verify(pass1[i][0], p.Gold).Correct, avgScored[i], passKScored[i], task.CountSolutions(p.Gold))).ToList();
+            return new EvalReport(step, EvalAggregation.Figures(benchmark, answers), clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+
+    /// <summary>Verifies every answer; embeds the correct ones in one call when an embedder is given.</summary>
+    private static IReadOnlyList<ScoredAnswer>[] Score(IReasoningTask task, IReadOnlyList<Problem> problems, IReadOnlyList<string[]> texts, IEmbedder? embedder)
+    {
+        var scored = problems.Select((p, i) => texts[i].Select(text =>
+        {
+            var correct = task.Verify(text, p.Gold).Correct;
+            return new ScoredAnswer(correct, correct ? task.SolutionKey(text, p.Gold) : null,
+                correct ? task.Formulas.Extract(text) : new HashSet<string>());
+        }).ToArray()).ToArray();
+        if (embedder is null) return scored;
+
+        var correctTexts = new List<(int Problem, int Answer)>();
+        for (var i = 0; i < scored.Length; i++)
+            for (var j = 0; j < scored[i].Length; j++)
+                if (scored[i][j].Correct) correctTexts.Add((i, j));
+        if (correctTexts.Count == 0) return scored;
+        var embeddings = embedder.Embed([.. correctTexts.Select(c => texts[c.Problem][c.Answer])]);
+        if (embeddings.Count != correctTexts.Count)
+            throw new InvalidOperationException($"The embedder returned {embeddings.Count} vectors for {correctTexts.Count} texts.");
+        for (var e = 0; e < correctTexts.Count; e++)
+        {
+            var (i, j) = correctTexts[e];
+            scored[i][j] = scored[i][j] with { Embedding = embeddings[e] };
+        }
+        return scored;
+    }
+
+    /// <summary>The explicit option, else the context left after the longest prompt (capped).</summary>
+    internal static int MaxNewTokens(Qwen2Config config, IReadOnlyList<IReadOnlyList<int>> prompts, EvalOptions options)
+    {
+        var longest = prompts.Max(p => p.Count);
+        var room = config.MaxPositionEmbeddings - longest;
+        var wanted = options.MaxNewTokens ?? Math.Min(room, EvalOptions.DefaultMaxNewTokensCap);
+        if (wanted < 1 || wanted > room)
+            throw new ArgumentException(
+                $"Cannot generate {wanted} new tokens after a prompt of {longest} tokens: the model's context is {config.MaxPositionEmbeddings}. " +
+                "Use shorter prompts (e.g. the compact prompt style), a model with a longer context, or a smaller EvalOptions.MaxNewTokens.");
+        return wanted;
+    }
+
+    // seed of one generation stream: SplitMix64(seed · 4 + stream), so the three streams never share a seed
+    internal static ulong StreamSeed(int seed, ulong stream) => SplitMix((ulong)(uint)seed * 4 + stream);
+
+    private static ulong SplitMix(ulong x)
+    {
+        x += 0x9E3779B97F4A7C15UL;
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+        return x ^ (x >> 31);
+    }
+
+    private static void Validate(EvalSpec spec, EvalOptions options, IReadOnlyList<Problem> problems)
+    {
+        if (problems.Count == 0) throw new ArgumentException("No problems to evaluate: give at least one held-out problem.", nameof(problems));
+        if (spec.AvgK < 1) throw new ArgumentException($"EvalSpec.AvgK must be ≥ 1, got {spec.AvgK}.", nameof(spec));
+        if (spec.PassKSamples < 1) throw new ArgumentException($"EvalSpec.PassKSamples must be ≥ 1, got {spec.PassKSamples}.", nameof(spec));
+        if (!(spec.Pass1Temperature >= 0)) throw new ArgumentException($"EvalSpec.Pass1Temperature must be ≥ 0, got {spec.Pass1Temperature}.", nameof(spec));
+        if (!(spec.AvgTemperature >= 0)) throw new ArgumentException($"EvalSpec.AvgTemperature must be ≥ 0, got {spec.AvgTemperature}.", nameof(spec));
+        if (!(spec.Pass1TopP is > 0 and <= 1)) throw new ArgumentException($"EvalSpec.Pass1TopP must lie in (0, 1], got {spec.Pass1TopP}.", nameof(spec));
+        if (options.MaxRowsPerBatch < Math.Max(spec.AvgK, spec.PassKSamples))
+            throw new ArgumentException(
+                $"EvalOptions.MaxRowsPerBatch ({options.MaxRowsPerBatch}) must hold at least one problem's samples ({Math.Max(spec.AvgK, spec.PassKSamples)}).", nameof(options));
+    }
+
+    /// <summary>One stream of samples over all problems, generated in chunks of at most maxRows sequences.</summary>
+    private sealed class Generation(Sampler sampler, ITokenizer tokenizer, IReadOnlyList<IReadOnlyList<int>> prompts, int samples,
+        SamplingOptions options, ulong seed, int maxRows)
+    {
+        /// <summary>texts[i][j] = sample j of problem i, decoded (EOS dropped).</summary>
+        public IReadOnlyList<string[]> Run(CancellationToken ct)
+        {
+            var texts = new string[prompts.Count][];
+            var perChunk = Math.Max(1, maxRows / samples);
+            for (int start = 0, chunk = 0; start < prompts.Count; start += perChunk, chunk++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var count = Math.Min(perChunk, prompts.Count - start);
+                var completions = sampler.Generate(prompts.Skip(start).Take(count).ToList(), options with { Seed = SplitMix(seed + (ulong)chunk) }, samples);
+                for (var i = 0; i < count; i++)
+                    texts[start + i] = [.. Enumerable.Range(0, samples).Select(j => tokenizer.Decode(completions[i * samples + j].TokenIds))];
+            }
+            return texts;
+        }
+    }
+}
