@@ -52,6 +52,10 @@ public class TrainCommandTests
         Assert.Equal(2, summary.RootElement.GetProperty("steps").GetInt32());
         Assert.Equal("grpo", JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "trial.json"))).RootElement.GetProperty("arm").GetString());
         Assert.NotEmpty(File.ReadAllLines(Path.Combine(output, "groups.jsonl")));
+        // eval every step: one report per step, the last printed as the summary
+        Assert.Equal([1, 2], File.ReadAllLines(Path.Combine(output, "evals.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32()));
+        Assert.Contains("evaluation at step 2:", resumed.Output);
+        Assert.Contains("avg@2", resumed.Output);
     }
 
     [Theory]

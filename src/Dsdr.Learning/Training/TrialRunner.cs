@@ -7,6 +7,7 @@ using Dsdr.Learning.Compute;
 using Dsdr.Learning.Data;
 using Dsdr.Learning.Evaluation;
 using Dsdr.Learning.Model;
+using Dsdr.Learning.Sft;
 using Dsdr.Learning.Tokenizers;
 using TorchSharp;
 
@@ -16,9 +17,9 @@ namespace Dsdr.Learning.Training;
 public delegate string WarmStart(TrialSpec trial, Qwen2Config model, ITokenizer tokenizer, PromptStyle prompts, string cacheFolder,
     string device, int threads, CancellationToken cancellationToken);
 
-/// <summary>Evaluates a policy on one benchmark's held-out problems (the signature of Dsdr.Learning.Evaluation.Evaluator.Evaluate).</summary>
+/// <summary>Evaluates a policy on one benchmark's held-out problems (see <see cref="Evaluator.Evaluate(Qwen2ForCausalLM, ITokenizer, IReasoningTask, string, IReadOnlyList{Problem}, EvalSpec, IEmbedder?, int, int, EvalOptions, CancellationToken)"/>).</summary>
 public delegate EvalReport BenchmarkEvaluation(Qwen2ForCausalLM model, ITokenizer tokenizer, IReasoningTask task, string benchmark,
-    IReadOnlyList<Problem> problems, EvalSpec spec, IEmbedder? embedder, int step, int seed, CancellationToken cancellationToken);
+    IReadOnlyList<Problem> problems, EvalSpec spec, IEmbedder? embedder, int step, int seed, int maxNewTokens, CancellationToken cancellationToken);
 
 /// <summary>Where and how one trial runs.</summary>
 /// <param name="OutputFolder">Gets trial.json, metrics.jsonl, groups.jsonl, evals.jsonl, checkpoints/ and summary.json.</param>
@@ -51,6 +52,17 @@ public sealed class TrialRunner(IEmbedder embedder, WarmStart? warmStart, Benchm
     public const string SummaryFile = "summary.json";
     public const string CheckpointsFolder = "checkpoints";
 
+    /// <summary>The SFT warm start of Dsdr.Learning.Sft (cached by config hash).</summary>
+    public static WarmStart SftWarmStartDefault { get; } = (trial, model, tokenizer, prompts, cache, device, threads, ct) =>
+        SftWarmStart.GetOrTrain(new SftRequest(trial.Task, model, tokenizer, trial.Model.Sft, cache, threads, device, prompts), null, ct);
+
+    /// <summary>Dsdr.Learning.Evaluation's evaluator, answers as long as the training rollouts.</summary>
+    public static BenchmarkEvaluation EvaluatorDefault { get; } = (model, tokenizer, task, benchmark, problems, spec, embedder, step, seed, maxNewTokens, ct) =>
+        Evaluator.Evaluate(model, tokenizer, task, benchmark, problems, spec, embedder, step, seed, new EvalOptions(MaxNewTokens: maxNewTokens), ct);
+
+    /// <summary>A runner with the SFT warm start and the evaluator of this library.</summary>
+    public static TrialRunner WithDefaults(IEmbedder embedder) => new(embedder, SftWarmStartDefault, EvaluatorDefault);
+
     public TrialResult Run(TrialSpec trial, TrialRunOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trial);
@@ -74,7 +86,7 @@ public sealed class TrialRunner(IEmbedder embedder, WarmStart? warmStart, Benchm
             var benchmarks = trial.Eval.Benchmarks.Count > 0 ? trial.Eval.Benchmarks : data.HeldOut.Keys.ToList();
             PolicyEvaluation? evaluation = evaluate is null ? null : (model, step, ct) =>
             {
-                var reports = benchmarks.Select(b => evaluate(model, tokenizer, data.Task, b, data.HeldOut[b], trial.Eval, embedder, step, trial.Seed, ct)).ToList();
+                var reports = benchmarks.Select(b => evaluate(model, tokenizer, data.Task, b, data.HeldOut[b], trial.Eval, embedder, step, trial.Seed, config.MaxNewTokens, ct)).ToList();
                 return new EvalReport(step, reports.SelectMany(r => r.Figures).ToList(), reports.Sum(r => r.Seconds));
             };
             var trainerOptions = new TrainerOptions(config, checkpoints, options.CheckpointEverySteps, options.KeepCheckpoints,
