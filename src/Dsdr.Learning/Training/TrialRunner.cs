@@ -15,7 +15,7 @@ namespace Dsdr.Learning.Training;
 
 /// <summary>Produces the SFT backbone of a preset model and returns its checkpoint folder (see Dsdr.Learning.Sft.SftWarmStart).</summary>
 public delegate string WarmStart(TrialSpec trial, Qwen2Config model, ITokenizer tokenizer, PromptStyle prompts, string cacheFolder,
-    string device, int threads, CancellationToken cancellationToken);
+    string device, int threads, Action<string> log, CancellationToken cancellationToken);
 
 /// <summary>Evaluates a policy on one benchmark's held-out problems (see <see cref="Evaluator.Evaluate(Qwen2ForCausalLM, ITokenizer, IReasoningTask, string, IReadOnlyList{Problem}, EvalSpec, IEmbedder?, int, int, EvalOptions, CancellationToken)"/>).</summary>
 public delegate EvalReport BenchmarkEvaluation(Qwen2ForCausalLM model, ITokenizer tokenizer, IReasoningTask task, string benchmark,
@@ -38,6 +38,12 @@ public sealed record TrialRunOptions(
     IReadOnlyList<ITrainingSink>? Sinks = null,
     Action<string>? Log = null);
 
+/// <summary>Reports on the calling thread (System.Progress posts to the thread pool).</summary>
+internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}
+
 /// <summary>How a trial run ended.</summary>
 public sealed record TrialResult(TrialSpec Trial, TrainingSummary Training, bool Resumed, long Parameters, string? Backbone);
 
@@ -53,8 +59,9 @@ public sealed class TrialRunner(IEmbedder embedder, WarmStart? warmStart, Benchm
     public const string CheckpointsFolder = "checkpoints";
 
     /// <summary>The SFT warm start of Dsdr.Learning.Sft (cached by config hash).</summary>
-    public static WarmStart SftWarmStartDefault { get; } = (trial, model, tokenizer, prompts, cache, device, threads, ct) =>
-        SftWarmStart.GetOrTrain(new SftRequest(trial.Task, model, tokenizer, trial.Model.Sft, cache, threads, device, prompts), null, ct);
+    public static WarmStart SftWarmStartDefault { get; } = (trial, model, tokenizer, prompts, cache, device, threads, log, ct) =>
+        SftWarmStart.GetOrTrain(new SftRequest(trial.Task, model, tokenizer, trial.Model.Sft, cache, threads, device, prompts),
+            new SynchronousProgress<SftProgress>(p => { if (p.Step % 100 == 0 || p.Step == p.Steps) log(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SFT step {p.Step}/{p.Steps}  loss {p.Loss:0.0000}")); }), ct);
 
     /// <summary>Dsdr.Learning.Evaluation's evaluator, answers as long as the training rollouts.</summary>
     public static BenchmarkEvaluation EvaluatorDefault { get; } = (model, tokenizer, task, benchmark, problems, spec, embedder, step, seed, maxNewTokens, ct) =>
@@ -125,7 +132,7 @@ public sealed class TrialRunner(IEmbedder embedder, WarmStart? warmStart, Benchm
                 throw new NotSupportedException("model.sft.enabled is true but this build has no SFT warm start; set it to false to train from a random policy.");
             var cache = options.SftCacheFolder ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.OutputFolder))!, "sft-cache");
             log($"model: {preset.Name} SFT backbone (cached under {cache})");
-            var backbone = warmStart(trial, modelConfig, tokenizer, style, cache, options.Device, options.Threads, cancellationToken);
+            var backbone = warmStart(trial, modelConfig, tokenizer, style, cache, options.Device, options.Threads, log, cancellationToken);
             return (Checkpoint.Load(backbone, load), TokenizerFiles.Load(backbone), backbone);
         }
         log($"model: {preset.Name} from random weights (seed {trial.Seed})");
