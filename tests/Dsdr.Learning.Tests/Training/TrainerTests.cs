@@ -170,6 +170,24 @@ public class TrainerTests
     }
 
     [Fact]
+    public void A_kl_penalty_keeps_a_frozen_reference_that_checkpoints_carry()
+    {
+        using var policy = Policy();
+        var folder = TempFolder();
+        var sink = new MemoryTrainingSink();
+        var config = Config(ArmPresets.Dsdr, steps: 2) with { KlBeta = 0.1, KlEstimator = KlEstimator.K3 };
+        using (var trainer = Trainer(policy, new TrainerOptions(config, CheckpointFolder: folder, Sinks: [sink]), new ScriptedTask(Parity)))
+            trainer.Run();
+        Assert.All(sink.Steps.Where(m => m.Updates > 0), m => Assert.True(m.Kl is >= 0 and < 1, $"KL {m.Kl}"));
+        Assert.True(Directory.Exists(Path.Combine(CheckpointStore.Latest(folder)!, CheckpointStore.ReferenceFolder)));
+
+        using var other = Policy(seed: 8);
+        using var resumed = Trainer(other, new TrainerOptions(config with { TotalSteps = 3 }, CheckpointFolder: folder), new ScriptedTask(Parity));
+        Assert.True(resumed.TryResume());
+        Assert.Equal(3, resumed.Run().Steps);
+    }
+
+    [Fact]
     public void Evaluation_runs_at_start_every_n_steps_and_at_the_end()
     {
         using var policy = Policy();
