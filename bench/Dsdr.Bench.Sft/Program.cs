@@ -1,6 +1,6 @@
 // SFT warm-start calibration (issue 4): trains the backbone on Countdown (3 numbers 1..20, targets ≤ 100) with the
 // calibrated "small" preset and evaluates it and an untrained model on the 200 held-out problems.
-// Usage: dotnet run -c Release --project bench/Dsdr.Bench.Sft -- [steps=600] [threads=2] [cacheRoot=/tmp/dsdr-sft-bench] [seed=0] [preset=small]
+// Usage: dotnet run -c Release --project bench/Dsdr.Bench.Sft -- [steps=600] [threads=2] [cacheRoot=/tmp/dsdr-sft-bench] [seed=0] [preset=small] [trainSize=10000] [targets=UniformReachable|ByExpressions]
 using System.Diagnostics;
 using System.Globalization;
 using Dsdr.Core.Sweeps;
@@ -16,22 +16,24 @@ var threads = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture)
 var cacheRoot = args.Length > 2 ? args[2] : Path.Combine(Path.GetTempPath(), "dsdr-sft-bench");
 var seed = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 0;
 var presetName = args.Length > 4 ? args[4] : "small";
+var trainSize = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : new TaskSpec().TrainSize;
+var targets = args.Length > 6 ? Enum.Parse<TargetChoice>(args[6], ignoreCase: true) : TargetChoice.UniformReachable;
 
-var task = new TaskSpec();
+var task = new TaskSpec { TrainSize = trainSize };
 var tokenizer = new CharTokenizer(CountdownProblem.CompactAlphabet);
 if (!ModelPresets.TryGet(presetName, out var preset)) throw new ArgumentException($"Unknown preset {presetName}.");
 var config = SftWarmStart.ModelConfig(preset, tokenizer.VocabSize);
-var request = new SftRequest(task, config, tokenizer, new SftSpec(Steps: steps, Seed: seed), cacheRoot, threads, "cpu");
+var request = new SftRequest(task, config, tokenizer, new SftSpec(Steps: steps, Seed: seed), cacheRoot, threads, "cpu", CountdownTargets: targets);
 
 var clock = Stopwatch.StartNew();
 var folder = SftWarmStart.GetOrTrain(request, new Progress<SftProgress>(p =>
 {
     if (p.Step % 100 == 0 || p.Step == p.Steps) Console.WriteLine($"  step {p.Step}/{p.Steps} loss {p.Loss:F4}  {clock.Elapsed.TotalSeconds:F1} s");
 }), CancellationToken.None);
-Console.WriteLine($"SFT {presetName} ({steps} steps, batch 128, lr 1e-3, warm-up 100, {threads} threads): {clock.Elapsed.TotalSeconds:F1} s → {folder}");
+Console.WriteLine($"SFT {presetName} targets {targets} ({steps} steps, batch 128, lr 1e-3, warm-up 100, {threads} threads): {clock.Elapsed.TotalSeconds:F1} s → {folder}");
 Console.WriteLine(File.ReadAllText(Path.Combine(folder, SftWarmStart.SummaryFile)).Split('\n').Where(l => l.Contains("Loss") || l.Contains("Seconds") || l.Contains("Parameters")).Aggregate("", (a, l) => a + l.Trim() + " "));
 
-var heldOut = SyntheticTasks.HeldOut(task);
+var heldOut = SyntheticTasks.HeldOut(task, targets: targets);
 var countdown = TaskCatalog.Get("countdown");
 foreach (var (label, model) in new[] { ("untrained", new Qwen2ForCausalLM(config)), ("backbone", Checkpoint.Load(folder)) })
 {
