@@ -1,5 +1,6 @@
 using Dsdr.Core.Sweeps;
 using Dsdr.Core.Tasks;
+using Dsdr.Learning.Sft;
 
 namespace Dsdr.Learning.Data;
 
@@ -40,33 +41,19 @@ public sealed record TaskData(
         };
     }
 
-    /// <summary>The Countdown generator settings a <see cref="TaskSpec"/> describes.</summary>
-    public static CountdownConfig CountdownConfigOf(TaskSpec spec) => new(
-        Count: spec.Numbers, MinNumber: spec.NumberRange.Min, MaxNumber: spec.NumberRange.Max,
-        MinTarget: spec.TargetRange.Min, MaxTarget: spec.TargetRange.Max);
-
-    /// <summary>The arith generator settings: <see cref="TaskSpec.Operands"/> products of two factors from the number range.</summary>
-    public static ArithConfig ArithConfigOf(TaskSpec spec) => new(
-        Terms: spec.Operands, FactorsPerTerm: 2, MinFactor: spec.NumberRange.Min, MaxFactor: spec.NumberRange.Max);
-
+    // The synthetic draws are Sft.SyntheticTasks' (the backbone trains on the same train split and is evaluated on the same held-out set).
     private static TaskData Countdown(TaskSpec spec, PromptStyle style)
     {
-        var config = CountdownConfigOf(spec);
-        var seed = (ulong)spec.DataSeed;
-        var train = CountdownGenerator.Generate(config, seed, spec.TrainSize, SplitPart.Train).Select(p => p.ToProblem(style)).ToList();
-        var heldOut = CountdownGenerator.Generate(config, seed, spec.HeldOutSize, SplitPart.HeldOut).Select(p => p.ToProblem(style)).ToList();
         var name = SweepSpecWriter.KindName(TaskKind.Countdown);
-        return new TaskData(TaskCatalog.Get(name), TaskKind.Countdown, style, train, new Dictionary<string, IReadOnlyList<Problem>> { [name] = heldOut });
+        return new TaskData(TaskCatalog.Get(name), TaskKind.Countdown, style, SyntheticTasks.Train(spec, style),
+            new Dictionary<string, IReadOnlyList<Problem>> { [name] = SyntheticTasks.HeldOut(spec, style) });
     }
 
     private static TaskData Arith(TaskSpec spec)
     {
-        var config = ArithConfigOf(spec);
-        var seed = (ulong)spec.DataSeed;
-        var train = ArithGenerator.Generate(config, seed, spec.TrainSize, SplitPart.Train).Select(p => p.ToProblem()).ToList();
-        var heldOut = ArithGenerator.Generate(config, seed, spec.HeldOutSize, SplitPart.HeldOut).Select(p => p.ToProblem()).ToList();
         var name = SweepSpecWriter.KindName(TaskKind.Arith);
-        return new TaskData(TaskCatalog.Get(name), TaskKind.Arith, PromptStyle.Verbose, train, new Dictionary<string, IReadOnlyList<Problem>> { [name] = heldOut });
+        return new TaskData(TaskCatalog.Get(name), TaskKind.Arith, PromptStyle.Verbose, SyntheticTasks.Train(spec, PromptStyle.Verbose),
+            new Dictionary<string, IReadOnlyList<Problem>> { [name] = SyntheticTasks.HeldOut(spec, PromptStyle.Verbose) });
     }
 
     private static TaskData Math(TaskSpec spec)
