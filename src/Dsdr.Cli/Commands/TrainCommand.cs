@@ -105,13 +105,15 @@ internal static class TrainCommand
                     .Start(context =>
                     {
                         var task = context.AddTask("starting", maxValue: totalSteps);
+                        // the bar shows step, reward and entropy (ETA in its own column); other news prints above it
                         var sink = new ProgressSink(m =>
                         {
                             task.Value = m.Step;
-                            task.Description = Markup.Escape(StepLine(m, totalSteps));
-                        }, line => task.Description = Markup.Escape(line));
+                            task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                                $"step {m.Step}/{totalSteps}  reward {m.RewardMean:0.000}  entropy {m.Entropy:0.000}"));
+                        }, AnsiConsole.WriteLine);
                         result = runner.Run(trial, RunOptions(output, resume, steps, device, threads, checkpointEvery, parse.GetValue(o.SftCache), sink,
-                            line => task.Description = Markup.Escape(line)), cancel.Token);
+                            AnsiConsole.WriteLine), cancel.Token);
                     });
             }
             else
