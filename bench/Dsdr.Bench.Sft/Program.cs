@@ -6,6 +6,7 @@ using System.Globalization;
 using Dsdr.Core.Sweeps;
 using Dsdr.Core.Tasks;
 using Dsdr.Learning.Checkpoints;
+using Dsdr.Learning.Embedding;
 using Dsdr.Learning.Evaluation;
 using Dsdr.Learning.Model;
 using Dsdr.Learning.Sft;
@@ -42,7 +43,8 @@ foreach (var (label, model) in new[] { ("untrained", new Qwen2ForCausalLM(config
         foreach (var k in new[] { 8, 16 })
         {
             var spec = new EvalSpec { AvgK = k, PassKSamples = 16 };
-            var report = Evaluator.Evaluate(model, tokenizer, countdown, "countdown", heldOut, spec, null, 0, 1, CancellationToken.None);
+            var embedder = label == "backbone" ? MiniLmEmbedder.Get(new MiniLmOptions(IntraOpThreads: threads)) : null;
+            var report = Evaluator.Evaluate(model, tokenizer, countdown, "countdown", heldOut, spec, embedder, 0, 1, CancellationToken.None);
             Console.WriteLine($"{label,-9} Avg@{k}: " + string.Join("  ", report.Figures.Select(f => $"{f.Metric}{(f.K is { } kk ? "@" + kk : "")}={f.Value:F3}")) + $"  ({report.Seconds:F1} s)");
         }
     }
