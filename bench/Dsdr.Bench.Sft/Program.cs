@@ -1,6 +1,6 @@
 // SFT warm-start calibration (issue 4): trains the backbone on Countdown (3 numbers 1..20, targets ≤ 100) with the
-// calibrated "small" preset and evaluates it and an untrained model on the 200 held-out problems.
-// Usage: dotnet run -c Release --project bench/Dsdr.Bench.Sft -- [steps=600] [threads=2] [cacheRoot=/tmp/dsdr-sft-bench] [seed=0] [preset=small] [trainSize=10000] [targets=UniformReachable|ByExpressions]
+// calibrated "countdown" preset and evaluates it and an untrained model on the 200 held-out problems.
+// Usage: dotnet run -c Release --project bench/Dsdr.Bench.Sft -- [steps=600] [threads=2] [cacheRoot=/tmp/dsdr-sft-bench] [seed=0] [preset=countdown] [trainSize=10000] [targets=UniformReachable|ByExpressions]
 using System.Diagnostics;
 using System.Globalization;
 using Dsdr.Core.Sweeps;
@@ -16,7 +16,7 @@ var steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) :
 var threads = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2;
 var cacheRoot = args.Length > 2 ? args[2] : Path.Combine(Path.GetTempPath(), "dsdr-sft-bench");
 var seed = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 0;
-var presetName = args.Length > 4 ? args[4] : "small";
+var presetName = args.Length > 4 ? args[4] : "countdown";
 var trainSize = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : new TaskSpec().TrainSize;
 var targets = args.Length > 6 ? Enum.Parse<TargetChoice>(args[6], ignoreCase: true) : TargetChoice.UniformReachable;
 

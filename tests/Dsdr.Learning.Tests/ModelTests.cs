@@ -48,6 +48,7 @@ public class ModelTests
     [InlineData("tiny", 64, 0.95e6, 1.05e6)]
     [InlineData("small", 64, 9.5e6, 10.5e6)]
     [InlineData("countdown", 21, 0.18e6, 0.22e6)]
+    [InlineData("countdown-wide", 21, 0.7e6, 0.9e6)]
     public void PresetsHaveTheAdvertisedSize(string preset, int vocab, double low, double high)
     {
         using var model = new Qwen2ForCausalLM(Qwen2Config.Preset(preset, vocab));

@@ -73,18 +73,30 @@ public sealed record SftSpec(bool Enabled = true, int Steps = 600, int BatchSize
 [JsonConverter(typeof(ModelSpecJsonConverter))]
 public sealed record ModelSpec(string? Preset, string? Checkpoint, SftSpec Sft);
 
-/// <summary>Shape of a built-in from-scratch decoder preset.</summary>
-public sealed record ModelPreset(string Name, int Layers, int ModelDim, int Heads, string Description);
+/// <summary>
+/// Shape of a built-in from-scratch Qwen2 decoder preset (the one list of preset names; Dsdr.Learning builds its model
+/// config from it). <see cref="IntermediateSize"/> is the SwiGLU width, <see cref="Context"/> the position budget.
+/// </summary>
+public sealed record ModelPreset(string Name, int Layers, int ModelDim, int Heads, int KvHeads, int IntermediateSize, int Context, string Description);
 
-/// <summary>Built-in decoder presets; "small" is the calibrated Countdown policy of issue 4 (4 layers, d = 64, 4 heads).</summary>
+/// <summary>
+/// Built-in decoder presets. "countdown" is the calibrated Countdown policy of issue 4 (4 layers, d = 64, 4 heads,
+/// ~0.2M parameters at the Countdown alphabet); "countdown-wide" its d = 128 variant; "tiny" (~1M) and "small" (~10M)
+/// the general CPU sizes.
+/// </summary>
 public static class ModelPresets
 {
+    public const string Tiny = "tiny";
+    public const string Small = "small";
+    public const string Countdown = "countdown";
+    public const string CountdownWide = "countdown-wide";
+
     public static IReadOnlyList<ModelPreset> All { get; } =
     [
-        new("tiny", 2, 32, 2, "smoke tests"),
-        new("small", 4, 64, 4, "calibrated Countdown policy, ~0.2M parameters"),
-        new("medium", 4, 128, 4, "the prototype's d = 128 runs"),
-        new("large", 4, 256, 8, "the CPU yardstick size, ~3.2M parameters"),
+        new(Countdown, 4, 64, 4, 4, 176, 64, "calibrated Countdown policy (issue 4): 4 layers, d = 64, 4 heads, ~0.2M parameters"),
+        new(CountdownWide, 4, 128, 4, 4, 352, 64, "the prototype's d = 128 Countdown runs, ~0.8M parameters"),
+        new(Tiny, 4, 128, 4, 2, 512, 512, "character-level CPU work, ~1M parameters at vocabulary 64"),
+        new(Small, 8, 256, 8, 4, 1376, 1024, "CPU work with more capacity, ~10M parameters at vocabulary 64"),
     ];
 
     public static bool TryGet(string name, out ModelPreset preset)
@@ -92,6 +104,11 @@ public static class ModelPresets
         preset = All.FirstOrDefault(p => p.Name == name)!;
         return preset is not null;
     }
+
+    /// <summary>The preset called <paramref name="name"/>; an unknown name throws listing the known ones.</summary>
+    public static ModelPreset Get(string name) => TryGet(name, out var preset)
+        ? preset
+        : throw new ArgumentException($"unknown model preset \"{name}\"; use one of {string.Join(", ", All.Select(p => p.Name))}", nameof(name));
 }
 
 /// <summary>

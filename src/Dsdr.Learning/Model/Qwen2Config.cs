@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Dsdr.Core.Sweeps;
 
 namespace Dsdr.Learning.Model;
 
@@ -32,36 +33,26 @@ public sealed record Qwen2Config
     [JsonIgnore] public int HeadDim => HiddenSize / NumAttentionHeads;
 
     /// <summary>Character-level tasks on CPU: 4 layers, d = 128, 4 heads over 2 KV heads; ~1.0M parameters at vocab 64.</summary>
-    public static Qwen2Config Tiny(int vocabSize = 64) => new()
-    {
-        VocabSize = vocabSize, HiddenSize = 128, IntermediateSize = 512, NumHiddenLayers = 4,
-        NumAttentionHeads = 4, NumKeyValueHeads = 2, TieWordEmbeddings = true, MaxPositionEmbeddings = 512,
-    };
+    public static Qwen2Config Tiny(int vocabSize = 64) => Preset(ModelPresets.Tiny, vocabSize);
 
     /// <summary>CPU work with more capacity: 8 layers, d = 256, 8 heads over 4 KV heads; ~10.05M parameters at vocab 64.</summary>
-    public static Qwen2Config Small(int vocabSize = 64) => new()
-    {
-        VocabSize = vocabSize, HiddenSize = 256, IntermediateSize = 1376, NumHiddenLayers = 8,
-        NumAttentionHeads = 8, NumKeyValueHeads = 4, TieWordEmbeddings = true, MaxPositionEmbeddings = 1024,
-    };
+    public static Qwen2Config Small(int vocabSize = 64) => Preset(ModelPresets.Small, vocabSize);
 
     /// <summary>
-    /// The calibrated Countdown policy (issue 4): 4 layers, d = 64, 4 heads, character vocabulary, context 32;
+    /// The calibrated Countdown policy (issue 4): 4 layers, d = 64, 4 heads, character vocabulary;
     /// ~0.2M parameters (SwiGLU width 176 ≈ 8/3·d keeps the MLP at a GELU-MLP's 8·d² weights).
     /// </summary>
-    public static Qwen2Config Countdown(int vocabSize) => new()
-    {
-        VocabSize = vocabSize, HiddenSize = 64, IntermediateSize = 176, NumHiddenLayers = 4,
-        NumAttentionHeads = 4, NumKeyValueHeads = 4, TieWordEmbeddings = true, MaxPositionEmbeddings = 32,
-    };
+    public static Qwen2Config Countdown(int vocabSize) => Preset(ModelPresets.Countdown, vocabSize);
 
-    /// <summary>A preset by name: tiny, small or countdown.</summary>
-    public static Qwen2Config Preset(string name, int vocabSize) => name.ToLowerInvariant() switch
+    /// <summary>A preset by name from Core's <see cref="ModelPresets"/> (tiny, small, countdown, countdown-wide); tied embeddings.</summary>
+    public static Qwen2Config Preset(string name, int vocabSize) => FromPreset(ModelPresets.TryGet(name.ToLowerInvariant(), out var preset)
+        ? preset
+        : throw new ArgumentException($"Unknown model preset '{name}'; expected one of {string.Join(", ", ModelPresets.All.Select(p => p.Name))}.", nameof(name)), vocabSize);
+
+    public static Qwen2Config FromPreset(ModelPreset preset, int vocabSize) => new()
     {
-        "tiny" => Tiny(vocabSize),
-        "small" => Small(vocabSize),
-        "countdown" => Countdown(vocabSize),
-        _ => throw new ArgumentException($"Unknown model preset '{name}'; expected tiny, small or countdown.", nameof(name)),
+        VocabSize = vocabSize, HiddenSize = preset.ModelDim, IntermediateSize = preset.IntermediateSize, NumHiddenLayers = preset.Layers,
+        NumAttentionHeads = preset.Heads, NumKeyValueHeads = preset.KvHeads, TieWordEmbeddings = true, MaxPositionEmbeddings = preset.Context,
     };
 
     /// <summary>Throws with a message naming the field when this configuration cannot build a model.</summary>

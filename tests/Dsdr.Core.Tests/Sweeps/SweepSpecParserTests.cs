@@ -128,7 +128,7 @@ public class SweepSpecParserTests
         var spec = Valid(File.ReadAllText(Path.Combine(RepositoryRoot(), "examples", "countdown-ablation.json")));
         Assert.Equal(["grpo", "dapo", "dsdr", "dsdr-no-gd", "dsdr-no-gc"], spec.Arms);
         Assert.Equal(TaskKind.Countdown, spec.Task.Kind);
-        Assert.Equal("small", spec.Model.Preset);
+        Assert.Equal("countdown", spec.Model.Preset);
         var trials = SweepExpander.Expand(spec);
         Assert.Equal(5, trials.Count);
         var dsdr = trials.Single(t => t.Arm == "dsdr").Config;

@@ -52,7 +52,7 @@ public class SweepSpecValidationTests
         new("missing model", With(o => o.Remove("model")), "$.model", "is required"),
         new("model preset and checkpoint", With(o => o["model"] = N("{\"preset\":\"small\",\"checkpoint\":\"/m\"}")), "$.model", "not both"),
         new("model neither", With(o => o["model"] = N("{}")), "$.model", "needs \"preset\""),
-        new("unknown model preset", With(o => o["model"] = N("{\"preset\":\"huge\"}")), "$.model.preset", "unknown model preset \"huge\"; use one of tiny, small, medium, large"),
+        new("unknown model preset", With(o => o["model"] = N("{\"preset\":\"huge\"}")), "$.model.preset", "unknown model preset \"huge\"; use one of countdown, countdown-wide, tiny, small"),
         new("sft steps", With(o => o["model"] = N("{\"preset\":\"small\",\"sft\":{\"steps\":0}}")), "$.model.sft.steps", "must be ≥ 1, got 0"),
         new("base wrong type", With(o => o["base"] = N("[1]")), "$.base", "must be an object of hyper-parameter overrides"),
         new("base unknown key", With(o => o["base"] = N("{\"lamdaD\":0.1}")), "$.base.lamdaD", "unknown hyper-parameter \"lamdaD\"; did you mean \"lambdaD\"?"),

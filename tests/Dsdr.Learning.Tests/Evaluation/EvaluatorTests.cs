@@ -15,7 +15,7 @@ public class EvaluatorTests
     internal static readonly TaskSpec Countdown = new() { TrainSize = 2000, HeldOutSize = 100 };
     private static readonly IReasoningTask Task = TaskCatalog.Get("countdown");
 
-    internal static Qwen2Config Config(string preset = "tiny") =>
+    internal static Qwen2Config Config(string preset = "countdown") =>
         SftWarmStart.ModelConfig(ModelPresets.All.Single(p => p.Name == preset), Tokenizer.VocabSize);
 
     [Fact]

@@ -15,7 +15,7 @@ namespace Dsdr.Learning.Tests.Sft;
 public class SftWarmStartTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static SftRequest TinyRequest(string cacheRoot, int steps = 30) => new(
-        EvaluatorTests.Countdown, EvaluatorTests.Config("tiny"), EvaluatorTests.Tokenizer,
+        EvaluatorTests.Countdown, EvaluatorTests.Config("countdown"), EvaluatorTests.Tokenizer,
         new SftSpec(Steps: steps, BatchSize: 32, LearningRate: 3e-3, WarmupSteps: 5, Seed: 1), cacheRoot, Threads: 1, Device: "cpu");
 
     private sealed class Counter : IProgress<SftProgress>
@@ -38,7 +38,7 @@ public class SftWarmStartTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(summary.FinalLoss < summary.FirstLoss * 0.8, $"loss {summary.FirstLoss} → {summary.FinalLoss}");
         Assert.Equal([10, 20, 30], progress.Reports.Select(r => r.Step));
         Assert.All(progress.Reports, r => Assert.Equal(30, r.Steps));
-        using (var loaded = Checkpoint.Load(folder)) Assert.Equal(EvaluatorTests.Config("tiny").HiddenSize, loaded.Config.HiddenSize);
+        using (var loaded = Checkpoint.Load(folder)) Assert.Equal(EvaluatorTests.Config("countdown").HiddenSize, loaded.Config.HiddenSize);
 
         // a second call is a cache hit: same folder, no training
         var again = new Counter();
@@ -149,7 +149,7 @@ public class SftWarmStartTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public void QuickWarmStartBeatsAnUntrainedModelOnHeldOutProblems()
     {
-        var config = EvaluatorTests.Config("small");
+        var config = EvaluatorTests.Config("countdown");
         var request = new SftRequest(EvaluatorTests.Countdown, config, EvaluatorTests.Tokenizer,
             new SftSpec(Steps: 150, BatchSize: 64, LearningRate: 4e-3, WarmupSteps: 20, Seed: 0), TestModels.TempFolder(), Threads: 1, Device: "cpu",
             CountdownTargets: TargetChoice.ByExpressions);

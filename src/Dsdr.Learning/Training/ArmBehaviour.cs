@@ -1,0 +1,77 @@
+using Dsdr.Core.Method;
+using Dsdr.Core.Sweeps;
+using Dsdr.Learning.Losses;
+using CoreAggregation = Dsdr.Core.Sweeps.LossAggregation;
+using CoreKl = Dsdr.Core.Sweeps.KlEstimator;
+using LearningKl = Dsdr.Learning.Losses.KlEstimator;
+
+namespace Dsdr.Learning.Training;
+
+/// <summary>
+/// What a resolved <see cref="TrainingConfig"/> (defaults ← arm ← base ← grid ← arm pins, see <see cref="ArmPresets"/>)
+/// asks of the trainer. GRPO, DAPO and the DSDR arms differ only in these values:
+/// grpo = clip 0.2/0.2, λ_d = λ_ℓ = 0; dapo = clip 0.2/0.28, λ_d = λ_ℓ = 0, dynamic sampling, overlong penalty;
+/// dsdr = clip 0.2/0.28, λ_d, λ_ℓ, τ; its ablations pin λ_d = 0 (no-gd), λ_ℓ = 0 (no-gc) or τ = 0 (uniform).
+/// </summary>
+/// <param name="Scoring">Reward side: r̃ and A from Core's <see cref="GroupScorer"/> (λ_d = 0 leaves r̃ = r).</param>
+/// <param name="Loss">Policy side: clip range, aggregation, λ_ℓ, KL.</param>
+/// <param name="DynamicSampling">Drop groups whose rewards are all 0 or all 1 and generate more (DAPO).</param>
+/// <param name="MaxGenerationRounds">Cap on generation rounds per step when dynamic sampling refills the batch.</param>
+/// <param name="Overlong">DAPO's soft overlong penalty, or null when off.</param>
+public sealed record ArmBehaviour(
+    ScoringConfig Scoring,
+    PolicyLossConfig Loss,
+    bool DynamicSampling,
+    int MaxGenerationRounds,
+    OverlongPenalty? Overlong)
+{
+    /// <summary>The behaviour of a resolved config.</summary>
+    public static ArmBehaviour From(TrainingConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new ArmBehaviour(
+            config.ToScoringConfig(),
+            new PolicyLossConfig(config.ClipLow, config.ClipHigh, config.DualClip, ToAggregation(config.LossAggregation),
+                config.LambdaL, config.KlBeta, ToKlEstimator(config.KlEstimator)),
+            config.DynamicSampling,
+            config.MaxGenerationRounds,
+            config.OverlongBuffer ? new OverlongPenalty(config.MaxNewTokens, config.OverlongBufferLength, config.OverlongPenaltyFactor) : null);
+    }
+
+    /// <summary>The named arm applied to <paramref name="baseConfig"/> (its pins), then mapped.</summary>
+    public static ArmBehaviour For(string arm, TrainingConfig baseConfig) => From(ArmPresets.Apply(arm, baseConfig));
+
+    public static AggregationMode ToAggregation(CoreAggregation mode) => mode switch
+    {
+        CoreAggregation.TokenMean => AggregationMode.TokenMean,
+        CoreAggregation.SeqMeanTokenMean => AggregationMode.SeqMeanTokenMean,
+        CoreAggregation.SeqMeanTokenSum => AggregationMode.SeqMeanTokenSum,
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown loss aggregation."),
+    };
+
+    public static LearningKl ToKlEstimator(CoreKl estimator) => estimator switch
+    {
+        CoreKl.K1 => LearningKl.K1,
+        CoreKl.K2 => LearningKl.K2,
+        CoreKl.K3 => LearningKl.K3,
+        _ => throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "Unknown KL estimator."),
+    };
+}
+
+/// <summary>
+/// DAPO's soft overlong punishment: no penalty up to L_max − L_buf tokens, then linear down to −factor at L_max.
+/// </summary>
+/// <param name="MaxTokens">L_max, the generation limit.</param>
+/// <param name="BufferLength">L_buf, the length of the soft zone before L_max.</param>
+/// <param name="Factor">Penalty at (and beyond) L_max.</param>
+public sealed record OverlongPenalty(int MaxTokens, int BufferLength, double Factor)
+{
+    // R_len(L) = 0 if L ≤ L_max − L_buf;  factor·(L_max − L_buf − L)/L_buf if L_max − L_buf < L ≤ L_max;  −factor beyond
+    public double Of(int length)
+    {
+        var free = MaxTokens - BufferLength;
+        if (length <= free) return 0.0;
+        if (length > MaxTokens) return -Factor;
+        return Factor * (free - length) / BufferLength;
+    }
+}
