@@ -58,9 +58,9 @@ static int RunExperiment(ExperimentOptions options)
 
     var outcomes = trials.Select(t => TrialOutcome.Read(Experiment.TrialFolder(options, t), t)).ToList();
     var table = ResultTableBuilder.Build(outcomes.SelectMany(o => o.Records), Experiment.TableOptions(options, trials));
-    var markdown = ResultTableRenderer.Render(table, "markdown", new ResultFormat(Decimals: 2));
+    var markdown = Experiment.UnboldExtraColumns(ResultTableRenderer.Render(table, "markdown", new ResultFormat(Decimals: 2)), table);
     var header = string.Create(CultureInfo.InvariantCulture,
-        $"Countdown (3 numbers), {options.Steps} steps, seeds {string.Join(",", options.Seeds)}, held-out {options.HeldOut}; mean ± std over seeds; rates in %; entropy = last step's policy entropy; seconds = trainer wall time without the backbone evaluation.\n\n");
+        $"Countdown (3 numbers), {options.Steps} steps, seeds {string.Join(",", options.Seeds)}, held-out {options.HeldOut}; mean ± std over seeds; rates in %; the curve's pass@1 equals Avg@16 (same samples) and is left out; entropy = last step's policy entropy; seconds = the trial's training steps plus its evaluations after step 0.\n\n");
     File.WriteAllText(Path.Combine(options.Out, "results.md"), header + markdown);
     File.WriteAllText(Path.Combine(options.Out, "results.json"), JsonSerializer.Serialize(new
     {
@@ -211,11 +211,20 @@ namespace Dsdr.Bench.Experiment
         public static readonly MetricKey Entropy = new("entropy");
         public static readonly MetricKey Seconds = new("seconds");
 
+        /// <summary>Entropy and seconds are not better when higher: remove the renderer's "best" bold in those columns.</summary>
+        public static string UnboldExtraColumns(string markdown, ResultTable table)
+        {
+            var extra = table.Columns.Select((c, i) => (c, i)).Where(x => x.c.Metric == Entropy || x.c.Metric == Seconds).Select(x => x.i + 2).ToHashSet();
+            return string.Join('\n', markdown.Split('\n').Select(line => !line.StartsWith('|') ? line
+                : string.Join('|', line.Split('|').Select((cell, i) => extra.Contains(i) ? cell.Replace("**", "") : cell))));
+        }
+
         public static ResultTableOptions TableOptions(ExperimentOptions o, IReadOnlyList<TrialSpec> trials)
         {
             var eval = trials[0].Eval;
             var ks = new List<int>();
-            for (var k = 1; k <= eval.PassKSamples; k *= 2) ks.Add(k);
+            // pass@1 from the n pass@k samples is their mean correctness: Avg@k itself when n = k, so the curve starts at 2
+            for (var k = eval.PassKSamples == eval.AvgK ? 2 : 1; k <= eval.PassKSamples; k *= 2) ks.Add(k);
             if (ks[^1] != eval.PassKSamples) ks.Add(eval.PassKSamples);
             return ResultTableOptions.ForTrials(trials) with
             {
@@ -238,9 +247,8 @@ namespace Dsdr.Bench.Experiment
             var last = steps.MaxBy(m => m.Step)!;
             var final = evals.Where(e => e.Step > 0).MaxBy(e => e.Step)
                 ?? throw new InvalidOperationException($"{folder}: evals.jsonl has no evaluation after step 0");
-            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, TrialRunner.SummaryFile)));
-            var trainerSeconds = summary.RootElement.GetProperty("seconds").GetDouble();
-            var seconds = trainerSeconds - evals.Where(e => e.Step == 0).Sum(e => e.Seconds);
+            // the steps' own times plus the evaluations after step 0: also right for a trial resumed over several runs
+            var seconds = steps.Sum(m => m.Seconds.Total) + evals.Where(e => e.Step > 0).Sum(e => e.Seconds);
 
             TrialEvalRecord Record(int step, string benchmark, string metric, int? k, double value) =>
                 new(trial.TrialId, trial.Arm, trial.Row, trial.Seed, step, benchmark, metric, k, value);
