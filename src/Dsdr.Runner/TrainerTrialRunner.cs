@@ -56,14 +56,15 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFacto
         var dataset = SweepSpecWriter.KindName(trial.Task.Kind);
         var task = TaskCatalog.Get(dataset);
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var reportingFailed = new CancellationTokenSource();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, reportingFailed.Token);
         var channel = Channel.CreateBounded<Report>(new BoundedChannelOptions(options.ReportQueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        var sink = new ChannelSink(channel.Writer, stop.Token);
-        var pump = Task.Run(() => PumpAsync(channel.Reader, reporter, assignment.Trial.TrialId, dataset, task, trial, total, stop), CancellationToken.None);
+        var sink = new ChannelSink(channel.Writer, reportingFailed.Token);
+        var pump = Task.Run(() => PumpAsync(channel.Reader, reporter, assignment.Trial.TrialId, dataset, task, trial, total, reportingFailed), CancellationToken.None);
         using var heartbeat = new Timer(_ => channel.Writer.TryWrite(new Heartbeat()), null, options.Heartbeat, options.Heartbeat);
 
         TrialResult result;
@@ -78,13 +79,13 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFacto
         }
         catch (Exception training)
         {
+            await heartbeat.DisposeAsync();
             channel.Writer.TryComplete();
-            try { await pump; }
-            catch (Exception pumped) when (pumped is not OperationCanceledException) { throw new AggregateException(pumped, training); }
-            catch (OperationCanceledException) { }
+            await pump; // a reporting failure is the cause: it surfaces here
             if (training is OperationCanceledException && cancellationToken.IsCancellationRequested) return TrialOutcome.Cancelled(sink.LastStep);
             throw;
         }
+        await heartbeat.DisposeAsync();
         channel.Writer.TryComplete();
         await pump;
         return result.Training.Cancelled ? TrialOutcome.Cancelled(result.Training.Steps) : TrialOutcome.Completed(result.Training.Steps);
@@ -94,15 +95,21 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFacto
     public static TrialSpec ParseTrial(TrialDescriptor descriptor)
     {
         ArgumentNullException.ThrowIfNull(descriptor);
+        TrialSpec? trial;
         try
         {
-            return JsonSerializer.Deserialize<TrialSpec>(descriptor.ConfigJson, SweepJson.Options)
-                ?? throw new ArgumentException($"Trial {descriptor.TrialId}: ConfigJson is null; submit TrialSpec.ToJson().");
+            trial = JsonSerializer.Deserialize<TrialSpec>(descriptor.ConfigJson, SweepJson.Options);
         }
         catch (JsonException ex)
         {
             throw new ArgumentException($"Trial {descriptor.TrialId}: ConfigJson is not a Core TrialSpec ({ex.Message}); submit TrialSpec.ToJson() of an expanded sweep.", ex);
         }
+        // System.Text.Json leaves absent record members null: name the first missing one
+        string? missing = trial is null ? "the whole spec"
+            : trial.Config is null ? "config" : trial.Task is null ? "task" : trial.Model is null ? "model" : trial.Eval is null ? "eval" : null;
+        if (missing is not null)
+            throw new ArgumentException($"Trial {descriptor.TrialId}: ConfigJson is not a Core TrialSpec ({missing} is missing); submit TrialSpec.ToJson() of an expanded sweep.");
+        return trial!;
     }
 
     /// <summary>&lt;checkpointDirectory&gt;/&lt;trialId&gt;, refusing ids that would leave the folder.</summary>
@@ -213,7 +220,7 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFacto
     private sealed record Heartbeat : Report;
 
     /// <summary>The trainer's side of the channel: called on the training thread, it blocks while the channel is full.</summary>
-    private sealed class ChannelSink(ChannelWriter<Report> writer, CancellationToken stop) : ITrainingSink
+    private sealed class ChannelSink(ChannelWriter<Report> writer, CancellationToken reportingFailed) : ITrainingSink
     {
         public int LastStep { get; private set; }
 
@@ -235,8 +242,8 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFacto
         }
 
         // Blocking is fine: this is the trainer's own LongRunning thread, never a grain or pool thread.
-        // The stop token cannot cancel a checkpoint's write: the trainer writes its final checkpoint after cancellation.
-        private void Write(Report report) => writer.WriteAsync(report, report is CheckpointReport ? CancellationToken.None : stop).AsTask().GetAwaiter().GetResult();
+        // Only a failed pump aborts a write; a cancelled trial still reports its last step and final checkpoint.
+        private void Write(Report report) => writer.WriteAsync(report, reportingFailed).AsTask().GetAwaiter().GetResult();
     }
 }
 
