@@ -14,6 +14,7 @@ using static Dsdr.Grains.Tests.ClusterHarness;
 namespace Dsdr.Grains.Tests;
 
 /// <summary>The trainer runner on its own (a grain-only cluster for the rollout groups): cancel, resume, fresh restart, bad input.</summary>
+[Collection(TrainerRunnerCollection.Name)]
 public class TrainerRunnerResumeTests
 {
     private const string Sweep = """

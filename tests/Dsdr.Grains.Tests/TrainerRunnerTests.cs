@@ -16,6 +16,7 @@ using static Dsdr.Grains.Tests.ClusterHarness;
 namespace Dsdr.Grains.Tests;
 
 /// <summary>Real trials (TorchSharp trainer, tiny preset) through the scheduler, slots, trials and rollout-group grains.</summary>
+[Collection(TrainerRunnerCollection.Name)]
 public class TrainerRunnerTests
 {
     private const string TinySweep = """
@@ -127,4 +128,11 @@ public class TrainerRunnerTests
             try { Directory.Delete(checkpoints, recursive: true); } catch (DirectoryNotFoundException) { }
         }
     }
+}
+
+/// <summary>Real training uses the CPU: run these tests alone, so the timing-sensitive cluster tests are not starved.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TrainerRunnerCollection
+{
+    public const string Name = "trainer runner";
 }
