@@ -1,5 +1,6 @@
 using Dsdr.Grains;
 using Dsdr.Grains.Simulation;
+using Dsdr.Runner;
 using Dsdr.Silo;
 using Dsdr.Silo.Postgres;
 using Dsdr.Storage;
@@ -8,7 +9,8 @@ using Microsoft.Extensions.Hosting;
 DsdrSiloOptions options;
 try
 {
-    options = DsdrSiloOptions.Parse(args);
+    // --simulated: slots run the simulated runner (sleeping steps) instead of the TorchSharp trainer.
+    options = DsdrSiloOptions.Parse([.. args.Where(a => a != "--simulated")]);
 }
 catch (ArgumentException ex)
 {
@@ -19,10 +21,12 @@ catch (ArgumentException ex)
 }
 
 var builder = Host.CreateApplicationBuilder();
-// Until the TorchSharp trainer's runner is wired in (Dsdr.Learning), slots run simulated trials.
+var simulated = args.Contains("--simulated");
 var hooks = new DsdrSiloHooks
 {
-    Runner = silo => silo.UseTrialRunner(new SimulatedTrialRunner(options.CheckpointDirectory, new SimulationLog())),
+    Runner = simulated
+        ? silo => silo.UseTrialRunner(new SimulatedTrialRunner(options.CheckpointDirectory, new SimulationLog()))
+        : silo => silo.UseTrainerRunner(new TrainerRunnerOptions(options.CheckpointDirectory)),
 };
 string store;
 if (options.InMemory)
@@ -48,7 +52,9 @@ else
 
 Console.Error.WriteLine($"Dsdr.Silo: node '{options.Node}', {options.Mode}, slots: {string.Join(", ", options.Devices.Select(d => $"{d.Name} ({d.MemoryGiB} GiB)"))}.");
 Console.Error.WriteLine($"Dsdr.Silo: {store}.");
-Console.Error.WriteLine("Dsdr.Silo: trials run on the SIMULATED trial runner (sleeping steps, synthetic metrics): the TorchSharp trainer's runner is not wired into this build yet.");
+Console.Error.WriteLine(simulated
+    ? "Dsdr.Silo: trials run on the SIMULATED trial runner (sleeping steps, synthetic metrics; --simulated)."
+    : $"Dsdr.Silo: trials run on the TorchSharp trainer (1 thread per trial), checkpoints under {options.CheckpointDirectory}.");
 builder.AddDsdrSilo(options, hooks);
 await builder.Build().RunAsync();
 return 0;
