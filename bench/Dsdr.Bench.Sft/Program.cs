@@ -23,7 +23,7 @@ var targets = args.Length > 6 ? Enum.Parse<TargetChoice>(args[6], ignoreCase: tr
 var task = new TaskSpec { TrainSize = trainSize };
 var tokenizer = new CharTokenizer(CountdownProblem.CompactAlphabet);
 if (!ModelPresets.TryGet(presetName, out var preset)) throw new ArgumentException($"Unknown preset {presetName}.");
-var config = SftWarmStart.ModelConfig(preset, tokenizer.VocabSize);
+var config = Qwen2Config.FromPreset(preset, tokenizer.VocabSize);
 var request = new SftRequest(task, config, tokenizer, new SftSpec(Steps: steps, Seed: seed), cacheRoot, threads, "cpu", CountdownTargets: targets);
 
 var clock = Stopwatch.StartNew();

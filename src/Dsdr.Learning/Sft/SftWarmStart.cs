@@ -18,7 +18,7 @@ namespace Dsdr.Learning.Sft;
 /// What determines a warm-start backbone.
 /// </summary>
 /// <param name="Task">The synthetic task (countdown or arith) whose training problems supply the examples.</param>
-/// <param name="Model">The decoder's shape (see <see cref="SftWarmStart.ModelConfig"/> for the sweep presets); its vocabulary must match the tokenizer.</param>
+/// <param name="Model">The decoder's shape (<see cref="Qwen2Config.FromPreset"/> for the sweep presets); its vocabulary must match the tokenizer.</param>
 /// <param name="Tokenizer">Encodes prompts and responses; saved with the checkpoint.</param>
 /// <param name="Sft">Steps, batch, learning rate, warm-up and seed.</param>
 /// <param name="CacheRoot">Folder that holds one sub-folder per distinct request (created when missing).</param>
@@ -89,17 +89,6 @@ public static class SftWarmStart
         }
         return folder;
     }
-
-    /// <summary>
-    /// A sweep preset (<see cref="ModelPresets"/>: layers, width, heads) as a Qwen2 decoder: SwiGLU width ≈ 8/3·d rounded
-    /// up to a multiple of 16, as many KV heads as heads, tied embeddings, the given context.
-    /// </summary>
-    public static Qwen2Config ModelConfig(ModelPreset preset, int vocabSize, int context = 32) => new Qwen2Config
-    {
-        VocabSize = vocabSize, HiddenSize = preset.ModelDim, IntermediateSize = (preset.ModelDim * 8 / 3 + 15) / 16 * 16,
-        NumHiddenLayers = preset.Layers, NumAttentionHeads = preset.Heads, NumKeyValueHeads = preset.Heads,
-        TieWordEmbeddings = true, MaxPositionEmbeddings = context,
-    }.Validate();
 
     /// <summary>
     /// Hex SHA-256 (first 16 bytes) of the canonical description: code version, task, model config, SFT spec, prompt

@@ -16,7 +16,7 @@ public class EvaluatorTests
     private static readonly IReasoningTask Task = TaskCatalog.Get("countdown");
 
     internal static Qwen2Config Config(string preset = "countdown") =>
-        SftWarmStart.ModelConfig(ModelPresets.All.Single(p => p.Name == preset), Tokenizer.VocabSize);
+        Qwen2Config.Preset(preset, Tokenizer.VocabSize);
 
     [Fact]
     public void EvaluatesAnUntrainedModelDeterministicallyWithEveryFigure()
@@ -44,8 +44,8 @@ public class EvaluatorTests
         var problems = SyntheticTasks.HeldOut(Countdown).Take(2).ToList();
         Assert.Throws<ArgumentException>(() => Evaluator.Evaluate(model, Tokenizer, Task, "b", [], new EvalSpec(), null, 0, 0, CancellationToken.None));
         var tooLong = Assert.Throws<ArgumentException>(() => Evaluator.Evaluate(model, Tokenizer, Task, "b", problems, new EvalSpec(), null, 0, 0,
-            new EvalOptions(MaxNewTokens: 40), CancellationToken.None));
-        Assert.Contains("context is 32", tooLong.Message);
+            new EvalOptions(MaxNewTokens: 80), CancellationToken.None));
+        Assert.Contains("context is 64", tooLong.Message);
         Assert.Throws<ArgumentException>(() => Evaluator.Evaluate(model, Tokenizer, Task, "b", problems, new EvalSpec { AvgK = 0 }, null, 0, 0, CancellationToken.None));
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
