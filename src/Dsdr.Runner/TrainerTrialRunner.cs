@@ -64,7 +64,7 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFacto
             FullMode = BoundedChannelFullMode.Wait,
         });
         var sink = new ChannelSink(channel.Writer, reportingFailed.Token);
-        var pump = Task.Run(() => PumpAsync(channel.Reader, reporter, assignment.Trial.TrialId, dataset, task, trial, total, reportingFailed), CancellationToken.None);
+        var pump = Task.Run(() => PumpAsync(channel.Reader, reporter, assignment.Trial.TrialId, dataset, task, total, reportingFailed), CancellationToken.None);
         using var heartbeat = new Timer(_ => channel.Writer.TryWrite(new Heartbeat()), null, options.Heartbeat, options.Heartbeat);
 
         TrialResult result;
@@ -150,9 +150,8 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFacto
     }
 
     private async Task PumpAsync(ChannelReader<Report> reader, ITrialReporter reporter, string trialId, string dataset, IReasoningTask task,
-        TrialSpec trial, int total, CancellationTokenSource stop)
+        int total, CancellationTokenSource stop)
     {
-        var golds = new Lazy<IReadOnlyDictionary<string, string>>(() => TaskData.Create(trial.Task).Train.ToDictionary(p => p.Id, p => p.Gold));
         try
         {
             await foreach (var report in reader.ReadAllAsync())
@@ -167,7 +166,7 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFacto
                         await reporter.ReportMetricsAsync(e.Report.Step, StepMetricNames.Of(e.Report));
                         break;
                     case GroupReport g:
-                        var record = ToRecord(trialId, dataset, task, g.Group, golds.Value);
+                        var record = ToRecord(trialId, dataset, task, g.Group);
                         await grains.GetGrain<IRolloutGroupGrain>(GrainKeys.RolloutGroup(trialId, g.Group.Step, record.ProblemKey)).RecordAsync(record);
                         break;
                     case CheckpointReport c:
@@ -198,15 +197,14 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFacto
     }
 
     /// <summary>A trainer group as the platform's record; the correct rollouts carry the task's solution key.</summary>
-    internal static RolloutGroupRecord ToRecord(string trialId, string dataset, IReasoningTask task, GroupRecord g, IReadOnlyDictionary<string, string> golds)
+    internal static RolloutGroupRecord ToRecord(string trialId, string dataset, IReasoningTask task, GroupRecord g)
     {
-        golds.TryGetValue(g.ProblemId, out var gold);
         // Dropped groups (DAPO's all-0/all-1 groups) were never scored: d, r̃, A, w are 0 for them.
         static double At(IReadOnlyList<double> values, int i) => i < values.Count ? values[i] : 0;
         var rollouts = g.Texts.Select((text, i) =>
         {
             var correct = g.Rewards[i] > 0;
-            var key = correct && gold is not null ? task.SolutionKey(text, gold) : null;
+            var key = correct ? task.SolutionKey(text, g.Gold) : null;
             return new ScoredRollout(text, g.Rewards[i], correct, key, At(g.Diversity, i), At(g.ShapedRewards, i), At(g.Advantages, i), At(g.Weights, i));
         }).ToImmutableArray();
         return new RolloutGroupRecord(trialId, g.Step, GrainKeys.Problem(dataset, g.ProblemId), g.Prompt, rollouts);

@@ -146,7 +146,7 @@ public sealed class Trainer : IDisposable
                 if ((arm.DynamicSampling && degenerate) || kept.Count >= wanted)
                 {
                     dropped++;
-                    Emit(new GroupRecord(step, group.Problem.Id, group.Problem.Prompt, group.Texts, group.Rewards, [], [], [], [], Dropped: true));
+                    Emit(new GroupRecord(step, group.Problem.Id, group.Problem.Prompt, group.Problem.Gold, group.Texts, group.Rewards, [], [], [], [], Dropped: true));
                     continue;
                 }
                 kept.Add(group);
@@ -155,7 +155,7 @@ public sealed class Trainer : IDisposable
 
         var scored = Score(kept, clock);
         foreach (var s in scored)
-            Emit(new GroupRecord(step, s.Group.Problem.Id, s.Group.Problem.Prompt, s.Group.Texts, s.Group.Rewards,
+            Emit(new GroupRecord(step, s.Group.Problem.Id, s.Group.Problem.Prompt, s.Group.Problem.Gold, s.Group.Texts, s.Group.Rewards,
                 s.Scores.Diversity, s.ShapedRewards, s.Advantages, s.Scores.Weights, Dropped: false));
 
         var update = scored.Count > 0 ? Update(scored, step, clock) : UpdateTotals.None;

@@ -44,6 +44,7 @@ public sealed record GroupRecord(
     int Step,
     string ProblemId,
     string Prompt,
+    string Gold,
     IReadOnlyList<string> Texts,
     IReadOnlyList<double> Rewards,
     IReadOnlyList<double> Diversity,
