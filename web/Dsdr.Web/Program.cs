@@ -1,0 +1,3 @@
+using Dsdr.Web.Hosting;
+
+return await DsdrWebApp.RunAsync(args);

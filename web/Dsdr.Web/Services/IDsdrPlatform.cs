@@ -1,0 +1,145 @@
+using Dsdr.Core.Results;
+using Dsdr.Core.Sweeps;
+
+namespace Dsdr.Web.Services;
+
+/// <summary>
+/// What the REST API and the dashboard need from the platform. Commands (submit, cancel) go to the
+/// grains; reads come from PostgreSQL's tables (sweeps, trials, metrics, evals, rollout groups, problems)
+/// and, for the live pool, from the scheduler grain. Both the API and the Blazor pages call this one
+/// service, so what the dashboard shows is what the API answers.
+/// </summary>
+public interface IDsdrPlatform
+{
+    /// <summary>Validates a spec (Core's parser) and expands it, without submitting: the new-sweep form's live preview.</summary>
+    SweepPreview Preview(string specJson);
+
+    /// <summary>
+    /// Validates, expands and submits a sweep. Throws <see cref="SweepSpecException"/> (every error, each naming
+    /// its JSON path) when the spec is invalid, <see cref="SweepConflictException"/> when a different sweep
+    /// already has this id. Submitting the same spec again is a no-op that returns the existing sweep.
+    /// </summary>
+    Task<SweepSubmitted> SubmitAsync(string specJson, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<SweepListItem>> ListSweepsAsync(int limit = 100, int offset = 0, CancellationToken cancellationToken = default);
+
+    /// <summary>The sweep with its trials, or null when there is no such sweep.</summary>
+    Task<SweepDetails?> GetSweepAsync(string sweepId, CancellationToken cancellationToken = default);
+
+    /// <summary>Cancels the sweep's queued and running trials; null when there is no such sweep.</summary>
+    Task<SweepListItem?> CancelSweepAsync(string sweepId, CancellationToken cancellationToken = default);
+
+    /// <summary>The paper-style result table of a sweep; null when there is no such sweep.</summary>
+    Task<ResultTable?> GetResultTableAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>The trial with its evaluations and what can be plotted; null when there is no such trial.</summary>
+    Task<TrialDetails?> GetTrialAsync(string trialId, CancellationToken cancellationToken = default);
+
+    /// <summary>Metric curves of the given trials (all names when <paramref name="names"/> is empty), downsampled to at most <paramref name="maxPoints"/> each.</summary>
+    Task<IReadOnlyList<MetricCurve>> GetMetricsAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int maxPoints = 500,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>One training step's rollout groups (the latest recorded step when <paramref name="step"/> is null); null when there is no such trial.</summary>
+    Task<RolloutStepView?> GetRolloutsAsync(string trialId, int? step, CancellationToken cancellationToken = default);
+
+    /// <summary>The pool's slots, what they run, the queue, and utilisation over time.</summary>
+    Task<PoolView> GetPoolAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>A problem's text and history across trials; null when unknown.</summary>
+    Task<ProblemView?> GetProblemAsync(string dataset, string problemId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A different sweep already uses this id (resubmitting the identical spec is not a conflict).</summary>
+public sealed class SweepConflictException(string sweepId, string reason)
+    : Exception($"Sweep '{sweepId}' already exists with a different spec: {reason}. Give the new sweep another \"name\".")
+{
+    public string SweepId { get; } = sweepId;
+}
+
+/// <summary>The live preview of a spec: its errors, or the trial matrix it expands to.</summary>
+public sealed record SweepPreview(
+    string? SweepId,
+    IReadOnlyList<SpecError> Errors,
+    IReadOnlyList<PreviewTrial> Trials,
+    IReadOnlyList<string> Arms,
+    IReadOnlyList<int> Seeds)
+{
+    public bool IsValid => Errors.Count == 0;
+    public int TrialCount => Trials.Count;
+}
+
+public sealed record PreviewTrial(string TrialId, string Arm, string Row, int Seed, int TotalSteps);
+
+/// <summary><paramref name="Created"/>: false when the same sweep was already submitted (nothing new queued).</summary>
+public sealed record SweepSubmitted(string SweepId, int Trials, bool Created);
+
+/// <summary>Statuses are the lower-case names of the run states: queued, running, completed, failed, cancelled.</summary>
+public sealed record SweepListItem(
+    string SweepId, string Name, string Status, int Trials, int Queued, int Running, int Completed, int Failed, int Cancelled,
+    DateTime CreatedAt, DateTime UpdatedAt)
+{
+    /// <summary>Finished trials / all trials, in [0, 1].</summary>
+    public double Progress => Trials == 0 ? 0 : (double)(Completed + Failed + Cancelled) / Trials;
+}
+
+public sealed record SweepDetails(
+    SweepListItem Sweep,
+    string SpecJson,
+    IReadOnlyList<TrialListItem> Trials,
+    IReadOnlyList<string> Arms,
+    IReadOnlyList<string> Benchmarks,
+    IReadOnlyList<MetricKey> Metrics);
+
+public sealed record TrialListItem(
+    string TrialId, string SweepId, string Arm, string Row, int Seed, string Status, int Step, int TotalSteps, int Attempts,
+    string? SlotKey, string? Error, DateTime? StartedAt, DateTime? FinishedAt);
+
+public sealed record EvalFigure(int Step, string Benchmark, string Metric, int? K, double Value);
+
+public sealed record TrialDetails(
+    TrialListItem Trial,
+    string ConfigJson,
+    IReadOnlyList<EvalFigure> Evals,
+    IReadOnlyList<string> MetricNames,
+    IReadOnlyList<int> RolloutSteps);
+
+public readonly record struct CurvePoint(int Step, double Value);
+
+/// <summary>One metric of one trial over steps; <paramref name="TotalPoints"/> counts stored points before downsampling.</summary>
+public sealed record MetricCurve(string TrialId, string Arm, string Row, int Seed, string Name, IReadOnlyList<CurvePoint> Points, long TotalPoints);
+
+/// <summary>How to build a result table: the metrics to show (null: all), which evaluation step, a Backbone row.</summary>
+/// <param name="Step">"final" (each trial's last evaluation) or "best:&lt;benchmark&gt;:&lt;metric@k&gt;".</param>
+public sealed record ResultQuery(IReadOnlyList<MetricKey>? Metrics = null, string Step = "final", bool IncludeBackbone = true);
+
+public sealed record RolloutStepView(string TrialId, int Step, IReadOnlyList<int> Steps, IReadOnlyList<RolloutGroupView> Groups);
+
+public sealed record RolloutGroupView(string ProblemKey, string Prompt, IReadOnlyList<RolloutView> Rollouts)
+{
+    public int Correct => Rollouts.Count(r => r.Correct);
+}
+
+/// <summary>One scored rollout: reward, correctness, its solution key, and DSDR's d, r̃, A and w.</summary>
+public sealed record RolloutView(
+    string Text, double Reward, bool Correct, string? SolutionKey, double Diversity, double ShapedReward, double Advantage, double Weight);
+
+public sealed record PoolView(
+    IReadOnlyList<SlotView> Slots,
+    int QueueLength,
+    IReadOnlyList<UtilisationSample> History)
+{
+    /// <summary>Busy slots / online slots now, in [0, 1].</summary>
+    public double Utilisation => Slots.Count(s => s.Online) is var online and > 0 ? (double)Slots.Count(s => s.Online && s.TrialId is not null) / online : 0;
+}
+
+public sealed record SlotView(string SlotKey, string Node, string Device, double MemoryGiB, bool Online, string? TrialId, int Step, DateTimeOffset? LastHeartbeat);
+
+/// <summary>The pool at one moment: slots online, slots busy, trials queued.</summary>
+public sealed record UtilisationSample(DateTimeOffset At, int Online, int Busy, int Queued);
+
+public sealed record ProblemView(
+    string Dataset, string ProblemId, string? Prompt, string? Gold, int Groups, int Attempts, int Solved, int DistinctCorrectSolutions,
+    IReadOnlyList<string> CorrectSolutions)
+{
+    public double PassRate => Attempts == 0 ? 0 : (double)Solved / Attempts;
+}
