@@ -48,6 +48,8 @@ public sealed record DsdrSiloOptions
 
         Database: ConnectionStrings__Dsdr or DSDR_PG (required in cluster mode); without one, a single node
         starts its own embedded PostgreSQL from the machine's binaries.
+        Timings: Dsdr__Membership__* (Orleans ClusterMembershipOptions: ProbeTimeout, NumMissedProbesLimit, …)
+        and Dsdr__Scheduling__* (SlotHeartbeatInterval, LeaseTimeout, …), as TimeSpans like 00:00:10.
         """;
 
     /// <summary>Reads the command line; a wrong argument throws an <see cref="ArgumentException"/> saying what to write instead.</summary>

@@ -55,6 +55,7 @@ Console.Error.WriteLine($"Dsdr.Silo: {store}.");
 Console.Error.WriteLine(simulated
     ? "Dsdr.Silo: trials run on the SIMULATED trial runner (sleeping steps, synthetic metrics; --simulated)."
     : $"Dsdr.Silo: trials run on the TorchSharp trainer (1 thread per trial), checkpoints under {options.CheckpointDirectory}.");
+hooks = hooks.WithConfiguration(builder.Configuration); // Dsdr:Membership (failure detection), Dsdr:Scheduling (leases)
 builder.AddDsdrSilo(options, hooks);
 await builder.Build().RunAsync();
 return 0;
