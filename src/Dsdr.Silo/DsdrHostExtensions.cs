@@ -55,6 +55,12 @@ public static class DsdrHostExtensions
                 });
                 silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort);
                 hooks.Clustering!(silo);
+                // The default directory deactivates every grain whose directory partition lived on a silo that died, slots
+                // (and so their running trials) on healthy nodes included; the distributed directory recovers the partition
+                // from the survivors instead. Every silo of the cluster must use it.
+#pragma warning disable ORLEANSEXP003 // evaluation API of Orleans 10
+                silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
             }
 
             if (hooks.Persistence is not null) hooks.Persistence(silo);
