@@ -206,7 +206,7 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFacto
             var key = correct ? task.SolutionKey(text, g.Gold) : null;
             return new ScoredRollout(text, g.Rewards[i], correct, key, At(g.Diversity, i), At(g.ShapedRewards, i), At(g.Advantages, i), At(g.Weights, i));
         }).ToImmutableArray();
-        return new RolloutGroupRecord(trialId, g.Step, GrainKeys.Problem(dataset, g.ProblemId), g.Prompt, rollouts);
+        return new RolloutGroupRecord(trialId, g.Step, GrainKeys.Problem(dataset, g.ProblemId), g.Prompt, rollouts, g.Gold);
     }
 
     private abstract record Report;
