@@ -123,6 +123,8 @@ export DSDR_CLUSTER_ID='$cluster_id'
 export DSDR_SERVICE_ID='$service_id'
 export DSDR_CHECKPOINTS='$checkpoints'
 EOF
+  if [ -f "$run/web.port" ]; then echo "export DSDR_URL='http://127.0.0.1:$(cat "$run/web.port")'" >>"$dir/cluster.env"; fi
+  if [ -f "$dir/api-key" ]; then echo "export DSDR_API_KEY='$(cat "$dir/api-key")'" >>"$dir/cluster.env"; fi
   chmod 600 "$dir/cluster.env"
 }
 
@@ -218,17 +220,18 @@ export_timings() {
 }
 
 start_worker() {
-  local i="$1" node="worker-$1" ports="$run/worker-$1.ports" pid silo gateway
+  local i="$1" node="worker-$1" ports="$run/worker-$1.ports" pid silo="" gateway="" http=""
   if pid="$(live_pid "$run/$node.pid" Dsdr.Silo.dll)"; then
     say "$node already running (pid $pid)"; return 0
   fi
-  if [ -f "$ports" ]; then read -r silo gateway <"$ports"; else silo="$(free_port)"; gateway="$(free_port)"; echo "$silo $gateway" >"$ports"; fi
+  if [ -f "$ports" ]; then read -r silo gateway http <"$ports"; fi
+  if [ -z "$http" ]; then silo="$(free_port)"; gateway="$(free_port)"; http="$(free_port)"; echo "$silo $gateway $http" >"$ports"; fi
   local args=(--cluster --cluster-id "$cluster_id" --service-id "$service_id" --node "$node" --devices "cpu:$slots"
-              --silo-port "$silo" --gateway-port "$gateway" --checkpoints "$checkpoints")
-  [ "$simulated" = 1 ] && args+=(--simulated)
+              --silo-port "$silo" --gateway-port "$gateway" --http-port "$http" --checkpoints "$checkpoints")
+  if [ "$simulated" = 1 ]; then args+=(--simulated); fi
   DSDR_PG="$(connection_string)" setsid dotnet "$silo_dll" "${args[@]}" >>"$logs/$node.log" 2>&1 </dev/null &
   echo $! >"$run/$node.pid"
-  say "$node starting (pid $!, silo port $silo, gateway $gateway)"
+  say "$node starting (pid $!, silo port $silo, gateway $gateway, health http://127.0.0.1:$http/health/ready)"
 }
 
 # Waits until every worker's silo is Active in the membership table (status 3), or one of them exits.
@@ -239,7 +242,7 @@ wait_for_workers() {
     for i in $(seq 1 "$workers"); do
       live_pid "$run/worker-$i.pid" Dsdr.Silo.dll >/dev/null || die "worker-$i exited while starting; see $logs/worker-$i.log:
 $(tail -n 15 "$logs/worker-$i.log" 2>/dev/null)"
-      read -r silo gateway <"$run/worker-$i.ports"
+      read -r silo gateway _ <"$run/worker-$i.ports"
       [ "$(psql_dsdr -c "SELECT count(*) FROM orleans_membership WHERE cluster_id = '$cluster_id' AND status = 3 AND silo_address LIKE '%:$silo@%'" 2>/dev/null || echo 0)" -ge 1 ] \
         || pending="$pending worker-$i"
     done
@@ -250,18 +253,26 @@ $(tail -n 15 "$logs/worker-$i.log" 2>/dev/null)"
 }
 
 start_web() {
-  local pid port
+  local pid port key args
   if pid="$(live_pid "$run/web.pid" Dsdr.Web.dll)"; then say "web already running (pid $pid)"; return 0; fi
   if [ -f "$run/web.port" ]; then port="$(cat "$run/web.port")"; else port="$(free_port)"; echo "$port" >"$run/web.port"; fi
-  DSDR_PG="$(connection_string)" ASPNETCORE_URLS="http://127.0.0.1:$port" Dsdr__DataDirectory="$dir/web" \
-    setsid dotnet "$web_dll" --cluster --cluster-id "$cluster_id" --service-id "$service_id" >>"$logs/web.log" 2>&1 </dev/null &
+  # Mutating routes need the API key (X-Api-Key); one is made per cluster folder unless Dsdr__ApiKey is set.
+  if [ -n "${Dsdr__ApiKey:-}" ]; then key="$Dsdr__ApiKey"
+  else
+    if [ ! -f "$dir/api-key" ]; then head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/api-key"; chmod 600 "$dir/api-key"; fi
+    key="$(cat "$dir/api-key")"
+  fi
+  args=(--cluster --cluster-id "$cluster_id" --service-id "$service_id" --urls "http://127.0.0.1:$port" --checkpoints "$checkpoints")
+  # With simulated workers the web host adds each trial's simulation plan (steps, checkpoints at the eval interval).
+  if [ "$simulated" = 1 ]; then args+=(--simulated --simulated-step-ms "${DSDR_SIMULATED_STEP_MS:-200}"); fi
+  DSDR_PG="$(connection_string)" Dsdr__ApiKey="$key" setsid dotnet "$web_dll" "${args[@]}" >>"$logs/web.log" 2>&1 </dev/null &
   echo $! >"$run/web.pid"
   say "web starting (pid $!, http://127.0.0.1:$port)"
   local deadline=$((SECONDS + ${DSDR_START_TIMEOUT:-180}))
-  until curl -fsS "http://127.0.0.1:$port/health/live" >/dev/null 2>&1; do
+  until curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; do
     live_pid "$run/web.pid" Dsdr.Web.dll >/dev/null || die "web exited while starting; see $logs/web.log:
 $(tail -n 15 "$logs/web.log" 2>/dev/null)"
-    [ $SECONDS -lt $deadline ] || die "timed out waiting for the web host; see $logs/web.log"
+    [ $SECONDS -lt $deadline ] || die "timed out waiting for the web host to be ready (http://127.0.0.1:$port/health/ready); see $logs/web.log"
     sleep 1
   done
 }
@@ -294,7 +305,7 @@ cmd_start() {
   export_timings
   for i in $(seq 1 "$workers"); do start_worker "$i"; done
   wait_for_workers
-  if [ "$web" = 1 ]; then start_web; else say "web not started: this build's Dsdr.Web has no cluster mode yet (--cluster)"; fi
+  if [ "$web" = 1 ]; then start_web; write_env; else say "web not started: this build's Dsdr.Web has no cluster mode yet (--cluster)"; fi
   cmd_status
 }
 
@@ -308,12 +319,12 @@ cmd_status() {
   else
     echo "  postgres  stopped"
   fi
-  local f name pid extra what
+  local f name pid extra what silo gateway http
   for f in "$run"/worker-*.ports "$run"/web.port; do
     [ -e "$f" ] || continue
     name="$(basename "$f")"; name="${name%.*}"
-    if [ "$name" = web ]; then extra="http://127.0.0.1:$(cat "$f")"; what=Dsdr.Web.dll
-    else extra="silo/gateway ports $(cat "$f")"; what=Dsdr.Silo.dll; fi
+    if [ "$name" = web ]; then extra="http://127.0.0.1:$(cat "$f") (API key in $dir/api-key)"; what=Dsdr.Web.dll
+    else read -r silo gateway http <"$f"; extra="silo $silo, gateway $gateway, health http://127.0.0.1:${http:-?}/health/ready"; what=Dsdr.Silo.dll; fi
     if pid="$(live_pid "$run/$name.pid" "$what")"; then printf '  %-9s running   pid %-7s %s   log %s\n' "$name" "$pid" "$extra" "$logs/$name.log"
     else printf '  %-9s stopped   %s\n' "$name" "$extra"; fi
   done

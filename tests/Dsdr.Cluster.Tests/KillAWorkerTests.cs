@@ -14,16 +14,18 @@ using Xunit.Abstractions;
 namespace Dsdr.Cluster.Tests;
 
 /// <summary>
-/// Cluster mode end to end with real OS processes: deploy/local/cluster.sh starts PostgreSQL and three Dsdr.Silo
-/// workers (simulated runner, one CPU slot each), this test joins as an Orleans client through the PostgreSQL
-/// membership table, runs a small sweep and SIGKILLs the worker running one of its trials mid-way.
+/// Cluster mode end to end with real OS processes: deploy/local/cluster.sh starts PostgreSQL, three Dsdr.Silo workers
+/// (simulated runner, one CPU slot each) and Dsdr.Web as a cluster client. A small sweep goes in through the REST API;
+/// this test watches the grains as another Orleans client (both find the gateways in the PostgreSQL membership table)
+/// and SIGKILLs the worker running one of the trials mid-way.
 /// </summary>
 public sealed class KillAWorkerTests(ITestOutputHelper output)
 {
     private const int Workers = 3;
     private const int Steps = 60;
-    private const int StepMilliseconds = 200;
+    /// <summary>The eval interval of the spec, where the web host's simulation plan checkpoints.</summary>
     private const int CheckpointEvery = 10;
+    private static readonly string[] TrainingMetrics = [SimulatedMetrics.Loss, SimulatedMetrics.RewardMean];
     /// <summary>The victim is killed once it has recorded a checkpoint at this step or later and gone a few steps past it.</summary>
     private const int KillAfterCheckpoint = 20;
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
@@ -36,11 +38,25 @@ public sealed class KillAWorkerTests(ITestOutputHelper output)
         try
         {
             var grains = clientHost.Services.GetRequiredService<IClusterClient>();
-            const string sweepId = "kill-a-worker";
-            var plan = new SimulationPlan(Steps, StepMilliseconds, CheckpointEvery, []);
-            var trialIds = Enumerable.Range(0, Workers + 1).Select(i => $"kaw-{i}").ToArray();
-            var trials = trialIds.Select(id => new TrialDescriptor(id, sweepId, "sim", $"row-{id}", 1, plan.ToConfigJson(), new TrialNeeds(DeviceKind.Cpu, 4)));
-            await grains.GetGrain<ISweepGrain>(sweepId).SubmitAsync(new SweepSubmission(sweepId, "kill a worker", [.. trials], MaxAttempts: 3));
+            Assert.True(cluster.WebUrl is not null, "cluster.sh started no web host: this build's Dsdr.Web lacks cluster mode");
+            using var web = new HttpClient { BaseAddress = cluster.WebUrl };
+            web.DefaultRequestHeaders.Add("X-Api-Key", cluster.ApiKey);
+
+            // Two arms × two seeds = four trials on three slots: one waits in the queue.
+            var spec = $$"""
+                {"name": "kill-a-worker", "task": {"kind": "countdown", "numbers": 3}, "model": {"preset": "countdown"},
+                 "base": {"totalSteps": {{Steps}}}, "arms": ["grpo", "dsdr"], "seeds": [0, 1],
+                 "eval": {"everySteps": {{CheckpointEvery}}, "avgK": 4, "passKSamples": 4}}
+                """;
+            using var submit = await web.PostAsync("/api/sweeps", new StringContent(spec, System.Text.Encoding.UTF8, "application/json"));
+            var submitted = await submit.Content.ReadAsStringAsync();
+            Assert.True(submit.IsSuccessStatusCode, $"POST /api/sweeps: {(int)submit.StatusCode} {submitted}");
+            var sweepId = JsonDocument.Parse(submitted).RootElement.GetProperty("sweepId").GetString()!;
+            var trialIds = (await WaitForAsync(async () =>
+            {
+                var ts = await grains.GetGrain<ISweepGrain>(sweepId).GetTrialsAsync();
+                return ts.Length == 4 ? ts : default(ImmutableArray<TrialSnapshot>?);
+            }, TimeSpan.FromSeconds(30), "the sweep's four trials")).Select(t => t.Descriptor!.TrialId).ToArray();
 
             // The victim: the first trial to run past a recorded checkpoint (attempt 1, a few steps after it).
             var (victim, beforeKill) = await WaitForAsync(async () =>
@@ -63,7 +79,8 @@ public sealed class KillAWorkerTests(ITestOutputHelper output)
             var killedAt = DateTimeOffset.UtcNow;
             Assert.True(victimProcess.WaitForExit(5000), $"{victimNode} survived SIGKILL");
             // Attempt 1's last step as far as it got out: its flushed metrics and its last heartbeat to the trial.
-            var flushedStep = await ScalarAsync<int?>(cluster, "SELECT max(step) FROM metrics WHERE trial_id = @victim", new { victim }) ?? 0;
+            var flushedStep = await ScalarAsync<int?>(cluster, "SELECT max(step) FROM metrics WHERE trial_id = @victim AND name = @loss",
+                new { victim, loss = SimulatedMetrics.Loss }) ?? 0;
             var afterKill = await TryAsync(() => grains.GetGrain<ITrialGrain>(victim).GetAsync());
             var stepReached = Math.Max(flushedStep, Math.Max(beforeKill.Step, afterKill?.Step ?? 0));
             var checkpointAtKill = Math.Max(beforeKill.LastCheckpointStep, afterKill?.LastCheckpointStep ?? 0);
@@ -108,17 +125,29 @@ public sealed class KillAWorkerTests(ITestOutputHelper output)
             Assert.Equal("completed", await ScalarAsync<string>(cluster, "SELECT status FROM sweeps WHERE sweep_id = @sweepId", new { sweepId }));
             Assert.Equal(trialIds.Length, await ScalarAsync<long>(cluster, "SELECT count(*) FROM trials WHERE sweep_id = @sweepId AND status = 'completed'", new { sweepId }));
 
-            // Metrics: every trial has every step 1..N of every metric exactly once, with the runner's values (replays kept the first).
+            Assert.Equal("completed", JsonDocument.Parse(await web.GetStringAsync($"/api/sweeps/{sweepId}")).RootElement
+                .GetProperty("sweep").GetProperty("status").GetString());
+
+            // Metrics: no (trial, step, name) twice, and every trial has every training step 1..N exactly once with the
+            // runner's values (a replayed step keeps its first value, which an exact resume reproduces anyway).
+            var duplicates = await ScalarAsync<long>(cluster,
+                "SELECT count(*) FROM (SELECT 1 FROM metrics WHERE trial_id = ANY(@trialIds) GROUP BY trial_id, step, name HAVING count(*) > 1) d", new { trialIds });
+            Assert.Equal(0, duplicates);
             var rows = await QueryAsync<(string TrialId, int Step, string Name, double Value)>(cluster,
-                "SELECT trial_id, step, name, value FROM metrics WHERE trial_id = ANY(@trialIds)", new { trialIds });
+                "SELECT trial_id, step, name, value FROM metrics WHERE trial_id = ANY(@trialIds) AND name = ANY(@names)", new { trialIds, names = TrainingMetrics });
             foreach (var id in trialIds)
             {
                 var ofTrial = rows.Where(r => r.TrialId == id).ToList();
-                var expected = Enumerable.Range(1, Steps).SelectMany(step => SimulatedMetrics.At(id, step).Select(m => (step, m.Key))).ToHashSet();
-                Assert.Equal(expected.Count, ofTrial.Count); // complete and, with the set below, unique
-                Assert.True(expected.SetEquals(ofTrial.Select(r => (r.Step, r.Name))), $"{id}: metrics are not exactly steps 1..{Steps} × {{loss, reward/mean}}");
+                var expected = Enumerable.Range(1, Steps).SelectMany(step => TrainingMetrics.Select(name => (step, name))).ToHashSet();
+                Assert.Equal(expected.Count, ofTrial.Count);
+                Assert.True(expected.SetEquals(ofTrial.Select(r => (r.Step, r.Name))), $"{id}: training metrics are not exactly steps 1..{Steps} × {{loss, reward/mean}}");
                 Assert.All(ofTrial, r => Assert.Equal(SimulatedMetrics.At(id, r.Step)[r.Name], r.Value, 12));
             }
+
+            // No grain on a surviving worker was deactivated because the dead silo held its directory entry (Orleans'
+            // default directory does that, taking healthy slots and their trials down with the dead worker).
+            foreach (var node in cluster.Nodes.Where(n => n != victimNode))
+                Assert.DoesNotContain(File.ReadLines(cluster.LogOf(node)), line => line.Contains("was the primary directory partition", StringComparison.Ordinal));
 
             // Membership: the killed silo is Dead, the others Active.
             var victimRows = await cluster.MembershipOfAsync(victimPort);

@@ -28,16 +28,22 @@ public sealed class LocalCluster : IAsyncDisposable
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(4);
     private bool _stopped;
 
-    private LocalCluster(string directory, int workers, string connectionString)
+    private LocalCluster(string directory, int workers, IReadOnlyDictionary<string, string> environment)
     {
         Directory = directory;
         Workers = workers;
-        ConnectionString = connectionString;
+        ConnectionString = environment["DSDR_PG"];
+        WebUrl = environment.TryGetValue("DSDR_URL", out var url) ? new Uri(url) : null;
+        ApiKey = environment.GetValueOrDefault("DSDR_API_KEY");
     }
 
     public string Directory { get; }
     public int Workers { get; }
     public string ConnectionString { get; }
+    /// <summary>The web host (REST API), when this build's Dsdr.Web has cluster mode; null otherwise.</summary>
+    public Uri? WebUrl { get; }
+    /// <summary>The X-Api-Key the web host requires on mutating routes.</summary>
+    public string? ApiKey { get; }
 
     /// <summary>Node names of the workers: worker-1 … worker-N.</summary>
     public IEnumerable<string> Nodes => Enumerable.Range(1, Workers).Select(i => $"worker-{i}");
@@ -84,13 +90,13 @@ public sealed class LocalCluster : IAsyncDisposable
         directory ??= Path.Combine(Path.GetTempPath(), "dsdr-cluster-tests", Guid.NewGuid().ToString("N")[..12]);
         var result = await RunScriptAsync("start", "--workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--simulated", "--dir", directory, "--no-build", "-c", Configuration);
-        var connectionString = result.ExitCode == 0 ? ReadConnectionString(directory) : null;
-        if (connectionString is null)
+        var environment = result.ExitCode == 0 ? ReadEnvironment(directory) : new Dictionary<string, string>();
+        if (!environment.ContainsKey("DSDR_PG"))
         {
             await RunScriptAsync("stop", "--dir", directory);
             throw new InvalidOperationException($"cluster.sh start failed ({result})");
         }
-        return new LocalCluster(directory, workers, connectionString);
+        return new LocalCluster(directory, workers, environment);
     }
 
     public Task<ScriptResult> RunAsync(string command) => RunScriptAsync(command, "--dir", Directory);
@@ -150,12 +156,15 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    private static string? ReadConnectionString(string directory)
+    /// <summary>The <c>export NAME='value'</c> lines of the cluster.env that cluster.sh writes.</summary>
+    private static Dictionary<string, string> ReadEnvironment(string directory)
     {
         var env = Path.Combine(directory, "cluster.env");
-        if (!File.Exists(env)) return null;
-        const string prefix = "export DSDR_PG='";
-        return File.ReadLines(env).Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).Select(l => l[prefix.Length..].TrimEnd('\'')).FirstOrDefault();
+        if (!File.Exists(env)) return [];
+        return File.ReadLines(env)
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, "^export ([A-Za-z_][A-Za-z0-9_]*)='(.*)'$"))
+            .Where(m => m.Success)
+            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
     }
 
     private static string FindRepositoryRoot()
