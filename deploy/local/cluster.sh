@@ -252,6 +252,15 @@ $(tail -n 15 "$logs/worker-$i.log" 2>/dev/null)"
   done
 }
 
+# Ready: GET /health/ready answers 200 (PostgreSQL reachable, cluster connected); a web host without that route
+# (404) is ready once the API answers GET /api/pool, which asks the cluster.
+web_ready() {
+  local code
+  code="$(curl -s -o /dev/null -w '%{http_code}' "$1/health/ready" 2>/dev/null || true)"
+  [ "$code" = 200 ] && return 0
+  [ "$code" = 404 ] && curl -fsS "$1/api/pool" >/dev/null 2>&1
+}
+
 start_web() {
   local pid port key args
   if pid="$(live_pid "$run/web.pid" Dsdr.Web.dll)"; then say "web already running (pid $pid)"; return 0; fi
@@ -265,11 +274,13 @@ start_web() {
   args=(--cluster --cluster-id "$cluster_id" --service-id "$service_id" --urls "http://127.0.0.1:$port" --checkpoints "$checkpoints")
   # With simulated workers the web host adds each trial's simulation plan (steps, checkpoints at the eval interval).
   if [ "$simulated" = 1 ]; then args+=(--simulated --simulated-step-ms "${DSDR_SIMULATED_STEP_MS:-200}"); fi
-  DSDR_PG="$(connection_string)" Dsdr__ApiKey="$key" setsid dotnet "$web_dll" "${args[@]}" >>"$logs/web.log" 2>&1 </dev/null &
+  # Its project folder is the content root, as under `dotnet run`.
+  (cd "$repo/web/Dsdr.Web" && exec env DSDR_PG="$(connection_string)" Dsdr__ApiKey="$key" Logging__LogLevel__Microsoft.AspNetCore=Warning \
+    setsid dotnet "$web_dll" "${args[@]}" >>"$logs/web.log" 2>&1 </dev/null) &
   echo $! >"$run/web.pid"
   say "web starting (pid $!, http://127.0.0.1:$port)"
   local deadline=$((SECONDS + ${DSDR_START_TIMEOUT:-180}))
-  until curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; do
+  until web_ready "http://127.0.0.1:$port"; do
     live_pid "$run/web.pid" Dsdr.Web.dll >/dev/null || die "web exited while starting; see $logs/web.log:
 $(tail -n 15 "$logs/web.log" 2>/dev/null)"
     [ $SECONDS -lt $deadline ] || die "timed out waiting for the web host to be ready (http://127.0.0.1:$port/health/ready); see $logs/web.log"

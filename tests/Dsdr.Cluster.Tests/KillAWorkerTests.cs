@@ -43,10 +43,10 @@ public sealed class KillAWorkerTests(ITestOutputHelper output)
             web.DefaultRequestHeaders.Add("X-Api-Key", cluster.ApiKey);
 
             // Two arms × two seeds = four trials on three slots: one waits in the queue.
-            var spec = $$"""
+            var spec = $$$"""
                 {"name": "kill-a-worker", "task": {"kind": "countdown", "numbers": 3}, "model": {"preset": "countdown"},
-                 "base": {"totalSteps": {{Steps}}}, "arms": ["grpo", "dsdr"], "seeds": [0, 1],
-                 "eval": {"everySteps": {{CheckpointEvery}}, "avgK": 4, "passKSamples": 4}}
+                 "base": {"totalSteps": {{{Steps}}}}, "arms": ["grpo", "dsdr"], "seeds": [0, 1],
+                 "eval": {"everySteps": {{{CheckpointEvery}}}, "avgK": 4, "passKSamples": 4}}
                 """;
             using var submit = await web.PostAsync("/api/sweeps", new StringContent(spec, System.Text.Encoding.UTF8, "application/json"));
             var submitted = await submit.Content.ReadAsStringAsync();
