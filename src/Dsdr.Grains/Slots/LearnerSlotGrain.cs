@@ -281,7 +281,8 @@ internal sealed partial class LearnerSlotGrain(
                 DsdrGrainMetrics.TrialEnded(end, NodeName);
                 try
                 {
-                    await trial.EndAttemptAsync(new AttemptResult(_key, assignment.Attempt, end, outcome.Error, outcome.FinalStep));
+                    var result = new AttemptResult(_key, assignment.Attempt, end, outcome.Error, outcome.FinalStep);
+                    await RetryWhileSiloGoneAsync(() => trial.EndAttemptAsync(result), running.Offer.TrialId, CancellationToken.None);
                 }
                 catch (Exception ex)
                 {
@@ -322,6 +323,34 @@ internal sealed partial class LearnerSlotGrain(
         {
             LogRunnerFailed(logger, ex, _key, assignment.Trial.TrialId);
             return TrialOutcome.Failed(running.Step, $"{ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// A call to another grain (all idempotent: checkpoint, rollout group, end of attempt), retried while it is rejected
+    /// because the silo that hosted that grain has just died: once membership declares the silo dead the grain is placed
+    /// anew and the call goes through. Without this, one dead worker fails the healthy trials that report to grains it hosted.
+    /// Gives up after <see cref="DsdrSchedulingOptions.LeaseTimeout"/>, by which time the lease logic takes over anyway.
+    /// </summary>
+    private async Task RetryWhileSiloGoneAsync(Func<Task> call, string trialId, CancellationToken cancellationToken)
+    {
+        var deadline = _clock.GetUtcNow() + _options.LeaseTimeout;
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                await call();
+                return;
+            }
+            catch (Exception ex) when (ex is OrleansMessageRejectionException or TimeoutException && _clock.GetUtcNow() < deadline
+                                       && !cancellationToken.IsCancellationRequested)
+            {
+                LogCallRetried(logger, ex.Message, _key, trialId, delay);
+                Volatile.Read(ref _running)?.Touch(_clock.GetUtcNow()); // waiting on the cluster is not a stalled runner
+                await Task.Delay(delay, _clock, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
         }
     }
 
@@ -405,7 +434,8 @@ internal sealed partial class LearnerSlotGrain(
             if (group.TrialId != running.Offer.TrialId)
                 throw new ArgumentException($"Slot {slot._key} runs trial {running.Offer.TrialId} but was given a rollout group of trial {group.TrialId}.", nameof(group));
             running.Touch(slot._clock.GetUtcNow());
-            await slot.Grains.GetGrain<IRolloutGroupGrain>(GrainKeys.RolloutGroup(group.TrialId, group.Step, group.ProblemKey)).RecordAsync(group);
+            var grain = slot.Grains.GetGrain<IRolloutGroupGrain>(GrainKeys.RolloutGroup(group.TrialId, group.Step, group.ProblemKey));
+            await slot.RetryWhileSiloGoneAsync(() => grain.RecordAsync(group), group.TrialId, running.Token);
             running.Touch(slot._clock.GetUtcNow());
         }
 
@@ -415,7 +445,9 @@ internal sealed partial class LearnerSlotGrain(
             // Metrics up to the checkpoint must be durable before a resume may skip their steps.
             await slot._metrics.FlushAsync();
             running.Touch(slot._clock.GetUtcNow());
-            var reply = await trial.RecordCheckpointAsync(slot._key, running.Offer.Attempt, path, step);
+            var reply = HeartbeatReply.Continue;
+            await slot.RetryWhileSiloGoneAsync(async () => reply = await trial.RecordCheckpointAsync(slot._key, running.Offer.Attempt, path, step),
+                running.Offer.TrialId, running.Token);
             if (reply == HeartbeatReply.Stop) running.Stop();
         }
     }
@@ -437,6 +469,9 @@ internal sealed partial class LearnerSlotGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: call about trial {Trial} failed")]
     private static partial void LogCallFailed(ILogger logger, Exception exception, string slot, string trial);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: call about trial {Trial} rejected ({Reason}); retrying in {Delay}")]
+    private static partial void LogCallRetried(ILogger logger, string reason, string slot, string trial, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: runner failed on trial {Trial}")]
     private static partial void LogRunnerFailed(ILogger logger, Exception exception, string slot, string trial);
