@@ -343,8 +343,9 @@ internal sealed partial class LearnerSlotGrain(
                 await call();
                 return;
             }
-            catch (Exception ex) when (ex is OrleansMessageRejectionException or TimeoutException && _clock.GetUtcNow() < deadline
-                                       && !cancellationToken.IsCancellationRequested)
+            // Rejected for want of a silo, timed out, or cancelled inside Orleans while it re-placed the grain (not by us).
+            catch (Exception ex) when (ex is OrleansMessageRejectionException or TimeoutException or OperationCanceledException
+                                       && _clock.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
             {
                 LogCallRetried(logger, ex.Message, _key, trialId, delay);
                 Volatile.Read(ref _running)?.Touch(_clock.GetUtcNow()); // waiting on the cluster is not a stalled runner
