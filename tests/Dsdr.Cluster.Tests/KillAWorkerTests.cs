@@ -168,6 +168,7 @@ public sealed class KillAWorkerTests(ITestOutputHelper output)
                 StepsRedone: stepReached - second.ResumedFromStep,
                 SecondSlot: second.SlotKey);
             output.WriteLine(figures.ToString());
+            output.WriteLine($"attempt 1 ended: {first.EndReason}");
             if (Environment.GetEnvironmentVariable("DSDR_KILL_FIGURES") is { Length: > 0 } figuresFile)
                 File.AppendAllText(figuresFile, figures + Environment.NewLine); // deploy/local/kill-a-worker.sh collects these
             Assert.True(figures.StepsRedone is >= 0 and < CheckpointEvery + 10, $"{figures.StepsRedone} steps redone");
