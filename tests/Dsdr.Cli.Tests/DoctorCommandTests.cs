@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Dsdr.Cli.Commands;
 using Dsdr.Storage;
 using Dsdr.Storage.Embedded;
@@ -42,6 +43,25 @@ public class DoctorCommandTests
         Assert.Matches(@"(?m)^WARN\s+cluster slots\s+no scheduler state in this database", report);
         Assert.Matches(@"(?m)^\s+fix: start the web host or a worker \(Dsdr\.Silo\) on this database", report);
         Assert.Contains("dsdr doctor: 7 checks, 0 FAIL, 1 WARN.", report);
+    }
+
+    [Fact]
+    public async Task WithoutAConnectionStringItFindsTheBinariesAndProbesARunningEmbeddedServer()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"dsdr-doctor-embedded-{Guid.NewGuid():N}");
+        var idle = DoctorChecks.EmbeddedPostgresCheck(folder);
+        Assert.Equal(DoctorLevel.Ok, idle.Check.Level);
+        Assert.Matches($@"^no connection string: embedded server from /usr/lib/postgresql/\d+/bin, data folder {Regex.Escape(folder)} \(not created yet; not running now", idle.Check.Finding);
+        Assert.Null(idle.ReachableConnectionString);
+
+        await using var server = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { DataDirectory = folder, Ephemeral = true });
+        await using (var database = DsdrDatabase.FromConnectionString(server.ConnectionString))
+            await database.GetDataSourceAsync();
+        NpgsqlConnection.ClearAllPools();
+        var running = DoctorChecks.EmbeddedPostgresCheck(folder);
+        Assert.Equal(DoctorLevel.Ok, running.Check.Level);
+        Assert.Matches($@": running on port {server.Port}, PostgreSQL 15\.\d+, schema current", running.Check.Finding);
+        Assert.NotNull(running.ReachableConnectionString);
     }
 
     [Fact]

@@ -182,11 +182,16 @@ internal static class DoctorChecks
                     $"the database name, user and password; or unset {DsdrDatabaseOptions.EnvironmentVariable} and ConnectionStrings__Dsdr to use the embedded server."), null);
             return new(Graded(name, $"reachable at {where}: {probe.Finding}", probe.Schema), configured);
         }
-        return EmbeddedPostgresCheck(name);
+        var dataDirectory = Environment.GetEnvironmentVariable("Dsdr__DataDirectory") is { Length: > 0 } folder
+            ? Path.GetFullPath(folder)
+            : EmbeddedPostgres.DefaultDataDirectory();
+        return EmbeddedPostgresCheck(dataDirectory);
     }
 
-    private static PostgresResult EmbeddedPostgresCheck(string name)
+    /// <summary>No connection string: the embedded server's binaries, and its server in <paramref name="dataDirectory"/> when it runs.</summary>
+    internal static PostgresResult EmbeddedPostgresCheck(string dataDirectory)
     {
+        const string name = "PostgreSQL";
         PostgresBinaries binaries;
         try
         {
@@ -196,9 +201,6 @@ internal static class DoctorChecks
         {
             return new(DoctorCheck.Fail(name, "no connection string (ConnectionStrings__Dsdr, DSDR_PG) and no PostgreSQL binaries for the embedded server", ex.Message), null);
         }
-        var dataDirectory = Environment.GetEnvironmentVariable("Dsdr__DataDirectory") is { Length: > 0 } configured
-            ? Path.GetFullPath(configured)
-            : EmbeddedPostgres.DefaultDataDirectory();
         var embedded = $"no connection string: embedded server from {binaries.BinDirectory}, data folder {dataDirectory}";
         var running = RunningEmbeddedServer(dataDirectory);
         if (running is null)
