@@ -40,6 +40,8 @@ internal sealed partial class LearnerSlotGrain(
     private TrialOffer? _lastOffer;
 
     // Background tasks run outside the activation, where Grain.GrainFactory is off limits: use the injected factory.
+    private string NodeName => node.Value.Node;
+
     private ISchedulerGrain Scheduler => grains.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -227,6 +229,7 @@ internal sealed partial class LearnerSlotGrain(
                     TrialOutcomeKind.Failed => AttemptEnd.Failed,
                     _ => AttemptEnd.Cancelled,
                 };
+                DsdrGrainMetrics.TrialEnded(end, NodeName);
                 try
                 {
                     await trial.EndAttemptAsync(new AttemptResult(_key, assignment.Attempt, end, outcome.Error, outcome.FinalStep));
@@ -331,6 +334,7 @@ internal sealed partial class LearnerSlotGrain(
 
         public ValueTask ReportStepAsync(int step, int totalSteps)
         {
+            DsdrGrainMetrics.StepsCompleted(step - running.Step, slot.NodeName);
             running.Progress(step, totalSteps, slot._clock.GetUtcNow());
             return ValueTask.CompletedTask;
         }
