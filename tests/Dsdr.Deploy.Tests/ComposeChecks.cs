@@ -10,7 +10,7 @@ public static class ComposeChecks
     public const string File = "deploy/compose/compose.yaml";
 
     /// <summary>What a user sets before "docker compose up" (everything else has defaults in the file).</summary>
-    public static IReadOnlyDictionary<string, string> UserVariables { get; } = new Dictionary<string, string> { ["DSDR_API_KEY"] = "test-api-key" };
+    public static IReadOnlyDictionary<string, string> UserVariables { get; } = new Dictionary<string, string> { ["DSDR_API_KEY"] = "0123456789abcdef01234567" };
 
     public static IReadOnlyList<string> Problems(string yaml, IReadOnlyDictionary<string, string> variables)
     {
