@@ -1,8 +1,10 @@
 namespace Dsdr.Silo;
 
-// A named entry point, not top-level statements: the web SDK would make a top-level Program public, and that type
-// would clash with Dsdr.Web's own Program, which references this project.
-internal static class Program
+/// <summary>
+/// The worker's entry point. An explicit class rather than top-level statements: the web SDK would make a
+/// top-level <c>Program</c> public, and Dsdr.Web (which references this project) has its own.
+/// </summary>
+internal static class SiloProgram
 {
     public static Task<int> Main(string[] args) => DsdrSiloHost.RunAsync(args, Console.Error);
 }
