@@ -36,7 +36,7 @@ public sealed class SweepApiTests(WebApiFixture web)
         Assert.Equal(expected.Select(t => t.TrialId), done.Trials.Select(t => t.TrialId)); // expansion order
         Assert.All(done.Trials, t => Assert.Equal(("completed", 20, 20, 1), (t.Status, t.Step, t.TotalSteps, t.Attempts)));
         Assert.Equal(["grpo", "dsdr"], done.Arms);
-        Assert.Equal(["countdown"], done.Benchmarks);
+        Assert.Equal(["simulated"], done.Benchmarks); // the simulated runner's evaluations name their benchmark "simulated"
         Assert.Equal("e2e", SweepSpecParser.Parse(done.SpecJson).GetSpecOrThrow().Name);
 
         // Results: the JSON table's cells are the mean over seeds of each trial's final evaluation in the evals table.
@@ -50,7 +50,7 @@ public sealed class SweepApiTests(WebApiFixture web)
         Assert.Equal(HttpStatusCode.OK, json.StatusCode);
         Assert.Equal("application/json", json.Content.Headers.ContentType?.MediaType);
         var table = await json.ReadJsonAsync();
-        Assert.Equal(["countdown Avg@4", "countdown pass@4"], table.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("label").GetString()));
+        Assert.Equal(["simulated Avg@4", "simulated pass@4"], table.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("label").GetString()));
         var rows = table.GetProperty("rows").EnumerateArray().ToList();
         Assert.Equal(["Backbone", "grpo", "dsdr"], rows.Select(r => r.GetProperty("row").GetString()));
         foreach (var (row, arm) in new[] { (rows[1], "grpo"), (rows[2], "dsdr") })
@@ -71,7 +71,7 @@ public sealed class SweepApiTests(WebApiFixture web)
         var csvLines = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("row,arm,benchmark,metric,k,mean,std,n", csvLines[0]);
         Assert.Equal(6, csvLines.Length - 1); // 3 rows × 2 metrics
-        Assert.Contains(csvLines, l => l.StartsWith("grpo,grpo,countdown,avg,4,", StringComparison.Ordinal));
+        Assert.Contains(csvLines, l => l.StartsWith("grpo,grpo,simulated,avg,4,", StringComparison.Ordinal));
 
         var markdown = await client.GetAsync("/api/sweeps/e2e/results?format=markdown&metric=avg@4");
         Assert.Equal("text/markdown", markdown.Content.Headers.ContentType?.MediaType);
@@ -123,7 +123,8 @@ public sealed class SweepApiTests(WebApiFixture web)
         // Problems: one the trial trained on has a history.
         var problemKey = latest.Groups[0].ProblemKey;
         var slash = problemKey.IndexOf('/');
-        var (dataset, problemId) = slash > 0 ? (problemKey[..slash], problemKey[(slash + 1)..]) : ("countdown", problemKey);
+        Assert.True(slash > 0, $"problem key {problemKey} is dataset/problem");
+        var (dataset, problemId) = (problemKey[..slash], problemKey[(slash + 1)..]);
         var problem = await client.GetAsync($"/api/problems/{dataset}/{Uri.EscapeDataString(problemId)}");
         Assert.Equal(HttpStatusCode.OK, problem.StatusCode);
         var view = await problem.ReadAsync<ProblemView>();

@@ -64,7 +64,8 @@ public sealed class DsdrPlatform(
 
     /// <summary>
     /// The trial as the grains schedule it: Core's TrialSpec as config JSON (plus, with the simulated runner, the
-    /// "simulation" plan: the trial's totalSteps, checkpoints at the eval interval), its resources as needs and priority.
+    /// "simulation" plan: the trial's totalSteps, checkpoints and evaluations at the spec's eval interval), its resources as
+    /// needs and priority.
     /// </summary>
     public TrialDescriptor Descriptor(TrialSpec trial)
     {
@@ -77,6 +78,7 @@ public sealed class DsdrPlatform(
                 ["steps"] = trial.Config.TotalSteps,
                 ["stepMilliseconds"] = options.SimulatedStepMilliseconds,
                 ["checkpointEvery"] = trial.Eval.EverySteps,
+                ["evalEvery"] = trial.Eval.EverySteps,
             };
             configJson = config.ToJsonString();
         }
@@ -112,7 +114,8 @@ public sealed class DsdrPlatform(
         var spec = SweepSpecParser.Parse(row.Spec).Spec;
         var records = await evals.ResultTableAsync(sweepId, EvalStepChoice.Final, cancellationToken: cancellationToken);
         var arms = spec?.Arms ?? [.. trialItems.Select(t => t.Arm).Distinct()];
-        var benchmarks = spec is null
+        // What the evaluations wrote once there are any (a simulated runner names its own benchmark), else what the spec asks for.
+        IReadOnlyList<string> benchmarks = records.Count > 0 || spec is null
             ? [.. records.Select(r => r.Benchmark).Distinct().Order(StringComparer.Ordinal)]
             : spec.Eval.Benchmarks.Count > 0 ? spec.Eval.Benchmarks : spec.Task.BenchmarkNames;
         var metricKeys = records.Select(r => new MetricKey(r.Metric, r.K)).Distinct().Order().ToList();
