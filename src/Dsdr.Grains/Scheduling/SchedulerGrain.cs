@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Dsdr.Contracts;
+using Dsdr.Grains.Running;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
@@ -18,6 +19,7 @@ internal sealed partial class SchedulerGrain(
     [PersistentState("scheduler", DsdrSchedulingOptions.StorageProviderName)] IPersistentState<SchedulerState> state,
     IOptions<DsdrSchedulingOptions> options,
     TimeProvider clock,
+    ISlotMirror slotMirror,
     ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain, IRemindable
 {
     private const string SafetyReminder = "scheduler-safety";
@@ -199,16 +201,32 @@ internal sealed partial class SchedulerGrain(
     private async Task ScanLeasesAsync()
     {
         var now = clock.GetUtcNow();
+        List<string>? silent = null;
         foreach (var slot in _slots.Values)
         {
             if (slot.State == SlotState.Offline || now - slot.LastSeen <= _options.LeaseTimeout) continue;
             LogSlotSilent(logger, slot.Key, now - slot.LastSeen);
             if (slot.State == SlotState.Busy) ExpireAssignment(slot, "lease expired");
             slot.MoveTo(SlotState.Offline, now);
+            (silent ??= []).Add(slot.Key);
             _dirty = true;
         }
         Dispatch();
+        // A silent slot (its silo died) cannot say it went offline: the scheduler says it for it.
+        foreach (var key in silent ?? []) await MirrorOfflineAsync(key);
         if (_dirty && now - _savedAt >= _options.SummarySaveInterval) await SaveAsync();
+    }
+
+    private async Task MirrorOfflineAsync(string slotKey)
+    {
+        try
+        {
+            await slotMirror.SlotStateAsync(slotKey, SlotState.Offline, null);
+        }
+        catch (Exception ex)
+        {
+            LogSlotMirrorFailed(logger, ex, slotKey);
+        }
     }
 
     /// <summary>Tells the trial its attempt on this slot is lost; the trial requeues it (or fails it).</summary>
@@ -259,6 +277,9 @@ internal sealed partial class SchedulerGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Slot {Slot} joined the pool ({Device}, {MemoryGiB} GiB)")]
     private static partial void LogSlotJoined(ILogger logger, string slot, DeviceKind device, double memoryGiB);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: copying its offline state to the slot mirror failed")]
+    private static partial void LogSlotMirrorFailed(ILogger logger, Exception exception, string slot);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot} silent for {Silence}: offline")]
     private static partial void LogSlotSilent(ILogger logger, string slot, TimeSpan silence);
