@@ -68,7 +68,7 @@ public sealed class SweepApiTests(WebApiFixture web)
 
         var csv = await client.GetAsync("/api/sweeps/e2e/results?format=csv&metric=avg@4,pass@4");
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
-        var csvLines = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var csvLines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries); // RFC 4180 line ends
         Assert.Equal("row,arm,benchmark,metric,k,mean,std,n", csvLines[0]);
         Assert.Equal(6, csvLines.Length - 1); // 3 rows × 2 metrics
         Assert.Contains(csvLines, l => l.StartsWith("grpo,grpo,simulated,avg,4,", StringComparison.Ordinal));
@@ -116,7 +116,13 @@ public sealed class SweepApiTests(WebApiFixture web)
         var latest = await (await client.GetAsync($"/api/trials/{trialId}/rollouts")).ReadAsync<RolloutStepView>();
         Assert.Equal(trial.RolloutSteps[^1], latest.Step);
         Assert.NotEmpty(latest.Groups);
-        Assert.All(latest.Groups, g => Assert.NotEmpty(g.Rollouts));
+        Assert.All(latest.Groups, g =>
+        {
+            Assert.NotEmpty(g.Rollouts);
+            Assert.False(string.IsNullOrWhiteSpace(g.Prompt));
+            Assert.NotNull(g.Gold);
+            Assert.All(g.Rollouts, r => Assert.Equal(r.Correct, r.SolutionKey is not null));
+        });
         var first = await (await client.GetAsync($"/api/trials/{trialId}/rollouts?step={trial.RolloutSteps[0]}")).ReadAsync<RolloutStepView>();
         Assert.Equal(trial.RolloutSteps[0], first.Step);
 
@@ -130,6 +136,8 @@ public sealed class SweepApiTests(WebApiFixture web)
         var view = await problem.ReadAsync<ProblemView>();
         Assert.Equal((dataset, problemId), (view.Dataset, view.ProblemId));
         Assert.True(view.Attempts > 0);
+        Assert.Equal(latest.Groups[0].Prompt, view.Prompt);
+        Assert.Equal(latest.Groups[0].Gold, view.Gold);
 
         // Pool: two CPU slots online, idle now, and a utilisation history.
         var pool = await WaitForAsync(async () => await (await client.GetAsync("/api/pool")).ReadAsync<PoolView>(),
