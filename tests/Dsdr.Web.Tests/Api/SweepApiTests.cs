@@ -10,7 +10,7 @@ namespace Dsdr.Web.Tests.Api;
 
 /// <summary>The API end to end on the co-hosted silo: submit, list, run to completion, results, trials, metrics, rollouts, pool, problems, cancel.</summary>
 [Collection(WebApiCollection.Name)]
-public sealed class SweepApiTests(WebApiFixture web)
+public sealed class SweepApiTests(WebApiFixture web, Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task A_sweep_runs_end_to_end_and_every_read_route_shows_it()
@@ -175,8 +175,10 @@ public sealed class SweepApiTests(WebApiFixture web)
     {
         using var client = web.Client();
         Assert.Equal(HttpStatusCode.Created,
-            (await client.PostAsync("/api/sweeps", Json(Spec("cancel-me", steps: 100_000, evalEvery: 1000, arms: "\"grpo\"", seeds: "0, 1, 2")))).StatusCode);
-        await WaitForSweepAsync(client, "cancel-me", s => s.Trials.Any(t => t.Status == "running" && t.Step >= 2), "a trial of cancel-me running");
+            (await client.PostAsync("/api/sweeps", Json(Spec("cancel-me", steps: 100_000, evalEvery: 10, arms: "\"grpo\"", seeds: "0, 1, 2")))).StatusCode);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await WaitForSweepAsync(client, "cancel-me", s => s.Trials.Any(t => t.Status == "running" && t.Step >= 10), "a trial of cancel-me past its first checkpoint");
+        output.WriteLine($"running after {clock.Elapsed}");
 
         var cancel = await client.PostAsync("/api/sweeps/cancel-me/cancel", null);
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
@@ -185,6 +187,7 @@ public sealed class SweepApiTests(WebApiFixture web)
 
         var after = await WaitForSweepAsync(client, "cancel-me",
             s => s.Sweep.Status == "cancelled" && s.Trials.All(t => t.Status == "cancelled"), "the tables to show the cancellation");
+        output.WriteLine($"cancelled in tables after {clock.Elapsed}");
         Assert.All(after.Trials, t => Assert.True(t.Step < 100_000));
         await WaitForAsync(async () => await (await client.GetAsync("/api/pool")).ReadAsync<PoolView>(),
             p => p.Slots.All(s => s.TrialId is null) && p.QueueLength == 0, "the slots to be free again");
