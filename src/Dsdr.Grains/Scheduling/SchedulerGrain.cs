@@ -42,12 +42,14 @@ internal sealed partial class SchedulerGrain(
         }
         this.RegisterGrainTimer(ScanLeasesAsync, new GrainTimerCreationOptions(_options.LeaseScanInterval, _options.LeaseScanInterval));
         await this.RegisterOrUpdateReminder(SafetyReminder, _options.SafetyReminderPeriod, _options.SafetyReminderPeriod);
+        PublishGauges();
     }
 
     Task ISchedulerGrain.EnqueueAsync(QueuedTrial trial)
     {
         Add(trial);
         Dispatch();
+        PublishGauges();
         return Task.CompletedTask;
     }
 
@@ -55,6 +57,7 @@ internal sealed partial class SchedulerGrain(
     {
         foreach (var trial in trials) Add(trial);
         Dispatch();
+        PublishGauges();
         return Task.CompletedTask;
     }
 
@@ -71,6 +74,7 @@ internal sealed partial class SchedulerGrain(
     Task ISchedulerGrain.SettleAsync(string trialId)
     {
         if (_queue.Remove(trialId)) _dirty = true;
+        PublishGauges();
         return Task.CompletedTask;
     }
 
@@ -78,6 +82,7 @@ internal sealed partial class SchedulerGrain(
     {
         Observe(heartbeat);
         Dispatch();
+        PublishGauges();
         return Task.CompletedTask;
     }
 
@@ -96,6 +101,7 @@ internal sealed partial class SchedulerGrain(
             }
         }
         Dispatch();
+        PublishGauges();
         return Task.CompletedTask;
     }
 
@@ -107,6 +113,7 @@ internal sealed partial class SchedulerGrain(
             slot.MoveTo(SlotState.Offline, clock.GetUtcNow());
             _dirty = true;
         }
+        PublishGauges();
         return Task.CompletedTask;
     }
 
@@ -126,6 +133,7 @@ internal sealed partial class SchedulerGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        DsdrGrainMetrics.WithdrawPool(this);
         if (!_dirty) return;
         try
         {
@@ -212,6 +220,7 @@ internal sealed partial class SchedulerGrain(
             _dirty = true;
         }
         Dispatch();
+        PublishGauges();
         // A silent slot (its silo died) cannot say it went offline: the scheduler says it for it.
         foreach (var key in silent ?? []) await MirrorOfflineAsync(key);
         if (_dirty && now - _savedAt >= _options.SummarySaveInterval) await SaveAsync();
@@ -261,6 +270,22 @@ internal sealed partial class SchedulerGrain(
             GrainFactory.GetGrain<ILearnerSlotGrain>(slot.Key).OfferAsync(new TrialOffer(trial.TrialId, trial.Attempt, readyAt, trial.EnqueuedAt)).Ignore();
             _dirty = true;
         }
+    }
+
+    /// <summary>Hands the queue length and slot counts to the meter's gauges (read on the exporter's thread, not in a turn).</summary>
+    private void PublishGauges()
+    {
+        int idle = 0, busy = 0, offline = 0;
+        foreach (var slot in _slots.Values)
+        {
+            switch (slot.State)
+            {
+                case SlotState.Idle: idle++; break;
+                case SlotState.Busy: busy++; break;
+                default: offline++; break;
+            }
+        }
+        DsdrGrainMetrics.PublishPool(this, new DsdrGrainMetrics.PoolReading(_queue.Count, idle, busy, offline));
     }
 
     private async Task SaveAsync()

@@ -45,6 +45,8 @@ internal sealed partial class LearnerSlotGrain(
     private TrialOffer? _lastOffer;
 
     // Background tasks run outside the activation, where Grain.GrainFactory is off limits: use the injected factory.
+    private string NodeName => node.Value.Node;
+
     private ISchedulerGrain Scheduler => grains.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey);
 
     private IGrainFactory Grains => grains;
@@ -276,6 +278,7 @@ internal sealed partial class LearnerSlotGrain(
                     TrialOutcomeKind.Failed => AttemptEnd.Failed,
                     _ => AttemptEnd.Cancelled,
                 };
+                DsdrGrainMetrics.TrialEnded(end, NodeName);
                 try
                 {
                     await trial.EndAttemptAsync(new AttemptResult(_key, assignment.Attempt, end, outcome.Error, outcome.FinalStep));
@@ -380,6 +383,7 @@ internal sealed partial class LearnerSlotGrain(
 
         public ValueTask ReportStepAsync(int step, int totalSteps)
         {
+            DsdrGrainMetrics.StepsCompleted(step - running.Step, slot.NodeName);
             running.Progress(step, totalSteps, slot._clock.GetUtcNow());
             return ValueTask.CompletedTask;
         }
