@@ -2,6 +2,7 @@ using Dsdr.Grains;
 using Dsdr.Grains.Simulation;
 using Dsdr.Runner;
 using Dsdr.Silo;
+using Dsdr.Silo.Observability;
 using Dsdr.Silo.Postgres;
 using Dsdr.Storage;
 using Dsdr.Web.Api;
@@ -16,14 +17,17 @@ using Scalar.AspNetCore;
 namespace Dsdr.Web.Hosting;
 
 /// <summary>
-/// The web host: REST API (/api), OpenAPI document (/openapi/v1.json), its reference page (/scalar) and the Blazor
-/// dashboard; in single-node mode also the silo with its learner slots and (without a connection string) an embedded
+/// The web host: REST API (/api), OpenAPI document (/openapi/v1.json), its reference page (/scalar), the Blazor
+/// dashboard, health (/health/live, /health/ready) and Prometheus metrics (/metrics); in single-node mode also the silo with its learner slots and (without a connection string) an embedded
 /// PostgreSQL. Three ways in: <see cref="RunAsync"/> (the Dsdr.Web executable), <see cref="Build(string[])"/> (the same
 /// from a command line; WebApplicationFactory&lt;Program&gt; goes this way) and <see cref="StartAsync"/> (the CLI's
 /// <c>dsdr serve</c>/<c>dsdr demo</c>: options in code, returns the listening URL and the API key).
 /// </summary>
 public static class DsdrWebApp
 {
+    /// <summary>OpenTelemetry service name of the web host.</summary>
+    public const string ServiceName = "dsdr-web";
+
     /// <summary>Runs until stopped (Ctrl+C); 2 on a bad command line, after printing what is wrong and the usage.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -103,6 +107,7 @@ public static class DsdrWebApp
         if (options.Mode == WebMode.SingleNode) AddSilo(builder, options);
         else AddClusterClient(builder, options);
         builder.Services.AddDsdrPlatform();
+        builder.AddDsdrObservability(ServiceName); // GET /health/live, /health/ready (PostgreSQL + cluster), /metrics
 
         builder.Services.AddProblemDetails();
         builder.Services.AddDsdrOpenApi();
@@ -118,6 +123,7 @@ public static class DsdrWebApp
         app.MapOpenApi();
         app.MapScalarApiReference(scalar => scalar.WithTitle("Dsdr API"));
         app.MapDsdrApi();
+        app.MapDsdrOperations();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
         Announce(options, apiKey);
