@@ -58,7 +58,14 @@ public static class DsdrWebApp
     /// </summary>
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. DsdrWebOptions.ToConfigurationArguments(args)] });
+        string[] arguments = [.. DsdrWebOptions.ToConfigurationArguments(args)];
+        var contentRootGiven = arguments.Any(a => a.StartsWith("--contentRoot=", StringComparison.OrdinalIgnoreCase));
+        // appsettings.json from beside Dsdr.Web.dll, whatever the working folder (unless a content root is given).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = arguments,
+            ContentRootPath = contentRootGiven ? null : AppContext.BaseDirectory,
+        });
         var options = DsdrWebOptions.FromConfiguration(builder.Configuration);
         var listensSomewhere = new[] { "urls", "http_ports", "https_ports" }.Any(k => !string.IsNullOrWhiteSpace(builder.Configuration[k]));
         if (!listensSomewhere) builder.WebHost.UseUrls(options.Urls);
@@ -70,7 +77,14 @@ public static class DsdrWebApp
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        // In another process (the CLI, tests) the entry assembly is not Dsdr.Web: name it, so Razor components and
+        // Dsdr.Web's static web assets are found, and read appsettings.json from beside Dsdr.Web.dll, not the working folder.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ApplicationName = typeof(DsdrWebApp).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.WebHost.UseUrls(options.Urls);
         configure?.Invoke(builder);
         return Build(builder, options);
@@ -100,6 +114,10 @@ public static class DsdrWebApp
 
     private static WebApplication Build(WebApplicationBuilder builder, DsdrWebOptions options)
     {
+        // Run from a build folder (not published) in any environment, MudBlazor's _content and wwwroot come from the
+        // static web assets manifest the build wrote beside the assembly; after publish there is none and this is a no-op.
+        if (File.Exists(Path.Combine(AppContext.BaseDirectory, $"{builder.Environment.ApplicationName}.staticwebassets.runtime.json")))
+            builder.WebHost.UseStaticWebAssets();
         var apiKey = ApiKey.Resolve(options);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(apiKey);
