@@ -40,7 +40,7 @@ public class DoctorCommandTests
         Assert.Matches($@"(?m)^OK\s+PostgreSQL\s+reachable at 127\.0\.0\.1:{server.Port}, database doctor, user dsdr \(--connection\): PostgreSQL 15\.\d+, schema current \(\d+ migrations\)", report);
         Assert.Matches(@"(?m)^OK\s+sentence encoder\s+all-MiniLM-L6-v2 \(ONNX\) loads and embeds in \d+ ms: 384-d, \|v\| = 1\.000, cos\(paraphrase\) = 0\.\d+ > cos\(unrelated\) = -?0\.\d+", report);
         // A fresh database has no scheduler state: a warning with its fix, not a failure.
-        Assert.Matches(@"(?m)^WARN\s+cluster slots\s+no scheduler state in this database", report);
+        Assert.Matches(@"(?m)^WARN\s+cluster slots\s+no slots and no scheduler state in this database", report);
         Assert.Matches(@"(?m)^\s+fix: start the web host or a worker \(Dsdr\.Silo\) on this database", report);
         Assert.Contains("dsdr doctor: 7 checks, 0 FAIL, 1 WARN.", report);
     }

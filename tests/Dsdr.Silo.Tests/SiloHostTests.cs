@@ -111,7 +111,7 @@ public sealed class SiloHostTests(SiloWithPostgres silo) : IClassFixture<SiloWit
         var report = output.ToString();
         Assert.True(exit == 0, report + error);
         Assert.Matches(@"(?m)^OK\s+PostgreSQL\s+reachable at 127\.0\.0\.1:\d+, database dsdr_silo_tests.*schema current", report);
-        Assert.Matches(@"(?m)^OK\s+cluster slots\s+1 slot\(s\), 0 busy, 0 offline, 0 trial\(s\) queued.*from PostgreSQL.*ops/cpu:0 \(cpu, 2 GiB, idle\)", report);
+        Assert.Matches(@"(?m)^OK\s+cluster slots\s+1 slot\(s\), 0 busy, 0 offline, 0 trial\(s\) queued, 0 active silo\(s\) in PostgreSQL's membership table, from PostgreSQL's slots table \(newest heartbeat [^)]*\): ops/cpu:0 \(cpu, 2 GiB, idle\)", report);
     }
 
     private sealed record Check(string Status, string Description);
