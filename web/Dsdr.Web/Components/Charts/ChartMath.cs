@@ -165,7 +165,7 @@ public static class HeatScale
     /// <summary>Text colour that stays readable on <see cref="Colour"/>(t): white on the dark half of the ramp.</summary>
     public static string TextColour(double t) => t > 0.6 ? "#ffffff" : "#1a1a1a";
 
-    private static byte Lerp(byte a, byte b, double u) => (byte)Math.Round(a + (b - a) * u);
+    private static byte Lerp(byte a, byte b, double u) => (byte)Math.Round(a + (b - a) * u, MidpointRounding.AwayFromZero);
 
     private static string Hex(byte r, byte g, byte b) => $"#{r:x2}{g:x2}{b:x2}";
 }
