@@ -10,8 +10,11 @@ namespace Dsdr.Web.BrowserTests;
 /// <summary>A researcher's way through the dashboard in a real browser against the real host.</summary>
 public sealed class DashboardFlowTests(DashboardServer server) : IClassFixture<DashboardServer>
 {
-    private static async Task ShotAsync(IPage page, string name) =>
+    private static async Task ShotAsync(IPage page, string name)
+    {
+        await page.EvaluateAsync("window.scrollTo(0, 0)"); // the fixed app bar then sits at the top of the full-page image
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DashboardServer.ScreenshotDirectory, name + ".png"), FullPage = true });
+    }
 
     /// <summary>Waits until the Blazor circuit is live (prerendered HTML ignores input).</summary>
     private static Task InteractiveAsync(IPage page) => page.Locator("#dsdr-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
