@@ -144,6 +144,21 @@ public sealed class DashboardFlowTests(DashboardServer server) : IClassFixture<D
             await page.FillAsync("#spec-json", """{"name": "pasted", "task": {"kind": "countdown"}, "model": {"preset": "tiny"}, "arms": ["dsdr"], "seeds": [0, 1, 2]}""");
             await Assertions.Expect(page.GetByTestId("trial-count")).ToHaveAttributeAsync("data-count", "3");
             await ShotAsync(page, "06-json-spec");
+
+            // an uploaded file replaces the text and is previewed
+            var file = Path.Combine(Path.GetTempPath(), $"dsdr-spec-{Guid.NewGuid():N}.json");
+            await File.WriteAllTextAsync(file, """{"name": "uploaded", "task": {"kind": "arith"}, "model": {"preset": "tiny"}, "arms": ["grpo", "dapo"], "seeds": [0, 1]}""");
+            try
+            {
+                await page.GetByTestId("spec-upload").SetInputFilesAsync(file);
+                await Assertions.Expect(page.GetByTestId("upload-note")).ToContainTextAsync("Loaded");
+                await Assertions.Expect(page.GetByTestId("trial-count")).ToHaveAttributeAsync("data-count", "4");
+                await Assertions.Expect(page.Locator("#spec-json")).ToHaveValueAsync(new Regex("\"uploaded\""));
+            }
+            finally
+            {
+                File.Delete(file);
+            }
         }
         finally
         {
