@@ -13,8 +13,8 @@ namespace Dsdr.Web.BrowserTests;
 /// </summary>
 public sealed class DashboardServer : IAsyncLifetime
 {
-    /// <summary>Debian's Chromium; `playwright install` cannot download browsers here.</summary>
-    public const string ChromiumPath = "/usr/bin/chromium";
+    /// <summary>Debian's Chromium (`playwright install` cannot download browsers here); env DSDR_CHROMIUM points elsewhere.</summary>
+    public static string ChromiumPath { get; } = Environment.GetEnvironmentVariable("DSDR_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"dsdr-browser-{Guid.NewGuid():N}");
     private DsdrWebServer? _server;
