@@ -1,8 +1,5 @@
 using System.Text.RegularExpressions;
 using Dsdr.Core.Results;
-using Dsdr.Storage.Repositories;
-using Dsdr.Web.Services;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Dsdr.Web.BrowserTests;
@@ -66,22 +63,15 @@ public sealed class DashboardFlowTests(DashboardServer server) : IClassFixture<D
             Assert.True(await curve.CountAsync() >= 1);
             var d = await curve.First.GetAttributeAsync("d");
             Assert.Matches(@"^M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+$", d); // a line through at least two points
-            await Assertions.Expect(page.Locator("[data-testid=status][data-status=completed]").First).ToBeVisibleAsync(new() { Timeout = 90_000 });
-            await ShotAsync(page, "03-sweep-curves");
-
-            // The simulated runner evaluates nothing: record the evaluations a trainer would (step 0 = backbone, final step)
-            // in the host's store, then the sweep page reads them back through the platform into the table, heat-map and pass@k.
-            await RecordEvaluationsAsync(name);
-            await page.ReloadAsync();
-            await InteractiveAsync(page);
+            // the sweep runs to completion while the page is open (live updates, no reload)
+            await Assertions.Expect(page.Locator("[data-testid=sweep-status] [data-status=completed]")).ToBeVisibleAsync(new() { Timeout = 90_000 });
+            // the simulated runner evaluates at step 0 (the Backbone row) and at its last step: table, heat-map and pass@k fill in
             var rows = page.GetByTestId("result-row");
             await Assertions.Expect(rows).ToHaveCountAsync(3);
             await Assertions.Expect(rows.Nth(0)).ToHaveAttributeAsync("data-row", ResultTable.BackboneRow);
             var dsdr = page.Locator("[data-testid=result-row][data-row=dsdr]");
-            // Pass@1 of dsdr over seeds 0.40, 0.42: mean 41.0 %, sample std 1.4 %; best in its column
-            await Assertions.Expect(dsdr.GetByTestId("result-cell").First).ToHaveTextAsync("41.0 ± 1.4");
-            await Assertions.Expect(dsdr.GetByTestId("result-cell").First).ToHaveAttributeAsync("data-best", "true");
-            await Assertions.Expect(page.GetByTestId("heat-cell")).ToHaveCountAsync(3);
+            await Assertions.Expect(dsdr.GetByTestId("result-cell").First).ToHaveTextAsync(new Regex(@"^\d+\.\d ± \d+\.\d$")); // mean ± std over 2 seeds
+            await Assertions.Expect(page.GetByTestId("heat-cell")).ToHaveCountAsync(3); // 3 rows × 1 benchmark
             await Assertions.Expect(page.Locator("[data-testid=passk-chart-svg] path[data-series]")).ToHaveCountAsync(3);
             await page.GetByTestId("copy-markdown").ClickAsync();
             await Assertions.Expect(page.GetByTestId("copy-output")).ToContainTextAsync("| dsdr |");
@@ -90,6 +80,8 @@ public sealed class DashboardFlowTests(DashboardServer server) : IClassFixture<D
             // a trial page draws its own curve
             await page.GetByTestId("trial-link").First.ClickAsync();
             await Assertions.Expect(page.Locator("[data-testid=trial-curve-chart-svg] path[data-series]")).ToHaveCountAsync(1);
+            await Assertions.Expect(page.GetByTestId("trial-evals")).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByTestId("rollout-group").First).ToBeVisibleAsync(); // the rollout explorer shows a step's groups
             await ShotAsync(page, "04-trial");
 
             // the pool page lists the two CPU slots
@@ -106,27 +98,6 @@ public sealed class DashboardFlowTests(DashboardServer server) : IClassFixture<D
         {
             await page.Context.CloseAsync();
         }
-    }
-
-    private async Task RecordEvaluationsAsync(string sweepId)
-    {
-        var platform = server.Services.GetRequiredService<IDsdrPlatform>();
-        var sweep = await platform.GetSweepAsync(sweepId) ?? throw new InvalidOperationException($"sweep {sweepId} vanished");
-        var benchmark = Assert.Single(sweep.Benchmarks);
-        var rows = new List<EvalRow>();
-        foreach (var t in sweep.Trials)
-        {
-            // backbone 0.20; after RL: grpo 0.30, dsdr 0.40, + 0.02 per seed; pass@k rises with k
-            var final = (t.Arm == "dsdr" ? 0.40 : 0.30) + 0.02 * t.Seed;
-            foreach (var (step, p1) in new[] { (0, 0.20), (t.TotalSteps, final) })
-            {
-                rows.Add(new EvalRow(t.TrialId, step, benchmark, EvalMetrics.Pass1, null, p1));
-                rows.Add(new EvalRow(t.TrialId, step, benchmark, EvalMetrics.AvgAtK, 16, p1 - 0.05));
-                foreach (var k in new[] { 1, 2, 4 })
-                    rows.Add(new EvalRow(t.TrialId, step, benchmark, EvalMetrics.PassAtK, k, Math.Min(1, p1 + 0.1 * Math.Log2(k))));
-            }
-        }
-        await server.Services.GetRequiredService<EvalRepository>().UpsertAsync(rows);
     }
 
     [Fact]

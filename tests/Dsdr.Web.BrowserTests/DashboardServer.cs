@@ -21,8 +21,6 @@ public sealed class DashboardServer : IAsyncLifetime
     private IPlaywright? _playwright;
 
     public string BaseUrl { get; private set; } = "";
-    /// <summary>The host's services (its platform and repositories).</summary>
-    public IServiceProvider Services => _server?.App.Services ?? throw new InvalidOperationException("The server has not started.");
     public IBrowser Browser { get; private set; } = default!;
 
     /// <summary>Where screenshots go: $DSDR_TEST_RESULTS/screenshots, else artifacts/screenshots at the repository root.</summary>
