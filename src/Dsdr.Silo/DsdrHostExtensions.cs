@@ -53,7 +53,10 @@ public static class DsdrHostExtensions
                     c.ClusterId = options.ClusterId;
                     c.ServiceId = options.ServiceId;
                 });
-                silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort);
+                if (options.AdvertisedAddress is { } advertised)
+                    silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                else
+                    silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort);
                 hooks.Clustering!(silo);
                 // The default directory deactivates every grain whose directory partition lived on a silo that died, slots
                 // (and so their running trials) on healthy nodes included; the distributed directory recovers the partition

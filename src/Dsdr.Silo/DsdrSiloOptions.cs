@@ -22,6 +22,8 @@ public sealed record DsdrSiloOptions
     public string ServiceId { get; init; } = "dsdr";
     public int SiloPort { get; init; } = 11111;
     public int GatewayPort { get; init; } = 30000;
+    /// <summary>The address other silos and clients reach this one at (cluster mode); null: Orleans picks this host's first non-loopback IPv4 address.</summary>
+    public System.Net.IPAddress? AdvertisedAddress { get; init; }
     /// <summary>Port of the worker's HTTP endpoints: /health/live, /health/ready, /metrics.</summary>
     public int HttpPort { get; init; } = 8081;
     /// <summary>Where runners write checkpoints; in a cluster every node must see the same folder.</summary>
@@ -44,6 +46,8 @@ public sealed record DsdrSiloOptions
           --cluster               join the cluster through the configured membership (default: single node, localhost)
           --cluster-id ID         default "dsdr";   --service-id ID   default "dsdr"
           --silo-port N           default 11111;    --gateway-port N  default 30000
+          --advertised-address IP the address other nodes reach this one at (cluster mode; e.g. a pod's IP);
+                                  default: this host's first non-loopback IPv4 address
           --http-port N           health and metrics (GET /health/live, /health/ready, /metrics); default 8081
           --checkpoints DIR       checkpoint folder (shared between nodes in a cluster)
           --data-dir DIR          data folder of the embedded PostgreSQL (single node, no connection string)
@@ -92,6 +96,7 @@ public sealed record DsdrSiloOptions
                 case "--service-id": options = options with { ServiceId = Value() }; break;
                 case "--silo-port": options = options with { SiloPort = ParsePort(args[i], Value()) }; break;
                 case "--gateway-port": options = options with { GatewayPort = ParsePort(args[i], Value()) }; break;
+                case "--advertised-address": options = options with { AdvertisedAddress = ParseAddress(args[i], Value()) }; break;
                 case "--http-port": options = options with { HttpPort = ParsePort(args[i], Value()) }; break;
                 case "--checkpoints": options = options with { CheckpointDirectory = Path.GetFullPath(Value()) }; break;
                 case "--data-dir": options = options with { DataDirectory = Path.GetFullPath(Value()) }; break;
@@ -141,6 +146,11 @@ public sealed record DsdrSiloOptions
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0
             ? v
             : throw new ArgumentException($"{option}: '{text}' is not a positive number of GiB.");
+
+    private static System.Net.IPAddress ParseAddress(string option, string text) =>
+        System.Net.IPAddress.TryParse(text, out var address)
+            ? address
+            : throw new ArgumentException($"{option}: '{text}' is not an IP address (write e.g. 10.0.3.7; in Kubernetes pass the pod IP from status.podIP).");
 
     private static int ParsePort(string option, string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is > 0 and < 65536

@@ -10,7 +10,7 @@ public static class ComposeChecks
     public const string File = "deploy/compose/compose.yaml";
 
     /// <summary>What a user sets before "docker compose up" (everything else has defaults in the file).</summary>
-    public static IReadOnlyDictionary<string, string> UserVariables { get; } = new Dictionary<string, string> { ["DSDR_API_KEY"] = "test-api-key" };
+    public static IReadOnlyDictionary<string, string> UserVariables { get; } = new Dictionary<string, string> { ["DSDR_API_KEY"] = "0123456789abcdef01234567" };
 
     public static IReadOnlyList<string> Problems(string yaml, IReadOnlyDictionary<string, string> variables)
     {
@@ -44,9 +44,7 @@ public static class ComposeChecks
             var health = HealthCommand(service);
             if (isWeb)
             {
-                DeployRules.CheckWebArguments(where, Command(service), problems);
-                if (environment.GetValueOrDefault(Conventions.HttpPortsVariable) != Conventions.WebHttpPort.ToString(CultureInfo.InvariantCulture))
-                    problems.Add($"{where}: {Conventions.HttpPortsVariable} is not {Conventions.WebHttpPort}.");
+                DeployRules.CheckWeb(where, Command(service), environment, Conventions.WebHttpPort, problems);
                 if (!service.List("ports").OfType<string>().Any(p => p.EndsWith($":{Conventions.WebHttpPort}", StringComparison.Ordinal)))
                     problems.Add($"{where}: does not publish container port {Conventions.WebHttpPort}.");
                 DeployRules.CheckHealthUrl(where, health, Conventions.WebHttpPort, Conventions.HealthReady, problems);
@@ -89,7 +87,7 @@ public static class ComposeChecks
         }
         else if (backend != "cpu")
             problems.Add($"{where}: a CPU worker built with LIBTORCH_BACKEND={backend}.");
-        DeployRules.CheckHealthUrl(where, health, Conventions.SiloHttpPort, Conventions.HealthReady, problems);
+        DeployRules.CheckHealthUrl(where, health, options?.HttpPort ?? Conventions.SiloHttpPort, Conventions.HealthReady, problems);
         DeployRules.CheckStopTimeouts(where, environment, Duration(service.Str("stop_grace_period")), problems);
     }
 

@@ -82,7 +82,15 @@ public class ComposeTests
     [Fact]
     public void A_web_host_option_it_does_not_take_is_found() =>
         Assert.Contains(ProblemsAfter("command: [\"--cluster\", \"--cluster-id\"", "command: [\"--clustered\", \"--cluster-id\""),
-            p => p.Contains("does not take '--clustered'"));
+            p => p.Contains("Dsdr.Web rejects") && p.Contains("Unknown option '--clustered'"));
+
+    [Fact]
+    public void An_api_key_shorter_than_the_web_host_accepts_is_found() =>
+        Assert.Contains(ComposeChecks.Problems(Text, new Dictionary<string, string> { ["DSDR_API_KEY"] = "short" }), p => p.Contains("at least 16"));
+
+    [Fact]
+    public void A_web_host_listening_elsewhere_is_found() =>
+        Assert.Contains(ProblemsAfter("ASPNETCORE_HTTP_PORTS: \"8080\"", "ASPNETCORE_HTTP_PORTS: \"5000\""), p => p.Contains("would not listen on 8080"));
 
     [Theory]
     [InlineData("plain ${A} and $B and $$C", "plain a and b and $C")]

@@ -1,12 +1,13 @@
 using Dsdr.Silo;
+using Dsdr.Silo.Observability;
 using Dsdr.Storage;
+using Dsdr.Web.Hosting;
 
 namespace Dsdr.Deploy.Tests;
 
 /// <summary>
-/// What the deploy files must agree with. Values the code defines are read from the code; the others are the
-/// project's conventions (docs BRIEF "Conventions every helper must use") for parts not in this branch's code yet
-/// — health paths and the silo's HTTP port (ops), the web host's options and API key (api) — kept here, in one place.
+/// What the deploy files must agree with, read from the code wherever the code defines it; the rest (image names,
+/// file locations, ASP.NET Core's and the .NET host's own variables) is kept here, in one place.
 /// </summary>
 public static class Conventions
 {
@@ -16,15 +17,15 @@ public static class Conventions
     public const string WorkerDockerfile = "deploy/docker/worker.Dockerfile";
     public const string WorkerEntryPoint = "deploy/docker/dsdr-worker.sh";
 
-    // Health and metrics endpoints, on the web host and on the silo (ops).
-    public const string HealthLive = "/health/live";
-    public const string HealthReady = "/health/ready";
-    public const string Metrics = "/metrics";
+    // Health and metrics endpoints, on the web host and on the silo.
+    public const string HealthLive = DsdrObservabilityExtensions.LivePath;
+    public const string HealthReady = DsdrObservabilityExtensions.ReadyPath;
+    public const string Metrics = DsdrObservabilityExtensions.MetricsPath;
 
-    /// <summary>The web host's port in containers (ASPNETCORE_HTTP_PORTS).</summary>
+    /// <summary>The web host's port in containers (ASPNETCORE_HTTP_PORTS), the .NET container images' convention.</summary>
     public const int WebHttpPort = 8080;
-    /// <summary>Dsdr.Silo's health/metrics port, --http-port's default (ops).</summary>
-    public const int SiloHttpPort = 8081;
+    /// <summary>Dsdr.Silo's health/metrics port, --http-port's default.</summary>
+    public static int SiloHttpPort => new DsdrSiloOptions().HttpPort;
 
     public static int SiloPort => new DsdrSiloOptions().SiloPort;
     public static int GatewayPort => new DsdrSiloOptions().GatewayPort;
@@ -33,20 +34,17 @@ public static class Conventions
     public static string DatabaseVariable => DsdrDatabaseOptions.EnvironmentVariable;
     public const string ConnectionStringVariable = "ConnectionStrings__Dsdr";
 
-    /// <summary>Dsdr:ApiKey (api); the web host only.</summary>
-    public const string ApiKeyVariable = "Dsdr__ApiKey";
+    /// <summary>Dsdr:ApiKey as an environment variable; the web host only.</summary>
+    public static string ApiKeyVariable => DsdrWebOptions.ApiKeyKey.Replace(":", "__", StringComparison.Ordinal);
     /// <summary>ASP.NET Core's listening ports; the web host only.</summary>
     public const string HttpPortsVariable = "ASPNETCORE_HTTP_PORTS";
     /// <summary>The .NET host's stop timeout (HostOptions.ShutdownTimeout), so a stopping worker can checkpoint.</summary>
     public const string ShutdownTimeoutVariable = "DOTNET_SHUTDOWNTIMEOUTSECONDS";
 
-    public static IReadOnlySet<string> WebEnvironment { get; } =
+    public static IReadOnlySet<string> WebEnvironment =>
         new HashSet<string>(StringComparer.Ordinal) { DatabaseVariable, ConnectionStringVariable, ApiKeyVariable, HttpPortsVariable };
 
-    public static IReadOnlySet<string> WorkerEnvironment { get; } =
+    public static IReadOnlySet<string> WorkerEnvironment =>
         new HashSet<string>(StringComparer.Ordinal) { DatabaseVariable, ConnectionStringVariable, ShutdownTimeoutVariable };
 
-    /// <summary>The web host's command line in cluster mode (api): flags and options with a value.</summary>
-    public static IReadOnlySet<string> WebFlags { get; } = new HashSet<string>(StringComparer.Ordinal) { "--cluster" };
-    public static IReadOnlySet<string> WebValueOptions { get; } = new HashSet<string>(StringComparer.Ordinal) { "--cluster-id", "--service-id" };
 }

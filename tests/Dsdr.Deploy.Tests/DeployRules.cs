@@ -1,5 +1,7 @@
 using Dsdr.Contracts;
 using Dsdr.Silo;
+using Dsdr.Web.Hosting;
+using Microsoft.Extensions.Configuration;
 
 namespace Dsdr.Deploy.Tests;
 
@@ -30,16 +32,29 @@ public static class DeployRules
             problems.Add($"{where}: a {(gpu ? "GPU" : "CPU")} worker lists {string.Join(", ", wrong)}.");
     }
 
-    /// <summary>The web host's arguments are ones it takes (cluster mode).</summary>
-    public static void CheckWebArguments(string where, IReadOnlyList<string> args, List<string> problems)
+    /// <summary>
+    /// The web host's command line and environment, read by Dsdr.Web's own options (as DsdrWebApp does): cluster mode,
+    /// the database given, an API key, and listening on <paramref name="port"/> through ASPNETCORE_HTTP_PORTS.
+    /// </summary>
+    public static void CheckWeb(string where, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, int port, List<string> problems)
     {
-        for (var i = 0; i < args.Count; i++)
+        DsdrWebOptions options;
+        try
         {
-            if (Conventions.WebFlags.Contains(args[i])) continue;
-            if (Conventions.WebValueOptions.Contains(args[i]) && i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) { i++; continue; }
-            problems.Add($"{where}: the web host does not take '{args[i]}'.");
+            var configuration = new ConfigurationBuilder()
+                .AddConfiguration(EnvironmentConfiguration.From(environment))
+                .AddCommandLine([.. DsdrWebOptions.ToConfigurationArguments(args)])
+                .Build();
+            options = DsdrWebOptions.FromConfiguration(configuration, includeEnvironment: false);
+            if (configuration["http_ports"] != port.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                problems.Add($"{where}: the web host would not listen on {port} ({Conventions.HttpPortsVariable} is '{configuration["http_ports"]}').");
         }
-        if (!args.Contains("--cluster")) problems.Add($"{where}: the web host needs --cluster to reach the workers.");
+        catch (ArgumentException ex)
+        {
+            problems.Add($"{where}: Dsdr.Web rejects its arguments/environment [{string.Join(' ', args)}]: {ex.Message}");
+            return;
+        }
+        if (options.Mode != WebMode.Cluster) problems.Add($"{where}: the web host is not in cluster mode (--cluster): it would run its own silo.");
     }
 
     public static void CheckEnvironmentNames(string where, IEnumerable<string> names, IReadOnlySet<string> known, List<string> problems)

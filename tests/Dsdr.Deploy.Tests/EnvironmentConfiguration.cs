@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Dsdr.Deploy.Tests;
 
 /// <summary>
-/// A process environment as Host.CreateApplicationBuilder sees it: every variable as a configuration key ("__" → ":"),
-/// and the DOTNET_-prefixed ones also without their prefix (the host's configuration).
+/// A process environment as Host/WebApplication.CreateBuilder see it: every variable as a configuration key
+/// ("__" → ":"), and the DOTNET_- and ASPNETCORE_-prefixed ones also without their prefix (the host's configuration).
 /// </summary>
 public static class EnvironmentConfiguration
 {
@@ -18,8 +18,9 @@ public static class EnvironmentConfiguration
         foreach (var (name, value) in environment)
         {
             keys[name.Replace("__", ":", StringComparison.Ordinal)] = value;
-            if (name.StartsWith("DOTNET_", StringComparison.OrdinalIgnoreCase))
-                keys[name["DOTNET_".Length..].Replace("__", ":", StringComparison.Ordinal)] = value;
+            foreach (var prefix in new[] { "DOTNET_", "ASPNETCORE_" })
+                if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                    keys[name[prefix.Length..].Replace("__", ":", StringComparison.Ordinal)] = value;
         }
         return new ConfigurationBuilder().AddInMemoryCollection(keys).Build();
     }

@@ -51,11 +51,10 @@ public static class KubernetesChecks
 
     private static void CheckWeb(string where, object container, IReadOnlyDictionary<string, string> environment, List<string> problems)
     {
-        DeployRules.CheckWebArguments(where, Args(container, environment), problems);
         DeployRules.CheckEnvironmentNames(where, EnvironmentNames(container), Conventions.WebEnvironment, problems);
         DeployRules.CheckDatabase(where, environment, problems);
-        if (environment.GetValueOrDefault(Conventions.HttpPortsVariable) != Conventions.WebHttpPort.ToString(CultureInfo.InvariantCulture))
-            problems.Add($"{where}: {Conventions.HttpPortsVariable} is not {Conventions.WebHttpPort}.");
+        DeployRules.CheckWeb(where, Args(container, environment), environment, Conventions.WebHttpPort, problems);
+        if (!ContainerPorts(container).ContainsValue(Conventions.WebHttpPort)) problems.Add($"{where}: port {Conventions.WebHttpPort} is not declared.");
         if (Resource(container, GpuResource) is not null) problems.Add($"{where}: the web host asks for a GPU.");
         CheckProbes(where, container, Conventions.WebHttpPort, problems);
     }
@@ -73,7 +72,7 @@ public static class KubernetesChecks
             if (gpus is null) problems.Add($"{where}: lists {cuda} CUDA device(s) but has no {GpuResource} limit.");
             else if (cuda != gpus) problems.Add($"{where}: lists {cuda} CUDA device(s) but asks for {gpus} {GpuResource}.");
             DeployRules.CheckDevices(where, options, gpu: true, problems);
-            foreach (var port in new[] { options.SiloPort, options.GatewayPort, Conventions.SiloHttpPort }.Where(p => !ContainerPorts(container).ContainsValue(p)))
+            foreach (var port in new[] { options.SiloPort, options.GatewayPort, options.HttpPort }.Where(p => !ContainerPorts(container).ContainsValue(p)))
                 problems.Add($"{where}: port {port} is not declared.");
             CheckCheckpointVolume(where, pod, container, options.CheckpointDirectory, claims, problems);
         }
@@ -87,7 +86,7 @@ public static class KubernetesChecks
             if (!Yaml.ImageTag(container.Str("image") ?? "").EndsWith("cuda", StringComparison.Ordinal))
                 problems.Add($"{where}: a GPU pod runs {container.Str("image")}, not the CUDA build (tag ...-cuda).");
         }
-        CheckProbes(where, container, Conventions.SiloHttpPort, problems);
+        CheckProbes(where, container, options?.HttpPort ?? Conventions.SiloHttpPort, problems);
         var grace = pod.Str("terminationGracePeriodSeconds") is { } g ? TimeSpan.FromSeconds(int.Parse(g, CultureInfo.InvariantCulture)) : TimeSpan.FromSeconds(30);
         DeployRules.CheckStopTimeouts(where, environment, grace, problems);
     }

@@ -14,6 +14,9 @@ public sealed record K8sResource(string File, object Document)
 /// </summary>
 public sealed record Kustomization(string Folder, IReadOnlyList<K8sResource> Resources, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Secrets)
 {
+    public const string ChangeMe = "CHANGE-ME";
+    public const string SampleSecret = "sample0123456789abcdef";
+
     /// <summary>Reads <paramref name="folder"/> (relative to the repository); <paramref name="edit"/> may change a file's text first.</summary>
     public static Kustomization Load(string folder, Func<string, string, string>? edit = null)
     {
@@ -42,7 +45,9 @@ public sealed record Kustomization(string Folder, IReadOnlyList<K8sResource> Res
             foreach (var envs in generator.List("envs").OfType<string>())
             {
                 var example = Normalize($"{folder}/{envs}.example");
-                foreach (var (key, value) in EnvFile.Parse(edit(example, RepoFiles.Read(example)))) values[key] = value;
+                // The user replaces each CHANGE-ME; a sample secret stands in for it.
+                foreach (var (key, value) in EnvFile.Parse(edit(example, RepoFiles.Read(example))))
+                    values[key] = value.Replace(ChangeMe, SampleSecret, StringComparison.Ordinal);
             }
             secrets[generator.Str("name") ?? throw new FormatException($"{file}: a secretGenerator without a name.")] = values;
         }

@@ -54,7 +54,7 @@ public static class SystemdChecks
             var options = DeployRules.ParseWorker(where, command.Skip(2).ToList(), problems);
             if (options is null) continue;
             DeployRules.CheckDevices(where, options, gpu: true, problems);
-            foreach (var key in new[] { $"node {options.Node}", $"silo port {options.SiloPort}", $"gateway port {options.GatewayPort}" })
+            foreach (var key in new[] { $"node {options.Node}", $"silo port {options.SiloPort}", $"gateway port {options.GatewayPort}", $"HTTP port {options.HttpPort}" })
                 if (!seen.TryAdd(key, where)) problems.Add($"{where} and {seen[key]} on one host share {key}.");
         }
         return problems;

@@ -45,6 +45,8 @@ public sealed class KeysAndOptionsTests
         Assert.Equal(11112, o.SiloPort);
         Assert.Equal([new DeviceSlot(DeviceKind.Cuda, 0, 80), new DeviceSlot(DeviceKind.Cuda, 1, 24)], o.Devices);
         Assert.Equal(["gpu-7/cuda:0", "gpu-7/cuda:1"], o.Devices.Select(d => d.SlotKey(o.Node)));
+        Assert.Null(o.AdvertisedAddress);
+        Assert.Equal(System.Net.IPAddress.Parse("10.0.3.7"), DsdrSiloOptions.Parse(["--cluster", "--advertised-address", "10.0.3.7"]).AdvertisedAddress);
     }
 
     [Fact]
@@ -64,6 +66,7 @@ public sealed class KeysAndOptionsTests
     [InlineData("--node a/b", "without '/'")]
     [InlineData("--silo-port 70000", "port")]
     [InlineData("--frobnicate", "Unknown option")]
+    [InlineData("--advertised-address pod-ip", "not an IP address")]
     [InlineData("--node", "needs a value")]
     public void Bad_silo_arguments_say_what_is_wrong(string args, string expected)
     {

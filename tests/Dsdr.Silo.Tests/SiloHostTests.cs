@@ -2,7 +2,10 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Dsdr.Cli;
+using Dsdr.Silo.Observability;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 
 namespace Dsdr.Silo.Tests;
 
@@ -76,15 +79,39 @@ public sealed class SiloHostTests(SiloWithPostgres silo) : IClassFixture<SiloWit
     }
 
     [Fact]
+    public async Task AClientHostIsReadyOnceItReachesTheCluster()
+    {
+        // The web host in cluster mode is an Orleans client: its readiness asks the cluster for its active silos.
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.UseOrleansClient(client => client
+            .UseStaticClustering(new IPEndPoint(IPAddress.Loopback, silo.GatewayPort))
+            .Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = ("dsdr", "dsdr")));
+        builder.Services.AddDsdrHealthChecks();
+        using var host = builder.Build();
+        await host.StartAsync().WaitAsync(SiloWithPostgres.Timeout);
+        try
+        {
+            var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(c => c.Tags.Contains(DsdrObservabilityExtensions.ReadyTag));
+            Assert.Equal(HealthStatus.Healthy, report.Entries["orleans"].Status);
+            Assert.Equal("client connected; 1 active silo(s)", report.Entries["orleans"].Description);
+            Assert.Equal("not used: this host keeps its state in memory", report.Entries["postgresql"].Description);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
     public void DoctorListsTheSilosSlotFromPostgres()
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = Dsdr.Cli.Program.Run(["doctor", "--connection", silo.ConnectionString], new CliIo(new StringReader(""), output, error));
+        var exit = Dsdr.Cli.Program.Run(["doctor", "--connection", silo.ConnectionString], new Dsdr.Cli.CliIo(new StringReader(""), output, error));
         var report = output.ToString();
         Assert.True(exit == 0, report + error);
         Assert.Matches(@"(?m)^OK\s+PostgreSQL\s+reachable at 127\.0\.0\.1:\d+, database dsdr_silo_tests.*schema current", report);
-        Assert.Matches(@"(?m)^OK\s+cluster slots\s+1 slot\(s\), 0 busy, 0 offline, 0 trial\(s\) queued.*from PostgreSQL.*ops/cpu:0 \(cpu, 2 GiB, idle\)", report);
+        Assert.Matches(@"(?m)^OK\s+cluster slots\s+1 slot\(s\), 0 busy, 0 offline, 0 trial\(s\) queued, 0 active silo\(s\) in PostgreSQL's membership table, from PostgreSQL's slots table \(newest heartbeat [^)]*\): ops/cpu:0 \(cpu, 2 GiB, idle\)", report);
     }
 
     private sealed record Check(string Status, string Description);

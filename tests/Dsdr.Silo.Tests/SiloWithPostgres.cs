@@ -25,6 +25,7 @@ public sealed class SiloWithPostgres : IAsyncLifetime
     public WebApplication Host { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
     public string ConnectionString { get; private set; } = "";
+    public int GatewayPort { get; private set; }
     public string Log => _log.ToString();
 
     private readonly StringWriter _log = new();
@@ -38,9 +39,10 @@ public sealed class SiloWithPostgres : IAsyncLifetime
         // Short connect timeout: the readiness probe must fail fast once the server is stopped.
         ConnectionString = new NpgsqlConnectionStringBuilder(Postgres.ConnectionString) { Timeout = 3 }.ConnectionString;
         var httpPort = Ports.Free();
+        GatewayPort = Ports.Free();
         Host = DsdrSiloHost.Create(
             ["--simulated", "--node", "ops", "--devices", "cpu:1", "--cpu-memory-gib", "2",
-             "--silo-port", Ports.Free().ToString(), "--gateway-port", Ports.Free().ToString(),
+             "--silo-port", Ports.Free().ToString(), "--gateway-port", GatewayPort.ToString(),
              "--http-port", httpPort.ToString(), "--checkpoints", Path.Combine(_folder, "checkpoints")],
             _log,
             new Dictionary<string, string?> { ["ConnectionStrings:Dsdr"] = ConnectionString })

@@ -182,11 +182,16 @@ internal static class DoctorChecks
                     $"the database name, user and password; or unset {DsdrDatabaseOptions.EnvironmentVariable} and ConnectionStrings__Dsdr to use the embedded server."), null);
             return new(Graded(name, $"reachable at {where}: {probe.Finding}", probe.Schema), configured);
         }
-        return EmbeddedPostgresCheck(name);
+        var dataDirectory = Environment.GetEnvironmentVariable("Dsdr__DataDirectory") is { Length: > 0 } folder
+            ? Path.GetFullPath(folder)
+            : EmbeddedPostgres.DefaultDataDirectory();
+        return EmbeddedPostgresCheck(dataDirectory);
     }
 
-    private static PostgresResult EmbeddedPostgresCheck(string name)
+    /// <summary>No connection string: the embedded server's binaries, and its server in <paramref name="dataDirectory"/> when it runs.</summary>
+    internal static PostgresResult EmbeddedPostgresCheck(string dataDirectory)
     {
+        const string name = "PostgreSQL";
         PostgresBinaries binaries;
         try
         {
@@ -196,9 +201,6 @@ internal static class DoctorChecks
         {
             return new(DoctorCheck.Fail(name, "no connection string (ConnectionStrings__Dsdr, DSDR_PG) and no PostgreSQL binaries for the embedded server", ex.Message), null);
         }
-        var dataDirectory = Environment.GetEnvironmentVariable("Dsdr__DataDirectory") is { Length: > 0 } configured
-            ? Path.GetFullPath(configured)
-            : EmbeddedPostgres.DefaultDataDirectory();
         var embedded = $"no connection string: embedded server from {binaries.BinDirectory}, data folder {dataDirectory}";
         var running = RunningEmbeddedServer(dataDirectory);
         if (running is null)
@@ -363,34 +365,63 @@ internal static class DoctorChecks
         }
     }
 
+    /// <summary>
+    /// The slots table (kept current by the learner slots), else the scheduler's last saved registry; the queue from the
+    /// scheduler's saved state; active silos from the membership table.
+    /// </summary>
     private static DoctorCheck SlotsFromPostgres(string connectionString)
     {
         try
         {
             using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, CommandTimeout = 5 }.ConnectionString);
             connection.Open();
-            int? activeSilos = null;
+            int activeSilos;
             using (var members = new NpgsqlCommand("SELECT count(*) FROM orleans_membership WHERE status = $1", connection))
             {
                 members.Parameters.Add(new NpgsqlParameter { Value = (int)Orleans.Runtime.SiloStatus.Active });
                 activeSilos = Convert.ToInt32(members.ExecuteScalar(), CultureInfo.InvariantCulture);
             }
-            using var command = new NpgsqlCommand(
+
+            var table = new List<SlotLine>();
+            DateTime? newestHeartbeat = null;
+            using (var command = new NpgsqlCommand("SELECT slot_id, kind, memory_bytes, status, trial_id, heartbeat_at FROM slots ORDER BY node, device", connection))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var memory = reader.IsDBNull(2) ? double.NaN : reader.GetInt64(2) / (1024.0 * 1024 * 1024);
+                    var status = reader.GetString(3);
+                    table.Add(new SlotLine(reader.GetString(0), reader.GetString(1), memory, reader.IsDBNull(4) ? status : $"{status}: {reader.GetString(4)}"));
+                    var heartbeat = reader.GetFieldValue<DateTime>(5);
+                    if (newestHeartbeat is null || heartbeat > newestHeartbeat) newestHeartbeat = heartbeat;
+                }
+            }
+
+            string? service = null;
+            DateTime? savedAt = null;
+            var registry = new List<SlotLine>();
+            var queue = 0;
+            using (var command = new NpgsqlCommand(
                 "SELECT service_id, state::text, updated_at FROM orleans_grain_state WHERE state_name = 'scheduler' AND state IS NOT NULL ORDER BY updated_at DESC LIMIT 1",
-                connection);
-            using var reader = command.ExecuteReader();
-            if (!reader.Read())
-                return DoctorCheck.Warn(SlotsName, $"no scheduler state in this database: no Dsdr cluster has run on it yet ({activeSilos} active silo(s) in the membership)",
-                    "start the web host or a worker (Dsdr.Silo) on this database, or pass --api URL of a running web host.");
-            var service = reader.GetString(0);
-            using var json = JsonDocument.Parse(reader.GetString(1));
-            var savedAt = reader.GetFieldValue<DateTime>(2);
-            var root = json.RootElement;
-            var slots = Property(root, "Slots") is { ValueKind: JsonValueKind.Array } array
-                ? array.EnumerateArray().Select(SlotFromState).ToList()
-                : [];
-            var queue = Property(root, "Queue") is { ValueKind: JsonValueKind.Array } q ? q.GetArrayLength() : 0;
-            return Summarise($"from PostgreSQL (service '{service}', scheduler state saved {savedAt.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z)", slots, queue, activeSilos);
+                connection))
+            using (var reader = command.ExecuteReader())
+            {
+                if (reader.Read())
+                {
+                    service = reader.GetString(0);
+                    using var json = JsonDocument.Parse(reader.GetString(1));
+                    savedAt = reader.GetFieldValue<DateTime>(2);
+                    if (Property(json.RootElement, "Slots") is { ValueKind: JsonValueKind.Array } slots) registry.AddRange(slots.EnumerateArray().Select(SlotFromState));
+                    if (Property(json.RootElement, "Queue") is { ValueKind: JsonValueKind.Array } queued) queue = queued.GetArrayLength();
+                }
+            }
+
+            if (table.Count > 0)
+                return Summarise($"from PostgreSQL's slots table (newest heartbeat {Utc(newestHeartbeat!.Value)})", table, queue, activeSilos);
+            if (service is not null)
+                return Summarise($"from PostgreSQL (service '{service}', scheduler state saved {Utc(savedAt!.Value)})", registry, queue, activeSilos);
+            return DoctorCheck.Warn(SlotsName, $"no slots and no scheduler state in this database: no Dsdr cluster has run on it yet ({activeSilos} active silo(s) in the membership)",
+                "start the web host or a worker (Dsdr.Silo) on this database, or pass --api URL of a running web host.");
         }
         catch (Exception ex) when (ex is NpgsqlException or JsonException or InvalidOperationException or IOException)
         {
@@ -398,6 +429,8 @@ internal static class DoctorChecks
                 "the database must carry Dsdr's schema (the hosts migrate it at start); or pass --api URL of a running web host.");
         }
     }
+
+    private static string Utc(DateTime time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static SlotLine SlotFromState(JsonElement slot)
     {
@@ -418,7 +451,7 @@ internal static class DoctorChecks
     {
         var busy = slots.Count(s => s.State.StartsWith("busy", StringComparison.Ordinal));
         var offline = slots.Count(s => s.State == "offline");
-        var silos = activeSilos is { } n ? $", {n} active silo(s) in the membership" : "";
+        var silos = activeSilos is { } n ? $", {n} active silo(s) in PostgreSQL's membership table" : "";
         var finding = $"{slots.Count} slot(s), {busy} busy, {offline} offline, {queue} trial(s) queued{silos}, {source}" +
                       (slots.Count > 0 ? ": " + string.Join("; ", slots) : "");
         return slots.Count == 0

@@ -123,5 +123,10 @@ public sealed class InProcessHostTests(WebApiFixture web)
         var done = await WaitForSweepAsync(client, "in-process", s => s.Sweep.Status == "completed", "the in-process sweep to complete");
         Assert.Equal(3, done.Trials.Single().Step);
         Assert.NotNull(server.Services.GetService<IDsdrPlatform>());
+
+        // The dashboard's shell and MudBlazor's assets are served although the entry assembly is the test runner.
+        var page = await client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/_content/MudBlazor/MudBlazor.min.css")).StatusCode);
     }
 }

@@ -10,7 +10,7 @@ namespace Dsdr.Web.Tests.Api;
 
 /// <summary>The API end to end on the co-hosted silo: submit, list, run to completion, results, trials, metrics, rollouts, pool, problems, cancel.</summary>
 [Collection(WebApiCollection.Name)]
-public sealed class SweepApiTests(WebApiFixture web)
+public sealed class SweepApiTests(WebApiFixture web, Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task A_sweep_runs_end_to_end_and_every_read_route_shows_it()
@@ -36,7 +36,7 @@ public sealed class SweepApiTests(WebApiFixture web)
         Assert.Equal(expected.Select(t => t.TrialId), done.Trials.Select(t => t.TrialId)); // expansion order
         Assert.All(done.Trials, t => Assert.Equal(("completed", 20, 20, 1), (t.Status, t.Step, t.TotalSteps, t.Attempts)));
         Assert.Equal(["grpo", "dsdr"], done.Arms);
-        Assert.Equal(["countdown"], done.Benchmarks);
+        Assert.Equal(["simulated"], done.Benchmarks); // the simulated runner's evaluations name their benchmark "simulated"
         Assert.Equal("e2e", SweepSpecParser.Parse(done.SpecJson).GetSpecOrThrow().Name);
 
         // Results: the JSON table's cells are the mean over seeds of each trial's final evaluation in the evals table.
@@ -50,7 +50,7 @@ public sealed class SweepApiTests(WebApiFixture web)
         Assert.Equal(HttpStatusCode.OK, json.StatusCode);
         Assert.Equal("application/json", json.Content.Headers.ContentType?.MediaType);
         var table = await json.ReadJsonAsync();
-        Assert.Equal(["countdown Avg@4", "countdown pass@4"], table.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("label").GetString()));
+        Assert.Equal(["simulated Avg@4", "simulated pass@4"], table.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("label").GetString()));
         var rows = table.GetProperty("rows").EnumerateArray().ToList();
         Assert.Equal(["Backbone", "grpo", "dsdr"], rows.Select(r => r.GetProperty("row").GetString()));
         foreach (var (row, arm) in new[] { (rows[1], "grpo"), (rows[2], "dsdr") })
@@ -68,10 +68,10 @@ public sealed class SweepApiTests(WebApiFixture web)
 
         var csv = await client.GetAsync("/api/sweeps/e2e/results?format=csv&metric=avg@4,pass@4");
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
-        var csvLines = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var csvLines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries); // RFC 4180 line ends
         Assert.Equal("row,arm,benchmark,metric,k,mean,std,n", csvLines[0]);
         Assert.Equal(6, csvLines.Length - 1); // 3 rows × 2 metrics
-        Assert.Contains(csvLines, l => l.StartsWith("grpo,grpo,countdown,avg,4,", StringComparison.Ordinal));
+        Assert.Contains(csvLines, l => l.StartsWith("grpo,grpo,simulated,avg,4,", StringComparison.Ordinal));
 
         var markdown = await client.GetAsync("/api/sweeps/e2e/results?format=markdown&metric=avg@4");
         Assert.Equal("text/markdown", markdown.Content.Headers.ContentType?.MediaType);
@@ -116,19 +116,28 @@ public sealed class SweepApiTests(WebApiFixture web)
         var latest = await (await client.GetAsync($"/api/trials/{trialId}/rollouts")).ReadAsync<RolloutStepView>();
         Assert.Equal(trial.RolloutSteps[^1], latest.Step);
         Assert.NotEmpty(latest.Groups);
-        Assert.All(latest.Groups, g => Assert.NotEmpty(g.Rollouts));
+        Assert.All(latest.Groups, g =>
+        {
+            Assert.NotEmpty(g.Rollouts);
+            Assert.False(string.IsNullOrWhiteSpace(g.Prompt));
+            Assert.NotNull(g.Gold);
+            Assert.All(g.Rollouts, r => Assert.Equal(r.Correct, r.SolutionKey is not null));
+        });
         var first = await (await client.GetAsync($"/api/trials/{trialId}/rollouts?step={trial.RolloutSteps[0]}")).ReadAsync<RolloutStepView>();
         Assert.Equal(trial.RolloutSteps[0], first.Step);
 
         // Problems: one the trial trained on has a history.
         var problemKey = latest.Groups[0].ProblemKey;
         var slash = problemKey.IndexOf('/');
-        var (dataset, problemId) = slash > 0 ? (problemKey[..slash], problemKey[(slash + 1)..]) : ("countdown", problemKey);
+        Assert.True(slash > 0, $"problem key {problemKey} is dataset/problem");
+        var (dataset, problemId) = (problemKey[..slash], problemKey[(slash + 1)..]);
         var problem = await client.GetAsync($"/api/problems/{dataset}/{Uri.EscapeDataString(problemId)}");
         Assert.Equal(HttpStatusCode.OK, problem.StatusCode);
         var view = await problem.ReadAsync<ProblemView>();
         Assert.Equal((dataset, problemId), (view.Dataset, view.ProblemId));
         Assert.True(view.Attempts > 0);
+        Assert.Equal(latest.Groups[0].Prompt, view.Prompt);
+        Assert.Equal(latest.Groups[0].Gold, view.Gold);
 
         // Pool: two CPU slots online, idle now, and a utilisation history.
         var pool = await WaitForAsync(async () => await (await client.GetAsync("/api/pool")).ReadAsync<PoolView>(),
@@ -166,8 +175,10 @@ public sealed class SweepApiTests(WebApiFixture web)
     {
         using var client = web.Client();
         Assert.Equal(HttpStatusCode.Created,
-            (await client.PostAsync("/api/sweeps", Json(Spec("cancel-me", steps: 100_000, evalEvery: 1000, arms: "\"grpo\"", seeds: "0, 1, 2")))).StatusCode);
-        await WaitForSweepAsync(client, "cancel-me", s => s.Trials.Any(t => t.Status == "running" && t.Step >= 2), "a trial of cancel-me running");
+            (await client.PostAsync("/api/sweeps", Json(Spec("cancel-me", steps: 100_000, evalEvery: 10, arms: "\"grpo\"", seeds: "0, 1, 2")))).StatusCode);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await WaitForSweepAsync(client, "cancel-me", s => s.Trials.Any(t => t.Status == "running" && t.Step >= 10), "a trial of cancel-me past its first checkpoint");
+        output.WriteLine($"running after {clock.Elapsed}");
 
         var cancel = await client.PostAsync("/api/sweeps/cancel-me/cancel", null);
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
@@ -176,6 +187,7 @@ public sealed class SweepApiTests(WebApiFixture web)
 
         var after = await WaitForSweepAsync(client, "cancel-me",
             s => s.Sweep.Status == "cancelled" && s.Trials.All(t => t.Status == "cancelled"), "the tables to show the cancellation");
+        output.WriteLine($"cancelled in tables after {clock.Elapsed}");
         Assert.All(after.Trials, t => Assert.True(t.Step < 100_000));
         await WaitForAsync(async () => await (await client.GetAsync("/api/pool")).ReadAsync<PoolView>(),
             p => p.Slots.All(s => s.TrialId is null) && p.QueueLength == 0, "the slots to be free again");

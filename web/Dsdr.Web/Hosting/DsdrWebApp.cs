@@ -2,6 +2,7 @@ using Dsdr.Grains;
 using Dsdr.Grains.Simulation;
 using Dsdr.Runner;
 using Dsdr.Silo;
+using Dsdr.Silo.Observability;
 using Dsdr.Silo.Postgres;
 using Dsdr.Storage;
 using Dsdr.Web.Api;
@@ -16,14 +17,17 @@ using Scalar.AspNetCore;
 namespace Dsdr.Web.Hosting;
 
 /// <summary>
-/// The web host: REST API (/api), OpenAPI document (/openapi/v1.json), its reference page (/scalar) and the Blazor
-/// dashboard; in single-node mode also the silo with its learner slots and (without a connection string) an embedded
+/// The web host: REST API (/api), OpenAPI document (/openapi/v1.json), its reference page (/scalar), the Blazor
+/// dashboard, health (/health/live, /health/ready) and Prometheus metrics (/metrics); in single-node mode also the silo with its learner slots and (without a connection string) an embedded
 /// PostgreSQL. Three ways in: <see cref="RunAsync"/> (the Dsdr.Web executable), <see cref="Build(string[])"/> (the same
 /// from a command line; WebApplicationFactory&lt;Program&gt; goes this way) and <see cref="StartAsync"/> (the CLI's
 /// <c>dsdr serve</c>/<c>dsdr demo</c>: options in code, returns the listening URL and the API key).
 /// </summary>
 public static class DsdrWebApp
 {
+    /// <summary>OpenTelemetry service name of the web host.</summary>
+    public const string ServiceName = "dsdr-web";
+
     /// <summary>Runs until stopped (Ctrl+C); 2 on a bad command line, after printing what is wrong and the usage.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -54,7 +58,14 @@ public static class DsdrWebApp
     /// </summary>
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. DsdrWebOptions.ToConfigurationArguments(args)] });
+        string[] arguments = [.. DsdrWebOptions.ToConfigurationArguments(args)];
+        var contentRootGiven = arguments.Any(a => a.StartsWith("--contentRoot=", StringComparison.OrdinalIgnoreCase));
+        // appsettings.json from beside Dsdr.Web.dll, whatever the working folder (unless a content root is given).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = arguments,
+            ContentRootPath = contentRootGiven ? null : AppContext.BaseDirectory,
+        });
         var options = DsdrWebOptions.FromConfiguration(builder.Configuration);
         var listensSomewhere = new[] { "urls", "http_ports", "https_ports" }.Any(k => !string.IsNullOrWhiteSpace(builder.Configuration[k]));
         if (!listensSomewhere) builder.WebHost.UseUrls(options.Urls);
@@ -66,7 +77,14 @@ public static class DsdrWebApp
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        // In another process (the CLI, tests) the entry assembly is not Dsdr.Web: name it, so Razor components and
+        // Dsdr.Web's static web assets are found, and read appsettings.json from beside Dsdr.Web.dll, not the working folder.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ApplicationName = typeof(DsdrWebApp).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.WebHost.UseUrls(options.Urls);
         configure?.Invoke(builder);
         return Build(builder, options);
@@ -96,6 +114,10 @@ public static class DsdrWebApp
 
     private static WebApplication Build(WebApplicationBuilder builder, DsdrWebOptions options)
     {
+        // Run from a build folder (not published) in any environment, MudBlazor's _content and wwwroot come from the
+        // static web assets manifest the build wrote beside the assembly; after publish there is none and this is a no-op.
+        if (File.Exists(Path.Combine(AppContext.BaseDirectory, $"{builder.Environment.ApplicationName}.staticwebassets.runtime.json")))
+            builder.WebHost.UseStaticWebAssets();
         var apiKey = ApiKey.Resolve(options);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(apiKey);
@@ -103,6 +125,7 @@ public static class DsdrWebApp
         if (options.Mode == WebMode.SingleNode) AddSilo(builder, options);
         else AddClusterClient(builder, options);
         builder.Services.AddDsdrPlatform();
+        builder.AddDsdrObservability(ServiceName); // GET /health/live, /health/ready (PostgreSQL + cluster), /metrics
 
         builder.Services.AddProblemDetails();
         builder.Services.AddDsdrOpenApi();
@@ -118,6 +141,7 @@ public static class DsdrWebApp
         app.MapOpenApi();
         app.MapScalarApiReference(scalar => scalar.WithTitle("Dsdr API"));
         app.MapDsdrApi();
+        app.MapDsdrOperations();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
         Announce(options, apiKey);

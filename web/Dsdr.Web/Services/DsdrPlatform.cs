@@ -4,6 +4,7 @@ using Dsdr.Contracts;
 using Dsdr.Core.Results;
 using Dsdr.Core.Sweeps;
 using Dsdr.Storage.Repositories;
+using Dsdr.Silo.Postgres;
 using Dsdr.Web.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using StoredRolloutGroup = Dsdr.Storage.Repositories.RolloutGroupRecord;
@@ -64,7 +65,8 @@ public sealed class DsdrPlatform(
 
     /// <summary>
     /// The trial as the grains schedule it: Core's TrialSpec as config JSON (plus, with the simulated runner, the
-    /// "simulation" plan: the trial's totalSteps, checkpoints at the eval interval), its resources as needs and priority.
+    /// "simulation" plan: the trial's totalSteps, checkpoints and evaluations at the spec's eval interval), its resources as
+    /// needs and priority.
     /// </summary>
     public TrialDescriptor Descriptor(TrialSpec trial)
     {
@@ -77,6 +79,7 @@ public sealed class DsdrPlatform(
                 ["steps"] = trial.Config.TotalSteps,
                 ["stepMilliseconds"] = options.SimulatedStepMilliseconds,
                 ["checkpointEvery"] = trial.Eval.EverySteps,
+                ["evalEvery"] = trial.Eval.EverySteps,
             };
             configJson = config.ToJsonString();
         }
@@ -112,7 +115,8 @@ public sealed class DsdrPlatform(
         var spec = SweepSpecParser.Parse(row.Spec).Spec;
         var records = await evals.ResultTableAsync(sweepId, EvalStepChoice.Final, cancellationToken: cancellationToken);
         var arms = spec?.Arms ?? [.. trialItems.Select(t => t.Arm).Distinct()];
-        var benchmarks = spec is null
+        // What the evaluations wrote once there are any (a simulated runner names its own benchmark), else what the spec asks for.
+        IReadOnlyList<string> benchmarks = records.Count > 0 || spec is null
             ? [.. records.Select(r => r.Benchmark).Distinct().Order(StringComparer.Ordinal)]
             : spec.Eval.Benchmarks.Count > 0 ? spec.Eval.Benchmarks : spec.Task.BenchmarkNames;
         var metricKeys = records.Select(r => new MetricKey(r.Metric, r.K)).Distinct().Order().ToList();
@@ -291,46 +295,16 @@ public static class ResultSteps
     }
 }
 
-/// <summary>Stored rollout groups (jsonb rollouts and summary) as the dashboard's rollout view.</summary>
+/// <summary>Stored rollout groups (the silo writes them with <see cref="RolloutGroupRows"/>) as the dashboard's rollout view.</summary>
 internal static class RolloutJson
 {
-    public static RolloutGroupView ToView(StoredRolloutGroup group)
+    public static RolloutGroupView ToView(StoredRolloutGroup row)
     {
-        var rollouts = new List<RolloutView>();
-        string? prompt = null;
-        using (var document = JsonDocument.Parse(group.RolloutsJson))
-        {
-            var array = document.RootElement.ValueKind == JsonValueKind.Array ? document.RootElement
-                : document.RootElement.ValueKind == JsonValueKind.Object && Get(document.RootElement, "rollouts") is { ValueKind: JsonValueKind.Array } inner ? inner
-                : default;
-            if (array.ValueKind == JsonValueKind.Array)
-                foreach (var r in array.EnumerateArray())
-                    rollouts.Add(new RolloutView(
-                        Get(r, "text")?.GetString() ?? "",
-                        Number(r, "reward"),
-                        Get(r, "correct") is { ValueKind: JsonValueKind.True },
-                        Get(r, "solutionKey") is { ValueKind: JsonValueKind.String } key ? key.GetString() : null,
-                        Number(r, "diversity"),
-                        Number(r, "shapedReward"),
-                        Number(r, "advantage"),
-                        Get(r, "couplingWeight") is not null ? Number(r, "couplingWeight") : Number(r, "weight")));
-        }
-        using (var summary = JsonDocument.Parse(group.SummaryJson))
-            if (summary.RootElement.ValueKind == JsonValueKind.Object && Get(summary.RootElement, "prompt") is { ValueKind: JsonValueKind.String } p)
-                prompt = p.GetString();
-        return new RolloutGroupView(group.ProblemId, prompt ?? "", rollouts);
+        var group = RolloutGroupRows.FromRow(row);
+        return new RolloutGroupView(group.ProblemKey, group.Prompt,
+            [.. group.Rollouts.Select(r => new RolloutView(r.Text, r.Reward, r.Correct, r.SolutionKey, r.Diversity, r.ShapedReward, r.Advantage, r.CouplingWeight))],
+            group.Gold);
     }
-
-    private static JsonElement? Get(JsonElement obj, string name)
-    {
-        if (obj.ValueKind != JsonValueKind.Object) return null;
-        foreach (var property in obj.EnumerateObject())
-            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase)) return property.Value;
-        return null;
-    }
-
-    private static double Number(JsonElement obj, string name) =>
-        Get(obj, name) is { ValueKind: JsonValueKind.Number } v ? v.GetDouble() : 0;
 }
 
 public static class DsdrPlatformServices

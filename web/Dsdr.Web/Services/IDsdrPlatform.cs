@@ -114,7 +114,9 @@ public sealed record ResultQuery(IReadOnlyList<MetricKey>? Metrics = null, strin
 
 public sealed record RolloutStepView(string TrialId, int Step, IReadOnlyList<int> Steps, IReadOnlyList<RolloutGroupView> Groups);
 
-public sealed record RolloutGroupView(string ProblemKey, string Prompt, IReadOnlyList<RolloutView> Rollouts)
+/// <param name="ProblemKey">"dataset/problem".</param>
+/// <param name="Gold">The problem's gold answer, when known.</param>
+public sealed record RolloutGroupView(string ProblemKey, string Prompt, IReadOnlyList<RolloutView> Rollouts, string? Gold = null)
 {
     public int Correct => Rollouts.Count(r => r.Correct);
 }

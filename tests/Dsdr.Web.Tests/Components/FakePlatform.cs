@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using Dsdr.Core.Results;
+using Dsdr.Core.Sweeps;
+using Dsdr.Web.Services;
+
+namespace Dsdr.Web.Tests.Components;
+
+/// <summary>
+/// A hand-written platform for component tests: the preview is real (Core's parser and expander), submissions are
+/// recorded, and every read returns what the test put in its public fields.
+/// </summary>
+public sealed class FakePlatform : IDsdrPlatform
+{
+    public List<SweepListItem> Sweeps { get; set; } = [];
+    public Dictionary<string, SweepDetails> SweepDetails { get; } = [];
+    public Dictionary<string, ResultTable> Tables { get; } = [];
+    public Dictionary<string, TrialDetails> Trials { get; } = [];
+    public List<MetricCurve> Curves { get; } = [];
+    public Dictionary<string, RolloutStepView> Rollouts { get; } = [];
+    public PoolView Pool { get; set; } = new([], 0, []);
+    public Dictionary<string, ProblemView> Problems { get; } = [];
+
+    public ConcurrentQueue<string> Submitted { get; } = new();
+    public ConcurrentQueue<string> Previewed { get; } = new();
+    public List<(IReadOnlyCollection<string> Trials, IReadOnlyCollection<string> Names)> MetricRequests { get; } = [];
+    public Exception? SubmitFailure { get; set; }
+    public int ListCalls;
+
+    public SweepPreview Preview(string specJson)
+    {
+        Previewed.Enqueue(specJson);
+        var parsed = SweepSpecParser.Parse(specJson);
+        if (!parsed.IsValid) return new SweepPreview(null, parsed.Errors, [], [], []);
+        var spec = parsed.Spec!;
+        return new SweepPreview(spec.Name, [],
+            [.. SweepExpander.Expand(spec).Select(t => new PreviewTrial(t.TrialId, t.Arm, t.Row, t.Seed, t.Config.TotalSteps))], spec.Arms, spec.Seeds);
+    }
+
+    public Task<SweepSubmitted> SubmitAsync(string specJson, CancellationToken cancellationToken = default)
+    {
+        if (SubmitFailure is { } failure) return Task.FromException<SweepSubmitted>(failure);
+        var spec = SweepSpecParser.Parse(specJson).GetSpecOrThrow();
+        Submitted.Enqueue(specJson);
+        return Task.FromResult(new SweepSubmitted(spec.Name, SweepExpander.Expand(spec).Count, true));
+    }
+
+    public Task<IReadOnlyList<SweepListItem>> ListSweepsAsync(int limit = 100, int offset = 0, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref ListCalls);
+        return Task.FromResult<IReadOnlyList<SweepListItem>>(Sweeps.Skip(offset).Take(limit).ToList());
+    }
+
+    public Task<SweepDetails?> GetSweepAsync(string sweepId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(SweepDetails.GetValueOrDefault(sweepId));
+
+    public Task<SweepListItem?> CancelSweepAsync(string sweepId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(SweepDetails.GetValueOrDefault(sweepId)?.Sweep);
+
+    public Task<ResultTable?> GetResultTableAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Tables.GetValueOrDefault(sweepId));
+
+    public Task<TrialDetails?> GetTrialAsync(string trialId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Trials.GetValueOrDefault(trialId));
+
+    public Task<IReadOnlyList<MetricCurve>> GetMetricsAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int maxPoints = 500,
+        CancellationToken cancellationToken = default)
+    {
+        MetricRequests.Add((trialIds, names));
+        return Task.FromResult<IReadOnlyList<MetricCurve>>(Curves
+            .Where(c => trialIds.Contains(c.TrialId) && (names.Count == 0 || names.Contains(c.Name))).ToList());
+    }
+
+    public Task<RolloutStepView?> GetRolloutsAsync(string trialId, int? step, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Rollouts.GetValueOrDefault(trialId));
+
+    public Task<PoolView> GetPoolAsync(CancellationToken cancellationToken = default) => Task.FromResult(Pool);
+
+    public Task<ProblemView?> GetProblemAsync(string dataset, string problemId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Problems.GetValueOrDefault($"{dataset}/{problemId}"));
+}

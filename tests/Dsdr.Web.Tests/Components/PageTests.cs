@@ -1,0 +1,133 @@
+using Bunit;
+using Dsdr.Core.Results;
+using Dsdr.Web.Components.Pages;
+using Dsdr.Web.Services;
+
+namespace Dsdr.Web.Tests.Components;
+
+/// <summary>The pages against the fake platform: what they show and that they refresh on their timer.</summary>
+public class PageTests() : DashboardContext(TimeSpan.FromMilliseconds(50))
+{
+    private static readonly DateTime At = new(2026, 11, 28, 12, 0, 0, DateTimeKind.Utc);
+
+    private static SweepListItem Sweep(string id, string status, int completed, int trials = 4) =>
+        new(id, id, status, trials, trials - completed, 0, completed, 0, 0, At, At);
+
+    private static TrialListItem Trial(string id, string row, int seed, int step) =>
+        new(id, "s1", row.Split(' ')[0], row, seed, "running", step, 10, 1, "local/cpu0", null, At, null);
+
+    [Fact]
+    public void Sweeps_list_shows_status_and_progress_and_updates_without_reload()
+    {
+        Platform.Sweeps = [Sweep("s1", "running", 1)];
+        var cut = Render<Home>();
+        Assert.Equal("s1", cut.Find("[data-testid=sweep-row]").GetAttribute("data-sweep"));
+        Assert.Contains("1 / 4 trials finished", cut.Find("[data-testid=sweep-row]").TextContent);
+        Assert.Equal("running", cut.Find("[data-testid=status]").GetAttribute("data-status"));
+
+        Platform.Sweeps = [Sweep("s1", "completed", 4), Sweep("s2", "queued", 0)];
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=sweep-row]").Count), TimeSpan.FromSeconds(5));
+        Assert.Contains("4 / 4 trials finished", cut.FindAll("[data-testid=sweep-row]")[0].TextContent);
+        Assert.Equal("completed", cut.FindAll("[data-testid=status]")[0].GetAttribute("data-status"));
+    }
+
+    [Fact]
+    public async Task Disposing_the_page_stops_its_refreshes()
+    {
+        var cut = Render<Home>();
+        cut.WaitForAssertion(() => Assert.True(Platform.ListCalls >= 2), TimeSpan.FromSeconds(5));
+        await DisposeComponentsAsync();
+        var calls = Platform.ListCalls;
+        await Task.Delay(300);
+        Assert.Equal(calls, Platform.ListCalls);
+    }
+
+    [Fact]
+    public void Sweep_page_draws_the_heat_map_table_seed_band_curves_and_pass_at_k()
+    {
+        var pass1 = new MetricKey(EvalMetrics.Pass1);
+        Platform.SweepDetails["s1"] = new SweepDetails(Sweep("s1", "running", 2), "{}",
+            [Trial("t1", "grpo", 0, 5), Trial("t2", "grpo", 1, 6), Trial("t3", "dsdr", 0, 4)], ["grpo", "dsdr"], ["Countdown"], [pass1]);
+        Platform.Tables["s1"] = new ResultTable(
+            [new("Countdown", pass1), new("Countdown", new MetricKey(EvalMetrics.PassAtK, 1)), new("Countdown", new MetricKey(EvalMetrics.PassAtK, 2))],
+            [
+                new("grpo", "grpo", [new(0.3, 0.1, 2), new(0.3, 0.1, 2), new(0.4, 0.1, 2)]),
+                new("dsdr", "dsdr", [new(0.5, null, 1), new(0.5, null, 1), new(0.7, null, 1)]),
+            ]);
+        Platform.Trials["t1"] = new TrialDetails(Trial("t1", "grpo", 0, 5), "{}", [], ["reward/mean", "entropy"], []);
+        Platform.Curves.AddRange(
+        [
+            new MetricCurve("t1", "grpo", "grpo", 0, "reward/mean", [new(1, 0.1), new(5, 0.3)], 2),
+            new MetricCurve("t2", "grpo", "grpo", 1, "reward/mean", [new(1, 0.2), new(5, 0.5)], 2),
+            new MetricCurve("t3", "dsdr", "dsdr", 0, "reward/mean", [new(1, 0.2), new(4, 0.6)], 2),
+        ]);
+
+        var cut = Render<SweepPage>(p => p.Add(x => x.SweepId, "s1"));
+
+        Assert.Equal("s1", cut.Find("[data-testid=sweep-name]").TextContent);
+        Assert.Equal(2, cut.FindAll("[data-testid=heat-cell]").Count);
+        Assert.Equal(2, cut.FindAll("[data-testid=result-row]").Count);
+        Assert.Equal(3, cut.FindAll("[data-testid=trial-row]").Count);
+        var curves = cut.Find("[data-testid=curve-chart-svg]");
+        Assert.Equal(["grpo (2 seeds)", "dsdr (1 seed)"], curves.QuerySelectorAll("path[data-series]").Select(p => p.GetAttribute("data-series")));
+        Assert.Single(curves.QuerySelectorAll("path[data-band]")); // only grpo has two seeds
+        Assert.Equal(2, cut.Find("[data-testid=passk-chart-svg]").QuerySelectorAll("path[data-series]").Length);
+        Assert.Contains(Platform.MetricRequests, r => r.Names.Contains("reward/mean") && r.Trials.Count == 3);
+    }
+
+    [Fact]
+    public void Unknown_sweep_says_so()
+    {
+        var cut = Render<SweepPage>(p => p.Add(x => x.SweepId, "nope"));
+        Assert.Contains("There is no sweep", cut.Find("[data-testid=not-found]").TextContent);
+    }
+
+    [Fact]
+    public void Trial_page_shows_curves_evals_and_the_rollout_explorer()
+    {
+        Platform.Trials["t1"] = new TrialDetails(Trial("t1", "dsdr", 0, 5), "{\"seed\":0}",
+            [new EvalFigure(0, "Countdown", EvalMetrics.AvgAtK, 16, 0.2), new EvalFigure(5, "Countdown", EvalMetrics.AvgAtK, 16, 0.4)],
+            ["reward/mean"], [5]);
+        Platform.Curves.Add(new MetricCurve("t1", "dsdr", "dsdr", 0, "reward/mean", [new(1, 0.1), new(5, 0.3)], 2));
+        Platform.Rollouts["t1"] = new RolloutStepView("t1", 5, [5],
+        [
+            new RolloutGroupView("countdown/000007", "Use 3 5 7 to make 22", [
+                new RolloutView("3*5+7", 1, true, "3*5+7", 0.4, 1.04, 0.9, 0.7),
+                new RolloutView("3+5+7", 0, false, null, 0.1, 0, -0.9, 1.0),
+            ]),
+        ]);
+
+        var cut = Render<TrialPage>(p => p.Add(x => x.TrialId, "t1"));
+
+        Assert.Single(cut.Find("[data-testid=trial-curve-chart-svg]").QuerySelectorAll("path[data-series]"));
+        Assert.Single(cut.Find("[data-testid=trial-eval-chart-svg]").QuerySelectorAll("path[data-series='Countdown']"));
+        Assert.Contains("40.0", cut.Find("[data-testid=trial-evals]").TextContent);
+        var explorer = cut.Find("[data-testid=rollout-explorer]");
+        Assert.Contains("1 / 2 rollouts correct", explorer.TextContent);
+        Assert.Contains("countdown/000007 — 1/2 correct", explorer.TextContent);
+    }
+
+    [Fact]
+    public void Pool_page_lists_slots_and_draws_utilisation()
+    {
+        var now = DateTimeOffset.UtcNow;
+        Platform.Pool = new PoolView(
+            [new SlotView("local/cpu0", "local", "cpu", 2, true, "t1", 3, now), new SlotView("local/cpu1", "local", "cpu", 2, true, null, 0, now)],
+            1, [new(now.AddSeconds(-10), 2, 1, 2), new(now, 2, 1, 1)]);
+
+        var cut = Render<PoolPage>();
+
+        Assert.Equal(2, cut.FindAll("[data-testid=slot-row]").Count);
+        Assert.Equal("50%", cut.Find("[data-testid=pool-utilisation]").TextContent);
+        Assert.Equal(3, cut.Find("[data-testid=pool-chart-svg]").QuerySelectorAll("path[data-series]").Length);
+    }
+
+    [Fact]
+    public void Problem_page_shows_the_history()
+    {
+        Platform.Problems["countdown/7"] = new ProblemView("countdown", "7", "Use 3 5 7 to make 22", "22", 4, 32, 8, 2, ["3*5+7", "7+3*5"]);
+        var cut = Render<ProblemsPage>(p => p.Add(x => x.Dataset, "countdown").Add(x => x.ProblemId, "7"));
+        Assert.Equal("25.0%", cut.Find("[data-testid=problem-pass-rate]").TextContent);
+        Assert.Equal(2, cut.FindAll("[data-testid=problem-solutions] li").Count);
+    }
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+using Dsdr.Core.Results;
+using Dsdr.Web.Components.Charts;
+
+namespace Dsdr.Web.Components.Results;
+
+/// <summary>How the dashboard writes result figures: as <see cref="ResultTableRenderer"/>'s Markdown does (rates ×100 when percent).</summary>
+public static class ResultText
+{
+    /// <summary>x, or 100·x for a rate shown in percent, rounded half away from zero to the format's decimals.</summary>
+    public static string Number(double x, MetricKey metric, ResultFormat? format = null)
+    {
+        format ??= ResultFormat.Default;
+        var scaled = format.Percent && metric.IsRate ? 100 * x : x;
+        return Math.Round(scaled, format.Decimals, MidpointRounding.AwayFromZero)
+            .ToString("F" + format.Decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>"mean ± std", just "mean" when n = 1, "–" for no cell.</summary>
+    public static string Cell(ResultCell? cell, MetricKey metric, ResultFormat? format = null) => cell is null
+        ? "–"
+        : cell.Std is { } s ? $"{Number(cell.Mean, metric, format)} ± {Number(s, metric, format)}" : Number(cell.Mean, metric, format);
+
+    /// <summary>Unit suffix for a metric's figures: "%" for rates shown in percent.</summary>
+    public static string Unit(MetricKey metric, ResultFormat? format = null) => (format ?? ResultFormat.Default).Percent && metric.IsRate ? "%" : "";
+}
+
+/// <summary>One heat-map cell: the table cell, its position on the colour ramp (1 = best) and its colours.</summary>
+public sealed record HeatCell(string Row, string Benchmark, ResultCell? Value, double? Position, string Background, string Foreground, string Text);
+
+/// <summary>The ablation matrix of one metric: table rows × benchmarks (and the "Avg" column), coloured by mean.</summary>
+public sealed record HeatMapModel(MetricKey Metric, IReadOnlyList<string> Benchmarks, IReadOnlyList<string> Rows, IReadOnlyList<IReadOnlyList<HeatCell>> Cells,
+    double? Min, double? Max)
+{
+    public const string EmptyBackground = "#f5f5f5";
+
+    /// <summary>
+    /// Takes the table's columns of <paramref name="metric"/>; every non-empty cell is placed on one ramp from the
+    /// matrix's min to max mean (<see cref="HeatScale.Position"/>, reversed for lower-is-better metrics).
+    /// </summary>
+    public static HeatMapModel From(ResultTable table, MetricKey metric, ResultFormat? format = null)
+    {
+        var columns = table.Columns.Select((c, i) => (c, i)).Where(x => x.c.Metric == metric).ToList();
+        var means = table.Rows.SelectMany(r => columns.Select(c => r.Cells[c.i])).Where(c => c is not null).Select(c => c!.Mean).ToList();
+        double? min = means.Count > 0 ? means.Min() : null;
+        double? max = means.Count > 0 ? means.Max() : null;
+        var cells = table.Rows.Select(r => (IReadOnlyList<HeatCell>)columns.Select(c =>
+        {
+            var cell = r.Cells[c.i];
+            if (cell is null) return new HeatCell(r.Row, c.c.Benchmark, null, null, EmptyBackground, "#9e9e9e", "–");
+            var t = HeatScale.Position(cell.Mean, min!.Value, max!.Value, metric.LowerIsBetter);
+            return new HeatCell(r.Row, c.c.Benchmark, cell, t, HeatScale.Colour(t), HeatScale.TextColour(t), ResultText.Cell(cell, metric, format));
+        }).ToList()).ToList();
+        return new(metric, columns.Select(c => c.c.Benchmark).ToList(), table.Rows.Select(r => r.Row).ToList(), cells, min, max);
+    }
+
+    /// <summary>The metrics a table has, in its column order (each once).</summary>
+    public static IReadOnlyList<MetricKey> MetricsOf(ResultTable table) => table.Columns.Select(c => c.Metric).Distinct().ToList();
+}
