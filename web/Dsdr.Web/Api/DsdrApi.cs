@@ -1,0 +1,215 @@
+using System.Globalization;
+using System.Text;
+using Dsdr.Core.Results;
+using Dsdr.Core.Sweeps;
+using Dsdr.Web.Hosting;
+using Dsdr.Web.Services;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Dsdr.Web.Api;
+
+/// <summary>
+/// The REST API of DESIGN.md, grouped by resource: sweeps, trials, pool, problems. Every error is a problem-details
+/// document (<see cref="ApiProblems"/>); POST routes need the X-Api-Key header (<see cref="ApiKeyFilter"/>).
+/// </summary>
+public static class DsdrApi
+{
+    /// <summary>Largest sweep spec accepted, in bytes.</summary>
+    public const int MaxSpecBytes = 1 << 20;
+
+    public static IEndpointRouteBuilder MapDsdrApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api");
+        MapSweeps(api.MapGroup("/sweeps").WithTags("Sweeps"));
+        MapTrials(api.MapGroup("/trials").WithTags("Trials"));
+        api.MapGet("/pool", GetPool).WithTags("Pool").WithName("GetPool")
+            .WithSummary("The pool: learner slots, what they run, the queue length and utilisation over time.");
+        api.MapGet("/problems/{dataset}/{id}", GetProblem).WithTags("Problems").WithName("GetProblem")
+            .WithSummary("A problem's text, gold answer and history across trials (attempts, pass rate, distinct correct solutions).");
+        return app;
+    }
+
+    private static void MapSweeps(RouteGroupBuilder sweeps)
+    {
+        sweeps.MapPost("/", SubmitSweep).WithName("SubmitSweep").AddEndpointFilter<ApiKeyFilter>()
+            .Accepts<SweepSpecDocument>("application/json")
+            .WithSummary("Submits a sweep spec (JSON): validated by Core, expanded into trials, queued. The sweep id is the spec's name; " +
+                         "resubmitting the identical spec returns the sweep (200), a different spec under the same name is a 409.");
+        sweeps.MapGet("/", ListSweeps).WithName("ListSweeps").WithSummary("Sweeps, newest first, with their trials counted by status.");
+        sweeps.MapGet("/{id}", GetSweep).WithName("GetSweep").WithSummary("A sweep with its spec and trials.");
+        sweeps.MapPost("/{id}/cancel", CancelSweep).WithName("CancelSweep").AddEndpointFilter<ApiKeyFilter>()
+            .WithSummary("Cancels the sweep's queued and running trials (running ones stop at their next step).");
+        sweeps.MapGet("/{id}/results", GetResults).WithName("GetSweepResults")
+            .Produces<string>(StatusCodes.Status200OK, "application/json", "text/csv", "text/markdown", "application/x-latex")
+            .WithSummary("The paper-style result table (mean ± std over seeds; Backbone row from step-0 evaluations) " +
+                         "as json, csv, markdown or latex; ?metric=avg@16,pass@16,distinct picks metrics; ?step=final|best:<benchmark>:<metric@k>.");
+    }
+
+    private static void MapTrials(RouteGroupBuilder trials)
+    {
+        trials.MapGet("/{id}", GetTrial).WithName("GetTrial").WithSummary("A trial with its config, evaluations, metric names and rollout steps.");
+        trials.MapGet("/{id}/metrics", GetTrialMetrics).WithName("GetTrialMetrics")
+            .WithSummary("The trial's step-metric curves (?names=loss,reward/mean; all when omitted), downsampled to ?maxPoints= (default 500).");
+        trials.MapGet("/{id}/rollouts", GetTrialRollouts).WithName("GetTrialRollouts")
+            .WithSummary("One training step's scored rollout groups (?step=; the latest recorded step when omitted).");
+    }
+
+    /// <summary>What POST /api/sweeps takes: a sweep spec (see examples/README.md); only for the OpenAPI document.</summary>
+    public sealed record SweepSpecDocument(string Name, object Task, object Model, IReadOnlyList<string> Arms, IReadOnlyList<int> Seeds,
+        string? Description = null, object? Base = null, object? Grid = null, object? Eval = null, object? Resources = null, int? MaxTrials = null);
+
+    // ---- sweeps ----
+
+    internal static async Task<Results<Created<SweepSubmitted>, Ok<SweepSubmitted>, ProblemHttpResult>> SubmitSweep(
+        HttpRequest request, IDsdrPlatform platform, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxSpecBytes)
+            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Sweep spec too large",
+                detail: $"The spec is {request.ContentLength} bytes; the limit is {MaxSpecBytes}.");
+        string json;
+        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
+        {
+            var buffer = new char[MaxSpecBytes + 1];
+            var read = await reader.ReadBlockAsync(buffer.AsMemory(), cancellationToken);
+            if (read > MaxSpecBytes)
+                return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Sweep spec too large",
+                    detail: $"The spec is longer than the limit of {MaxSpecBytes} bytes.");
+            json = new string(buffer, 0, read);
+        }
+        try
+        {
+            var submitted = await platform.SubmitAsync(json, cancellationToken);
+            return submitted.Created
+                ? TypedResults.Created($"/api/sweeps/{Uri.EscapeDataString(submitted.SweepId)}", submitted)
+                : TypedResults.Ok(submitted);
+        }
+        catch (SweepSpecException ex)
+        {
+            return ApiProblems.InvalidSpec(ex.Errors);
+        }
+        catch (SweepConflictException ex)
+        {
+            return ApiProblems.Conflict(ex);
+        }
+    }
+
+    internal static async Task<Results<Ok<IReadOnlyList<SweepListItem>>, ProblemHttpResult>> ListSweeps(
+        IDsdrPlatform platform, string? limit, string? offset, CancellationToken cancellationToken)
+    {
+        if (!TryInt(limit, 100, 1, 1000, out var take)) return ApiProblems.BadParameter("limit", $"\"{limit}\" is not a whole number from 1 to 1000.");
+        if (!TryInt(offset, 0, 0, int.MaxValue, out var skip)) return ApiProblems.BadParameter("offset", $"\"{offset}\" is not a whole number ≥ 0.");
+        return TypedResults.Ok(await platform.ListSweepsAsync(take, skip, cancellationToken));
+    }
+
+    internal static async Task<Results<Ok<SweepDetails>, ProblemHttpResult>> GetSweep(string id, IDsdrPlatform platform, CancellationToken cancellationToken) =>
+        await platform.GetSweepAsync(id, cancellationToken) is { } sweep ? TypedResults.Ok(sweep) : ApiProblems.NotFound("sweep", id);
+
+    internal static async Task<Results<Ok<SweepListItem>, ProblemHttpResult>> CancelSweep(string id, IDsdrPlatform platform, CancellationToken cancellationToken) =>
+        await platform.CancelSweepAsync(id, cancellationToken) is { } sweep ? TypedResults.Ok(sweep) : ApiProblems.NotFound("sweep", id);
+
+    internal static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetResults(
+        string id, IDsdrPlatform platform, string? metric, string? format, string? step, string? backbone, CancellationToken cancellationToken)
+    {
+        if (ResultQueryParser.Format(format) is not { } chosen)
+            return ApiProblems.BadParameter("format", $"\"{format}\" is not a result format; use one of {string.Join(", ", ResultTableRenderer.Formats)}.");
+        var (metrics, metricError) = ResultQueryParser.ParseMetrics(metric);
+        if (metricError is not null) return ApiProblems.BadParameter("metric", metricError);
+        try
+        {
+            ResultSteps.Parse(step);
+        }
+        catch (FormatException ex)
+        {
+            return ApiProblems.BadParameter("step", ex.Message);
+        }
+        bool includeBackbone = true;
+        if (backbone is not null && !bool.TryParse(backbone, out includeBackbone))
+            return ApiProblems.BadParameter("backbone", $"\"{backbone}\" is not true or false.");
+
+        var table = await platform.GetResultTableAsync(id, new ResultQuery(metrics, string.IsNullOrWhiteSpace(step) ? "final" : step, includeBackbone),
+            cancellationToken);
+        if (table is null) return ApiProblems.NotFound("sweep", id);
+        return TypedResults.Content(ResultTableRenderer.Render(table, chosen.Format), chosen.ContentType);
+    }
+
+    // ---- trials ----
+
+    internal static async Task<Results<Ok<TrialDetails>, ProblemHttpResult>> GetTrial(string id, IDsdrPlatform platform, CancellationToken cancellationToken) =>
+        await platform.GetTrialAsync(id, cancellationToken) is { } trial ? TypedResults.Ok(trial) : ApiProblems.NotFound("trial", id);
+
+    internal static async Task<Results<Ok<IReadOnlyList<MetricCurve>>, ProblemHttpResult>> GetTrialMetrics(
+        string id, IDsdrPlatform platform, string? names, string? maxPoints, CancellationToken cancellationToken)
+    {
+        if (!TryInt(maxPoints, 500, 2, 100_000, out var points))
+            return ApiProblems.BadParameter("maxPoints", $"\"{maxPoints}\" is not a whole number from 2 to 100000.");
+        var list = (names ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+        if (await platform.GetTrialAsync(id, cancellationToken) is not { } trial) return ApiProblems.NotFound("trial", id);
+        var unknown = list.Where(n => !trial.MetricNames.Contains(n)).ToList();
+        if (unknown.Count > 0)
+            return ApiProblems.BadParameter("names", $"trial '{id}' has no metric {string.Join(", ", unknown.Select(n => $"\"{n}\""))}; " +
+                (trial.MetricNames.Count == 0 ? "it has recorded none yet." : $"it has {string.Join(", ", trial.MetricNames)}."));
+        return TypedResults.Ok(await platform.GetMetricsAsync([id], list, points, cancellationToken));
+    }
+
+    internal static async Task<Results<Ok<RolloutStepView>, ProblemHttpResult>> GetTrialRollouts(
+        string id, IDsdrPlatform platform, string? step, CancellationToken cancellationToken)
+    {
+        int? chosen = null;
+        if (!string.IsNullOrWhiteSpace(step))
+        {
+            if (!int.TryParse(step, NumberStyles.None, CultureInfo.InvariantCulture, out var s))
+                return ApiProblems.BadParameter("step", $"\"{step}\" is not a training step (a whole number ≥ 0).");
+            chosen = s;
+        }
+        var view = await platform.GetRolloutsAsync(id, chosen, cancellationToken);
+        if (view is null) return ApiProblems.NotFound("trial", id);
+        if (chosen is { } wanted && !view.Steps.Contains(wanted))
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No rollouts at this step",
+                detail: $"Trial '{id}' has no rollout groups at step {wanted}; " +
+                        (view.Steps.Count == 0 ? "it has recorded none yet." : $"recorded steps: {string.Join(", ", view.Steps)}."));
+        return TypedResults.Ok(view);
+    }
+
+    // ---- pool, problems ----
+
+    internal static async Task<Ok<PoolView>> GetPool(IDsdrPlatform platform, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await platform.GetPoolAsync(cancellationToken));
+
+    internal static async Task<Results<Ok<ProblemView>, ProblemHttpResult>> GetProblem(string dataset, string id, IDsdrPlatform platform,
+        CancellationToken cancellationToken) =>
+        await platform.GetProblemAsync(dataset, id, cancellationToken) is { } problem
+            ? TypedResults.Ok(problem)
+            : ApiProblems.NotFound("problem", $"{dataset}/{id}");
+
+    private static bool TryInt(string? text, int fallback, int min, int max, out int value)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            value = fallback;
+            return true;
+        }
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
+    }
+}
+
+/// <summary>Requires the configured API key in the X-Api-Key header (401 problem details naming the header otherwise).</summary>
+public sealed class ApiKeyFilter(ApiKey key) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var headers = context.HttpContext.Request.Headers;
+        if (!headers.TryGetValue(DsdrWebOptions.ApiKeyHeader, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0]))
+            return Challenge(context.HttpContext,
+                $"This route changes state: send the API key in the {DsdrWebOptions.ApiKeyHeader} header " +
+                $"(configured as {DsdrWebOptions.ApiKeyKey}; a single node prints its generated key at start).");
+        if (values.Count > 1 || !key.Matches(values[0]))
+            return Challenge(context.HttpContext, $"The {DsdrWebOptions.ApiKeyHeader} header does not hold the configured API key ({DsdrWebOptions.ApiKeyKey}).");
+        return await next(context);
+    }
+
+    private static ProblemHttpResult Challenge(HttpContext http, string detail)
+    {
+        http.Response.Headers.WWWAuthenticate = $"ApiKey header=\"{DsdrWebOptions.ApiKeyHeader}\"";
+        return ApiProblems.Unauthorized(detail);
+    }
+}

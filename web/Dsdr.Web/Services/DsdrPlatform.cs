@@ -1,0 +1,348 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dsdr.Contracts;
+using Dsdr.Core.Results;
+using Dsdr.Core.Sweeps;
+using Dsdr.Storage.Repositories;
+using Dsdr.Web.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using StoredRolloutGroup = Dsdr.Storage.Repositories.RolloutGroupRecord;
+
+namespace Dsdr.Web.Services;
+
+/// <summary>
+/// The platform behind the API and the dashboard: submissions and cancellations go to the sweep grains; reads come
+/// from PostgreSQL (sweeps, trials, metrics, evals, rollout groups, problems) and, for the live pool, from the scheduler.
+/// A sweep's id is its spec's name (the parser already restricts it to letters, digits, '.', '_' and '-').
+/// </summary>
+public sealed class DsdrPlatform(
+    IGrainFactory grains,
+    SweepRepository sweeps,
+    TrialRepository trials,
+    MetricRepository metrics,
+    EvalRepository evals,
+    RolloutGroupRepository rolloutGroups,
+    ProblemRepository problems,
+    PoolHistory poolHistory,
+    DsdrWebOptions options) : IDsdrPlatform
+{
+    /// <summary>Attempts a trial gets before it counts as failed.</summary>
+    public const int MaxAttempts = 3;
+
+    public SweepPreview Preview(string specJson)
+    {
+        var parsed = SweepSpecParser.Parse(specJson ?? "");
+        if (!parsed.IsValid) return new SweepPreview(null, parsed.Errors, [], [], []);
+        var spec = parsed.Spec!;
+        var expanded = SweepExpander.Expand(spec);
+        return new SweepPreview(spec.Name, [],
+            [.. expanded.Select(t => new PreviewTrial(t.TrialId, t.Arm, t.Row, t.Seed, t.Config.TotalSteps))], spec.Arms, spec.Seeds);
+    }
+
+    public async Task<SweepSubmitted> SubmitAsync(string specJson, CancellationToken cancellationToken = default)
+    {
+        var spec = SweepSpecParser.Parse(specJson ?? "").GetSpecOrThrow();
+        var sweepId = spec.Name;
+        var normalised = SweepSpecWriter.ToJson(spec, indented: false);
+        var existing = await sweeps.GetAsync(sweepId, cancellationToken);
+        if (existing is not null && SpecDifference(existing.Spec, spec) is { } difference)
+            throw new SweepConflictException(sweepId, difference);
+
+        var expanded = SweepExpander.Expand(spec);
+        var submission = new SweepSubmission(sweepId, spec.Name, [.. expanded.Select(Descriptor)], MaxAttempts, normalised);
+        try
+        {
+            // Also for an identical resubmission: the grain re-initialises idempotently, so a sweep cut off half-way resumes.
+            await grains.GetGrain<ISweepGrain>(sweepId).SubmitAsync(submission).WaitAsync(cancellationToken);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new SweepConflictException(sweepId, ex.Message);
+        }
+        return new SweepSubmitted(sweepId, expanded.Count, Created: existing is null);
+    }
+
+    /// <summary>
+    /// The trial as the grains schedule it: Core's TrialSpec as config JSON (plus, with the simulated runner, the
+    /// "simulation" plan: the trial's totalSteps, checkpoints at the eval interval), its resources as needs and priority.
+    /// </summary>
+    public TrialDescriptor Descriptor(TrialSpec trial)
+    {
+        var configJson = trial.ToJson();
+        if (options.Simulated)
+        {
+            var config = JsonNode.Parse(configJson)!.AsObject();
+            config["simulation"] = new JsonObject
+            {
+                ["steps"] = trial.Config.TotalSteps,
+                ["stepMilliseconds"] = options.SimulatedStepMilliseconds,
+                ["checkpointEvery"] = trial.Eval.EverySteps,
+            };
+            configJson = config.ToJsonString();
+        }
+        var device = trial.Resources.Device == Core.Sweeps.DeviceKind.Cuda ? Contracts.DeviceKind.Cuda : Contracts.DeviceKind.Cpu;
+        return new TrialDescriptor(trial.TrialId, trial.SweepName, trial.Arm, trial.Row, trial.Seed, configJson,
+            new TrialNeeds(device, trial.Resources.MemoryGiB), trial.Resources.Priority);
+    }
+
+    /// <summary>Null when the stored spec is the same sweep; else which top-level parts differ.</summary>
+    private static string? SpecDifference(string storedJson, SweepSpec submitted)
+    {
+        var stored = SweepSpecParser.Parse(storedJson);
+        if (!stored.IsValid) return "the stored sweep was not submitted from a spec";
+        var a = JsonNode.Parse(SweepSpecWriter.ToJson(stored.Spec!, indented: false))!.AsObject();
+        var b = JsonNode.Parse(SweepSpecWriter.ToJson(submitted, indented: false))!.AsObject();
+        var differing = a.Select(p => p.Key).Union(b.Select(p => p.Key))
+            .Where(key => !JsonNode.DeepEquals(a[key], b[key])).ToList();
+        return differing.Count == 0 ? null : $"its {string.Join(", ", differing.Select(k => $"\"{k}\""))} differ";
+    }
+
+    public async Task<IReadOnlyList<SweepListItem>> ListSweepsAsync(int limit = 100, int offset = 0, CancellationToken cancellationToken = default)
+    {
+        var rows = await sweeps.ListAsync(limit, offset, cancellationToken);
+        return [.. rows.Select(r => new SweepListItem(r.SweepId, r.Name, Text(r.Status), (int)r.Trials, (int)r.Queued, (int)r.Running,
+            (int)r.Completed, (int)r.Failed, (int)r.Cancelled, r.CreatedAt, r.UpdatedAt))];
+    }
+
+    public async Task<SweepDetails?> GetSweepAsync(string sweepId, CancellationToken cancellationToken = default)
+    {
+        var row = await sweeps.GetAsync(sweepId, cancellationToken);
+        if (row is null) return null;
+        var trialItems = await TrialItemsAsync(sweepId, cancellationToken);
+        var spec = SweepSpecParser.Parse(row.Spec).Spec;
+        var records = await evals.ResultTableAsync(sweepId, EvalStepChoice.Final, cancellationToken: cancellationToken);
+        var arms = spec?.Arms ?? [.. trialItems.Select(t => t.Arm).Distinct()];
+        var benchmarks = spec is null
+            ? [.. records.Select(r => r.Benchmark).Distinct().Order(StringComparer.Ordinal)]
+            : spec.Eval.Benchmarks.Count > 0 ? spec.Eval.Benchmarks : spec.Task.BenchmarkNames;
+        var metricKeys = records.Select(r => new MetricKey(r.Metric, r.K)).Distinct().Order().ToList();
+        // The spec as Core writes it (the table's jsonb reorders keys).
+        var specJson = spec is null ? row.Spec : SweepSpecWriter.ToJson(spec);
+        return new SweepDetails(Summary(row, trialItems), specJson, trialItems, arms, benchmarks, metricKeys);
+    }
+
+    public async Task<SweepListItem?> CancelSweepAsync(string sweepId, CancellationToken cancellationToken = default)
+    {
+        var row = await sweeps.GetAsync(sweepId, cancellationToken);
+        if (row is null) return null;
+        var progress = await grains.GetGrain<ISweepGrain>(sweepId).CancelAsync().WaitAsync(cancellationToken);
+        var status = progress.Status switch
+        {
+            SweepStatus.Cancelled => "cancelled",
+            SweepStatus.Completed => "completed",
+            SweepStatus.Running => "running",
+            _ => Text(row.Status),
+        };
+        return new SweepListItem(sweepId, row.Name, status, progress.Total, progress.Queued, progress.Running, progress.Completed,
+            progress.Failed, progress.Cancelled, row.CreatedAt, DateTime.UtcNow);
+    }
+
+    public async Task<ResultTable?> GetResultTableAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var choice = ResultSteps.Parse(query.Step);
+        var row = await sweeps.GetAsync(sweepId, cancellationToken);
+        if (row is null) return null;
+        var records = (await evals.ResultTableAsync(sweepId, choice, cancellationToken: cancellationToken)).ToList();
+        var spec = SweepSpecParser.Parse(row.Spec).Spec;
+        var tableOptions = spec is null ? new ResultTableOptions() : ResultTableOptions.ForTrials(SweepExpander.Expand(spec));
+        if (query.IncludeBackbone)
+        {
+            // The Backbone row is every trial's step-0 evaluation (the SFT model before RL).
+            foreach (var trial in await trials.ListBySweepAsync(sweepId, cancellationToken))
+            {
+                var atStart = (await evals.ListByTrialAsync(trial.TrialId, cancellationToken)).Where(e => e.Step == 0);
+                records.AddRange(atStart.Select(e => new TrialEvalRecord(trial.TrialId, trial.Arm, trial.Row, trial.Seed, 0, e.Benchmark, e.Metric, e.K, e.Value)));
+            }
+        }
+        return ResultTableBuilder.Build(records, tableOptions with { Metrics = query.Metrics, IncludeBackbone = query.IncludeBackbone });
+    }
+
+    public async Task<TrialDetails?> GetTrialAsync(string trialId, CancellationToken cancellationToken = default)
+    {
+        var row = await trials.GetAsync(trialId, cancellationToken);
+        if (row is null) return null;
+        var figures = await evals.ListByTrialAsync(trialId, cancellationToken);
+        var names = await metrics.NamesAsync(trialId, cancellationToken);
+        var steps = await rolloutGroups.StepsAsync(trialId, cancellationToken);
+        return new TrialDetails(TrialItem(row), row.Config,
+            [.. figures.Select(e => new EvalFigure(e.Step, e.Benchmark, e.Metric, e.K, e.Value))], names, steps);
+    }
+
+    public async Task<IReadOnlyList<MetricCurve>> GetMetricsAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int maxPoints = 500,
+        CancellationToken cancellationToken = default)
+    {
+        var rows = new Dictionary<string, TrialRow>(StringComparer.Ordinal);
+        foreach (var id in trialIds.Distinct(StringComparer.Ordinal))
+            if (await trials.GetAsync(id, cancellationToken) is { } row) rows[id] = row;
+        if (rows.Count == 0) return [];
+        IReadOnlyCollection<string> wanted = names;
+        if (wanted.Count == 0)
+        {
+            var all = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var id in rows.Keys) all.UnionWith(await metrics.NamesAsync(id, cancellationToken));
+            wanted = all;
+        }
+        var series = await metrics.GetSeriesAsync(rows.Keys, wanted, maxPoints, cancellationToken);
+        return [.. series.Select(s =>
+        {
+            var t = rows[s.TrialId];
+            return new MetricCurve(s.TrialId, t.Arm, t.Row, t.Seed, s.Name, [.. s.Points.Select(p => new CurvePoint(p.Step, p.Value))], s.TotalPoints);
+        })];
+    }
+
+    public async Task<RolloutStepView?> GetRolloutsAsync(string trialId, int? step, CancellationToken cancellationToken = default)
+    {
+        if (await trials.GetAsync(trialId, cancellationToken) is null) return null;
+        var steps = await rolloutGroups.StepsAsync(trialId, cancellationToken);
+        var chosen = step ?? (steps.Count > 0 ? steps[^1] : 0);
+        var groups = steps.Contains(chosen) ? await rolloutGroups.ListAsync(trialId, chosen, cancellationToken) : [];
+        return new RolloutStepView(trialId, chosen, steps, [.. groups.Select(RolloutJson.ToView)]);
+    }
+
+    public async Task<PoolView> GetPoolAsync(CancellationToken cancellationToken = default)
+    {
+        var pool = await grains.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey).GetPoolAsync().WaitAsync(cancellationToken);
+        var slots = new List<SlotView>();
+        foreach (var slot in pool.Slots.OrderBy(s => s.SlotKey, StringComparer.Ordinal))
+        {
+            var step = slot.TrialId is { } running && await trials.GetAsync(running, cancellationToken) is { } row ? row.LastStep ?? 0 : 0;
+            var slash = slot.SlotKey.IndexOf('/');
+            slots.Add(new SlotView(slot.SlotKey, slot.Node, slash >= 0 ? slot.SlotKey[(slash + 1)..] : slot.SlotKey, slot.Capacity.MemoryGiB,
+                slot.State != SlotState.Offline, slot.State == SlotState.Busy ? slot.TrialId : null, step, slot.LastSeen));
+        }
+        return new PoolView(slots, pool.QueuedTrials, poolHistory.Samples);
+    }
+
+    public async Task<ProblemView?> GetProblemAsync(string dataset, string problemId, CancellationToken cancellationToken = default)
+    {
+        var row = await problems.GetAsync(dataset, problemId, cancellationToken);
+        var history = await grains.GetGrain<IProblemGrain>(GrainKeys.Problem(dataset, problemId)).GetAsync().WaitAsync(cancellationToken);
+        if (row is null && history.Groups == 0) return null;
+        // The Problem grain owns the counts and the distinct solutions; the table adds the text and the gold answer.
+        return history.Groups > 0
+            ? new ProblemView(dataset, problemId, row?.Prompt, row?.Answer, history.Groups, history.Attempts, history.Solved,
+                history.DistinctCorrectSolutions, history.CorrectSolutions)
+            : new ProblemView(dataset, problemId, row!.Prompt, row.Answer, 0, (int)row.Attempts, (int)row.Correct, row.DistinctCorrect, []);
+    }
+
+    private async Task<IReadOnlyList<TrialListItem>> TrialItemsAsync(string sweepId, CancellationToken cancellationToken)
+    {
+        var rows = await trials.ListBySweepAsync(sweepId, cancellationToken);
+        // Expansion order (the spec's arms, grid points, seeds) when the config says it; else the table's order.
+        return [.. rows.Select(r => (Row: r, Index: TrialConfig.Index(r.Config))).OrderBy(x => x.Index ?? int.MaxValue).Select(x => TrialItem(x.Row))];
+    }
+
+    private static TrialListItem TrialItem(TrialRow r) =>
+        new(r.TrialId, r.SweepId, r.Arm, r.Row, r.Seed, Text(r.Status), r.LastStep ?? 0, TrialConfig.TotalSteps(r.Config), r.Attempts,
+            r.SlotId, r.Error, r.StartedAt, r.FinishedAt);
+
+    private static SweepListItem Summary(SweepRow row, IReadOnlyList<TrialListItem> items)
+    {
+        int Count(string status) => items.Count(t => t.Status == status);
+        return new SweepListItem(row.SweepId, row.Name, Text(row.Status), items.Count, Count("queued"), Count("running"), Count("completed"),
+            Count("failed"), Count("cancelled"), row.CreatedAt, row.UpdatedAt);
+    }
+
+    /// <summary>"queued", "running", "completed", "failed", "cancelled".</summary>
+    public static string Text(RunStatus status) => status.ToString().ToLowerInvariant();
+}
+
+/// <summary>Reads what the web shows from a stored trial config (Core's TrialSpec JSON, or a bare simulation plan).</summary>
+internal static class TrialConfig
+{
+    public static int TotalSteps(string configJson) =>
+        Read(configJson, root =>
+            root.TryGetProperty("config", out var c) && c.TryGetProperty("totalSteps", out var t) && t.TryGetInt32(out var steps) ? steps
+            : root.TryGetProperty("simulation", out var s) && s.TryGetProperty("steps", out var n) && n.TryGetInt32(out var simulated) ? simulated
+            : (int?)null) ?? 0;
+
+    public static int? Index(string configJson) =>
+        Read(configJson, root => root.TryGetProperty("index", out var i) && i.TryGetInt32(out var index) ? index : (int?)null);
+
+    private static int? Read(string json, Func<JsonElement, int?> read)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == JsonValueKind.Object ? read(document.RootElement) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>The result table's evaluation step: "final" or "best:&lt;benchmark&gt;:&lt;metric@k&gt;".</summary>
+public static class ResultSteps
+{
+    /// <summary>Parses the step choice; a bad one throws a <see cref="FormatException"/> saying what to write.</summary>
+    public static EvalStepChoice Parse(string? step)
+    {
+        if (string.IsNullOrWhiteSpace(step) || step == "final") return EvalStepChoice.Final;
+        var parts = step.Split(':');
+        if (parts.Length == 3 && parts[0] == "best" && parts[1].Length > 0 && parts[2].Length > 0)
+        {
+            var metric = MetricKey.Parse(parts[2]);
+            return EvalStepChoice.BestAt(parts[1], metric.Metric, metric.K);
+        }
+        throw new FormatException($"step \"{step}\" is not \"final\" or \"best:<benchmark>:<metric>\" (e.g. best:countdown:avg@16)");
+    }
+}
+
+/// <summary>Stored rollout groups (jsonb rollouts and summary) as the dashboard's rollout view.</summary>
+internal static class RolloutJson
+{
+    public static RolloutGroupView ToView(StoredRolloutGroup group)
+    {
+        var rollouts = new List<RolloutView>();
+        string? prompt = null;
+        using (var document = JsonDocument.Parse(group.RolloutsJson))
+        {
+            var array = document.RootElement.ValueKind == JsonValueKind.Array ? document.RootElement
+                : document.RootElement.ValueKind == JsonValueKind.Object && Get(document.RootElement, "rollouts") is { ValueKind: JsonValueKind.Array } inner ? inner
+                : default;
+            if (array.ValueKind == JsonValueKind.Array)
+                foreach (var r in array.EnumerateArray())
+                    rollouts.Add(new RolloutView(
+                        Get(r, "text")?.GetString() ?? "",
+                        Number(r, "reward"),
+                        Get(r, "correct") is { ValueKind: JsonValueKind.True },
+                        Get(r, "solutionKey") is { ValueKind: JsonValueKind.String } key ? key.GetString() : null,
+                        Number(r, "diversity"),
+                        Number(r, "shapedReward"),
+                        Number(r, "advantage"),
+                        Get(r, "couplingWeight") is not null ? Number(r, "couplingWeight") : Number(r, "weight")));
+        }
+        using (var summary = JsonDocument.Parse(group.SummaryJson))
+            if (summary.RootElement.ValueKind == JsonValueKind.Object && Get(summary.RootElement, "prompt") is { ValueKind: JsonValueKind.String } p)
+                prompt = p.GetString();
+        return new RolloutGroupView(group.ProblemId, prompt ?? "", rollouts);
+    }
+
+    private static JsonElement? Get(JsonElement obj, string name)
+    {
+        if (obj.ValueKind != JsonValueKind.Object) return null;
+        foreach (var property in obj.EnumerateObject())
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase)) return property.Value;
+        return null;
+    }
+
+    private static double Number(JsonElement obj, string name) =>
+        Get(obj, name) is { ValueKind: JsonValueKind.Number } v ? v.GetDouble() : 0;
+}
+
+public static class DsdrPlatformServices
+{
+    /// <summary>The platform service (API and dashboard), the pool history and its sampler. Needs the storage, an Orleans client or silo, and <see cref="DsdrWebOptions"/>.</summary>
+    public static IServiceCollection AddDsdrPlatform(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => new PoolHistory(sp.GetRequiredService<DsdrWebOptions>().PoolHistoryLength));
+        services.AddSingleton<IDsdrPlatform, DsdrPlatform>();
+        services.AddSingleton(sp => (DsdrPlatform)sp.GetRequiredService<IDsdrPlatform>());
+        services.AddHostedService<PoolSampler>();
+        services.TryAddSingleton(TimeProvider.System);
+        return services;
+    }
+}
