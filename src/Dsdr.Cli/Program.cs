@@ -19,14 +19,15 @@ public static class Program
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration
+            // InvokeAsync: only the asynchronous path turns Ctrl-C/SIGTERM into the command's cancellation token
+            return parse.InvokeAsync(new InvocationConfiguration
             {
                 Output = io.Output,
                 Error = io.Error,
                 EnableDefaultExceptionHandler = false,
                 // Ctrl-C cancels the command's token; serve/demo then stop the platform cleanly, which takes seconds
                 ProcessTerminationTimeout = TimeSpan.FromSeconds(90),
-            });
+            }).GetAwaiter().GetResult();
         }
         catch (CliInputException e)
         {

@@ -34,7 +34,7 @@ internal sealed class DsdrApiClient(HttpClient http, Uri baseAddress, string? ap
     public async Task<string> GetResultsAsync(string sweepId, string format, IReadOnlyList<string> metrics, CancellationToken ct)
     {
         var query = new StringBuilder($"?format={Uri.EscapeDataString(format)}");
-        foreach (var metric in metrics) query.Append("&metric=").Append(Uri.EscapeDataString(metric));
+        if (metrics.Count > 0) query.Append("&metric=").Append(Uri.EscapeDataString(string.Join(',', metrics)));
         using var response = await SendAsync(HttpMethod.Get, $"api/sweeps/{Uri.EscapeDataString(sweepId)}/results{query}", null, ct);
         return await response.Content.ReadAsStringAsync(ct);
     }
@@ -124,7 +124,8 @@ internal sealed class DsdrApiClient(HttpClient http, Uri baseAddress, string? ap
         {
             var detail = root.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
             var title = root.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-            if (!string.IsNullOrWhiteSpace(detail)) lines.Add(detail!);
+            var parameter = root.TryGetProperty("parameter", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+            if (!string.IsNullOrWhiteSpace(detail)) lines.Add(parameter is null ? detail! : $"{parameter}: {detail}");
             else if (!string.IsNullOrWhiteSpace(title)) lines.Add(title!);
         }
         return lines;

@@ -19,29 +19,29 @@ internal static class DemoCommand
 {
     public const string SpecResource = "demo.json";
 
+    /// <summary>One CPU slot per trial of the demo: on 2 cores the five trials share the cores from start to end, none waits in the queue.</summary>
+    public const string DemoDevices = "cpu:5";
+
     /// <summary>The columns of the demo's result table.</summary>
     public static IReadOnlyList<MetricKey> ResultMetrics { get; } =
         [new(EvalMetrics.AvgAtK, 16), new(EvalMetrics.PassAtK, 16), new(EvalMetrics.DistinctCorrect)];
 
     public static Command Create(CliIo io, PlatformStarter start, TimeSpan? pollInterval = null)
     {
-        var urls = PlatformCliOptions.Urls();
-        var dataDir = PlatformCliOptions.DataDirectory("demo");
-        var devices = PlatformCliOptions.Devices();
+        var platform = new PlatformArguments("demo", DemoDevices);
         var spec = new Option<string?>("--spec") { Description = "Run this sweep spec instead of the built-in demo (examples/demo.json)." };
-        var simulated = PlatformCliOptions.Simulated();
         var command = new Command("demo",
             "Start the single-node platform, run the default ablation (grpo, dapo, dsdr, dsdr-no-gd, dsdr-no-gc on Countdown) and print its result table. " +
             "Ctrl-C stops; run it again to resume.")
         {
-            urls, dataDir, devices, spec, simulated,
+            spec,
         };
+        platform.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var specJson = parse.GetValue(spec) is { } path ? CliFiles.ReadAllText(path, io, "--spec") : BuiltInSpec();
             var parsed = SweepCommand.Parse(specJson);
-            var options = new PlatformOptions(PlatformCliOptions.CheckUrls(parse.GetValue(urls)!), PlatformCliOptions.CheckDevices(parse.GetValue(devices)!),
-                PlatformCliOptions.CheckDataDirectory(parse.GetValue(dataDir)!), Simulated: parse.GetValue(simulated));
+            var options = platform.Read(parse);
             return await RunAsync(io, start, options, specJson, parsed, pollInterval ?? TimeSpan.FromSeconds(2), ct);
         });
         return command;

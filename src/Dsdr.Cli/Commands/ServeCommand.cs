@@ -12,9 +12,7 @@ internal static class ServeCommand
 {
     public static Command Create(CliIo io, PlatformStarter start)
     {
-        var urls = PlatformCliOptions.Urls();
-        var dataDir = PlatformCliOptions.DataDirectory("platform");
-        var devices = PlatformCliOptions.Devices();
+        var platform = new PlatformArguments("platform", "cpu:2");
         var connection = new Option<string?>("--connection-string")
         {
             Description = "PostgreSQL to use instead of the embedded server (default: ConnectionStrings__Dsdr or DSDR_PG when set).",
@@ -23,16 +21,14 @@ internal static class ServeCommand
         {
             Description = "API key required on POST routes (default: Dsdr__ApiKey, else one generated at first start and kept in --data-dir).",
         };
-        var simulated = PlatformCliOptions.Simulated();
         var command = new Command("serve", "Run the single-node platform (PostgreSQL, silo, learner slots, REST API, dashboard) until Ctrl-C.")
         {
-            urls, dataDir, devices, connection, apiKey, simulated,
+            connection, apiKey,
         };
+        platform.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var options = new PlatformOptions(PlatformCliOptions.CheckUrls(parse.GetValue(urls)!), PlatformCliOptions.CheckDevices(parse.GetValue(devices)!),
-                PlatformCliOptions.CheckDataDirectory(parse.GetValue(dataDir)!), NullIfBlank(parse.GetValue(connection)), NullIfBlank(parse.GetValue(apiKey)),
-                parse.GetValue(simulated));
+            var options = platform.Read(parse, NullIfBlank(parse.GetValue(connection)), NullIfBlank(parse.GetValue(apiKey)));
             io.Output.WriteLine("dsdr serve: starting the platform (PostgreSQL, silo, learner slots, API, dashboard)…");
             await using var session = await PlatformCliOptions.StartAsync(start, options, ct);
             io.Output.WriteLine($"dashboard: {session.Url}");

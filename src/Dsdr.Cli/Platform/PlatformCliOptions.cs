@@ -3,9 +3,36 @@ using Dsdr.Silo;
 
 namespace Dsdr.Cli.Platform;
 
+/// <summary>The options <c>dsdr serve</c> and <c>dsdr demo</c> share, added to a command and read back as <see cref="PlatformOptions"/>.</summary>
+internal sealed class PlatformArguments(string dataName, string defaultDevices)
+{
+    public readonly Option<string> Urls = PlatformCliOptions.Urls();
+    public readonly Option<string> DataDirectory = PlatformCliOptions.DataDirectory(dataName);
+    public readonly Option<string> Devices = PlatformCliOptions.Devices(defaultDevices);
+    public readonly Option<bool> Simulated = PlatformCliOptions.Simulated();
+    public readonly Option<int> SiloPort = new("--silo-port") { Description = "Port of the in-process Orleans silo (default 11111).", DefaultValueFactory = _ => 11111 };
+    public readonly Option<int> GatewayPort = new("--gateway-port") { Description = "Client gateway port of the silo (default 30000).", DefaultValueFactory = _ => 30000 };
+    public readonly Option<bool> Verbose = new("--verbose") { Description = "Show the host's information logs (Orleans, ASP.NET), not only warnings." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Urls, DataDirectory, Devices, Simulated, SiloPort, GatewayPort, Verbose })
+            command.Options.Add(option);
+    }
+
+    public PlatformOptions Read(ParseResult parse, string? connectionString = null, string? apiKey = null) =>
+        new(PlatformCliOptions.CheckUrls(parse.GetValue(Urls)!), PlatformCliOptions.CheckDevices(parse.GetValue(Devices)!),
+            PlatformCliOptions.CheckDataDirectory(parse.GetValue(DataDirectory)!), connectionString, apiKey, parse.GetValue(Simulated),
+            parse.GetValue(Verbose), PlatformCliOptions.CheckPort("--silo-port", parse.GetValue(SiloPort)),
+            PlatformCliOptions.CheckPort("--gateway-port", parse.GetValue(GatewayPort)));
+}
+
 /// <summary>The options <c>dsdr serve</c> and <c>dsdr demo</c> share, with their checks.</summary>
 internal static class PlatformCliOptions
 {
+    public static int CheckPort(string option, int port) =>
+        port is > 0 and < 65536 ? port : throw new CliInputException($"{option}: {port} is not a port number (1–65535).");
+
     public static Option<string> Urls() => new("--urls")
     {
         Description = $"Where the dashboard and the API listen, ';'-separated (default {PlatformOptions.DefaultUrls}).",
@@ -18,10 +45,10 @@ internal static class PlatformCliOptions
         DefaultValueFactory = _ => PlatformOptions.DefaultDataDirectory(name),
     };
 
-    public static Option<string> Devices() => new("--devices")
+    public static Option<string> Devices(string defaultDevices) => new("--devices")
     {
-        Description = "Learner slots of this node: cpu:N (N CPU slots, one libtorch thread each) or cuda:0=80,cuda:1=80 (default cpu:2).",
-        DefaultValueFactory = _ => "cpu:2",
+        Description = $"Learner slots of this node: cpu:N (N CPU slots, one libtorch thread each) or cuda:0=80,cuda:1=80 (default {defaultDevices}).",
+        DefaultValueFactory = _ => defaultDevices,
     };
 
     public static Option<bool> Simulated() => new("--simulated")

@@ -9,13 +9,18 @@ namespace Dsdr.Cli.Platform;
 /// <param name="ConnectionString">An existing PostgreSQL; null = ConnectionStrings:Dsdr / DSDR_PG, else the embedded server.</param>
 /// <param name="ApiKey">The API key; null = Dsdr:ApiKey / Dsdr__ApiKey, else generated at first start and kept in the data folder.</param>
 /// <param name="Simulated">Slots run the simulated trial runner (sleeping steps, synthetic metrics) instead of the trainer.</param>
+/// <param name="Verbose">Show the host's information logs (Orleans, ASP.NET) instead of warnings only.</param>
 internal sealed record PlatformOptions(
     string Urls,
     string Devices,
     string DataDirectory,
     string? ConnectionString = null,
     string? ApiKey = null,
-    bool Simulated = false)
+    bool Simulated = false,
+    bool Verbose = false,
+    int SiloPort = 11111,
+    int GatewayPort = 30000,
+    int SimulatedStepMilliseconds = 20)
 {
     public const string DefaultUrls = "http://localhost:5080";
 

@@ -1,72 +1,106 @@
+using Dsdr.Silo;
+using Dsdr.Storage;
 using Dsdr.Web.Hosting;
 using Dsdr.Web.Services;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Dsdr.Cli.Platform;
 
-/// <summary>The single-node platform as web/Dsdr.Web hosts it (<see cref="DsdrWebApp"/>), in this process.</summary>
-internal sealed class WebPlatform(WebApplication app, Uri url, string apiKey) : IPlatformSession
+/// <summary>The single-node platform as web/Dsdr.Web hosts it (<see cref="DsdrWebApp.StartAsync"/>), in this process.</summary>
+internal sealed class WebPlatform(DsdrWebServer server) : IPlatformSession
 {
     private int _stopped;
 
-    public Uri Url => url;
+    public Uri Url { get; } = new(Loopback(server.Url).TrimEnd('/') + "/");
 
-    public string ApiKey => apiKey;
+    public string ApiKey => server.ApiKey.Value;
 
-    public IDsdrPlatform Platform { get; } = app.Services.GetRequiredService<IDsdrPlatform>();
+    public IDsdrPlatform Platform { get; } = server.Services.GetRequiredService<IDsdrPlatform>();
 
-    /// <summary>The command line <see cref="DsdrWebApp.Build"/> reads for <paramref name="options"/> (configuration keys as --key=value).</summary>
-    internal static string[] Arguments(PlatformOptions options)
+    /// <summary>
+    /// The web host's options for <paramref name="options"/>: PostgreSQL data in &lt;data&gt;/postgres (its API key file
+    /// then lands in &lt;data&gt;/api-key), checkpoints in &lt;data&gt;/checkpoints; the connection string and the API key
+    /// fall back to ConnectionStrings__Dsdr / DSDR_PG and Dsdr__ApiKey from the environment.
+    /// </summary>
+    internal static DsdrWebOptions WebOptions(PlatformOptions options, IConfiguration environment)
     {
-        var args = new List<string>
+        var fromEnvironment = DsdrDatabaseOptions.FromConfiguration(environment);
+        return new DsdrWebOptions
         {
-            $"--urls={options.Urls}",
-            $"--Dsdr:DataDirectory={Path.Combine(options.DataDirectory, "postgres")}",
-            $"--Dsdr:Checkpoints={Path.Combine(options.DataDirectory, "checkpoints")}",
-            $"--Dsdr:Devices={options.Devices}",
-            $"--Dsdr:Simulated={(options.Simulated ? "true" : "false")}",
+            Urls = options.Urls,
+            Devices = DsdrSiloOptions.ParseDevices(options.Devices, null, null),
+            Simulated = options.Simulated,
+            SimulatedStepMilliseconds = options.SimulatedStepMilliseconds,
+            SiloPort = options.SiloPort,
+            GatewayPort = options.GatewayPort,
+            DataDirectory = Path.Combine(options.DataDirectory, "postgres"),
+            CheckpointDirectory = Path.Combine(options.DataDirectory, "checkpoints"),
+            ConnectionString = options.ConnectionString ?? fromEnvironment.ConnectionString,
+            ApiKey = options.ApiKey ?? (environment[DsdrWebOptions.ApiKeyKey] is { Length: > 0 } key ? key : null),
         };
-        if (options.ConnectionString is { } connection) args.Add($"--ConnectionStrings:Dsdr={connection}");
-        if (options.ApiKey is { } key) args.Add($"--Dsdr:ApiKey={key}");
-        return [.. args];
     }
 
     public static async Task<IPlatformSession> StartAsync(PlatformOptions options, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(options.DataDirectory);
-        var app = DsdrWebApp.Build(Arguments(options));
+        var web = WebOptions(options, new ConfigurationBuilder().AddEnvironmentVariables().Build());
         try
         {
-            await app.StartAsync(cancellationToken);
-            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            var first = addresses.FirstOrDefault() ?? options.Urls.Split(';')[0];
-            var url = new Uri(first.Replace("://[::]", "://localhost", StringComparison.Ordinal)
-                .Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)
-                .TrimEnd('/') + "/");
-            var key = app.Configuration["Dsdr:ApiKey"]
-                ?? throw new InvalidOperationException("the web host started without an API key (Dsdr:ApiKey).");
-            return new WebPlatform(app, url, key);
+            web.Validate();
         }
-        catch
+        catch (ArgumentException e)
         {
-            await app.DisposeAsync();
-            throw;
+            throw new CliInputException(e.Message);
         }
+        Directory.CreateDirectory(options.DataDirectory);
+        var server = await DsdrWebApp.StartAsync(web, builder =>
+        {
+            // the command owns Ctrl-C (it stops the platform itself, after saying so), not the host's console lifetime
+            builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
+            // the dashboard's files (wwwroot, MudBlazor, blazor.web.js) as Dsdr.Web's build lists them, since dsdr is the entry assembly
+            var manifest = Path.Combine(AppContext.BaseDirectory, StaticAssetsManifest);
+            if (File.Exists(manifest))
+            {
+                builder.Configuration[WebHostDefaults.StaticWebAssetsKey] = manifest;
+                builder.WebHost.UseStaticWebAssets();
+            }
+            // the command's own lines are the progress; the host's logs only when something goes wrong
+            builder.Logging.SetMinimumLevel(options.Verbose ? LogLevel.Information : LogLevel.Warning);
+            builder.Logging.AddFilter("Orleans", options.Verbose ? LogLevel.Information : LogLevel.Error);
+        }, cancellationToken);
+        return new WebPlatform(server);
     }
+
+    /// <summary>Dsdr.Web's static web assets manifest, copied beside dsdr by the build.</summary>
+    public const string StaticAssetsManifest = "Dsdr.Web.staticwebassets.runtime.json";
+
+    /// <summary>A host lifetime that leaves signals to the command.</summary>
+    private sealed class CommandLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>A wildcard listen address as a URL a browser can open.</summary>
+    private static string Loopback(string address) =>
+        address.Replace("://[::]", "://localhost", StringComparison.Ordinal)
+            .Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)
+            .Replace("://*", "://localhost", StringComparison.Ordinal)
+            .Replace("://+", "://localhost", StringComparison.Ordinal);
 
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
-        await app.StopAsync(CancellationToken.None);
+        await server.StopAsync(CancellationToken.None);
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        await app.DisposeAsync();
+        await server.DisposeAsync();
     }
 }
