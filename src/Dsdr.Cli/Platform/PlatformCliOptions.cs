@@ -21,10 +21,10 @@ internal sealed class PlatformArguments(string dataName, string defaultDevices)
     }
 
     public PlatformOptions Read(ParseResult parse, string? connectionString = null, string? apiKey = null) =>
-        new(PlatformCliOptions.CheckUrls(parse.GetValue(Urls)!), PlatformCliOptions.CheckDevices(parse.GetValue(Devices)!),
+        WebPlatform.Check(new(PlatformCliOptions.CheckUrls(parse.GetValue(Urls)!), PlatformCliOptions.CheckDevices(parse.GetValue(Devices)!),
             PlatformCliOptions.CheckDataDirectory(parse.GetValue(DataDirectory)!), connectionString, apiKey, parse.GetValue(Simulated),
             parse.GetValue(Verbose), PlatformCliOptions.CheckPort("--silo-port", parse.GetValue(SiloPort)),
-            PlatformCliOptions.CheckPort("--gateway-port", parse.GetValue(GatewayPort)));
+            PlatformCliOptions.CheckPort("--gateway-port", parse.GetValue(GatewayPort))));
 }
 
 /// <summary>The options <c>dsdr serve</c> and <c>dsdr demo</c> share, with their checks.</summary>

@@ -44,17 +44,25 @@ internal sealed class WebPlatform(DsdrWebServer server) : IPlatformSession
         };
     }
 
-    public static async Task<IPlatformSession> StartAsync(PlatformOptions options, CancellationToken cancellationToken)
+    /// <summary>Refuses options the web host would refuse (e.g. an API key under 16 characters), as bad input.</summary>
+    public static PlatformOptions Check(PlatformOptions options, IConfiguration? environment = null)
     {
-        var web = WebOptions(options, new ConfigurationBuilder().AddEnvironmentVariables().Build());
         try
         {
-            web.Validate();
+            WebOptions(options, environment ?? new ConfigurationBuilder().Build()).Validate();
         }
         catch (ArgumentException e)
         {
             throw new CliInputException(e.Message);
         }
+        return options;
+    }
+
+    public static async Task<IPlatformSession> StartAsync(PlatformOptions options, CancellationToken cancellationToken)
+    {
+        var environment = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        Check(options, environment);
+        var web = WebOptions(options, environment);
         Directory.CreateDirectory(options.DataDirectory);
         var server = await DsdrWebApp.StartAsync(web, builder =>
         {
