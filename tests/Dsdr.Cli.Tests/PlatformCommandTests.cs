@@ -151,3 +151,27 @@ public class DemoSmokeTests
         }
     }
 }
+
+public class DemoProgressTests
+{
+    [Fact]
+    public void SftIsInProgressWhileALockExistsAndNoFinishedBackbone()
+    {
+        var cache = Path.Combine(Path.GetTempPath(), "dsdr-cli-sft", Guid.NewGuid().ToString("N"));
+        try
+        {
+            Assert.False(DemoCommand.SftInProgress(cache));
+            Directory.CreateDirectory(cache);
+            File.WriteAllText(Path.Combine(cache, "sft-abc.lock"), "");
+            Directory.CreateDirectory(Path.Combine(cache, ".sft-abc.tmp-1"));
+            Assert.True(DemoCommand.SftInProgress(cache));
+            Directory.CreateDirectory(Path.Combine(cache, "sft-abc"));
+            File.WriteAllText(Path.Combine(cache, "sft-abc", Learning.Sft.SftWarmStart.SummaryFile), "{}");
+            Assert.False(DemoCommand.SftInProgress(cache));
+        }
+        finally
+        {
+            if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true);
+        }
+    }
+}

@@ -74,7 +74,8 @@ internal static class DemoCommand
                 io.Output.WriteLine(submitted.Created
                     ? $"submitted sweep {submitted.SweepId}: {submitted.Trials} trials"
                     : $"resuming sweep {submitted.SweepId} ({submitted.Trials} trials, submitted before)");
-                var final = await FollowAsync(io, session.Platform, submitted.SweepId, poll, clock, ct);
+                var sftCache = Path.Combine(WebPlatform.CheckpointsFolder(options), Runner.TrainerTrialRunner.SftCacheName);
+                var final = await FollowAsync(io, session.Platform, submitted.SweepId, poll, clock, () => SftInProgress(sftCache), ct);
                 var table = await session.Platform.GetResultTableAsync(submitted.SweepId, new ResultQuery(ResultMetrics), CancellationToken.None);
                 io.Output.WriteLine();
                 io.Output.WriteLine($"{final.Sweep.Name}: {final.Sweep.Status} after {Elapsed(clock.Elapsed)} — {final.Sweep.Completed} completed, {final.Sweep.Failed} failed, {final.Sweep.Cancelled} cancelled");
@@ -99,20 +100,20 @@ internal static class DemoCommand
 
     /// <summary>Polls the sweep until no trial is queued or running; shows a live table on a terminal, lines otherwise.</summary>
     private static async Task<SweepDetails> FollowAsync(CliIo io, IDsdrPlatform platform, string sweepId, TimeSpan poll, Stopwatch clock,
-        CancellationToken ct)
+        Func<bool> sftInProgress, CancellationToken ct)
     {
-        async Task<SweepDetails> Read() => await platform.GetSweepAsync(sweepId, ct)
-            ?? throw new InvalidOperationException($"Sweep {sweepId} vanished from the platform.");
+        async Task<SweepDetails> Read() => await WithLatestStepsAsync(platform, await platform.GetSweepAsync(sweepId, ct)
+            ?? throw new InvalidOperationException($"Sweep {sweepId} vanished from the platform."), ct);
         var details = await Read();
         if (PlatformCliOptions.IsTerminal(io))
         {
-            await AnsiConsole.Live(ProgressTable(details, clock.Elapsed)).AutoClear(false).StartAsync(async live =>
+            await AnsiConsole.Live(ProgressTable(details, clock.Elapsed, sftInProgress())).AutoClear(false).StartAsync(async live =>
             {
                 while (!IsFinished(details))
                 {
                     await Task.Delay(poll, ct);
                     details = await Read();
-                    live.UpdateTarget(ProgressTable(details, clock.Elapsed));
+                    live.UpdateTarget(ProgressTable(details, clock.Elapsed, sftInProgress()));
                 }
             });
             return details;
@@ -121,7 +122,7 @@ internal static class DemoCommand
         var lastWritten = TimeSpan.Zero;
         while (true)
         {
-            var line = ProgressLine(details);
+            var line = ProgressLine(details) + (sftInProgress() ? SftNote : "");
             // a line when something changed state, else one every 15 s
             if (StatusPart(line) != StatusPart(lastLine) || clock.Elapsed - lastWritten >= TimeSpan.FromSeconds(15) || IsFinished(details))
             {
@@ -133,6 +134,22 @@ internal static class DemoCommand
             await Task.Delay(poll, ct);
             details = await Read();
         }
+    }
+
+    /// <summary>
+    /// Running trials with the step of their latest reported metric: the trial rows record the step at checkpoints,
+    /// the step metrics arrive every step.
+    /// </summary>
+    private static async Task<SweepDetails> WithLatestStepsAsync(IDsdrPlatform platform, SweepDetails details, CancellationToken ct)
+    {
+        var running = details.Trials.Where(t => t.Status == "running").Select(t => t.TrialId).ToList();
+        if (running.Count == 0) return details;
+        var curves = await platform.GetMetricsAsync(running, [Runner.StepMetricNames.RewardMean], maxPoints: 2, ct);
+        var latest = curves.Where(c => c.Points.Count > 0).ToDictionary(c => c.TrialId, c => c.Points.Max(p => p.Step));
+        return details with
+        {
+            Trials = [.. details.Trials.Select(t => latest.TryGetValue(t.TrialId, out var step) && step > t.Step ? t with { Step = step } : t)],
+        };
     }
 
     internal static bool IsFinished(SweepDetails details) =>
@@ -147,9 +164,18 @@ internal static class DemoCommand
 
     private static string Label(TrialListItem t) => t.Row == t.Arm || string.IsNullOrEmpty(t.Row) ? $"{t.Arm}" : $"{t.Row}";
 
-    private static Table ProgressTable(SweepDetails details, TimeSpan elapsed)
+    private const string SftNote = " (training the shared SFT backbone first)";
+
+    /// <summary>A trial holds the SFT cache's lock file (the backbone is being trained) and no finished backbone is there yet.</summary>
+    internal static bool SftInProgress(string cacheFolder) =>
+        Directory.Exists(cacheFolder)
+        && Directory.EnumerateFiles(cacheFolder, "sft-*.lock").Any()
+        && !Directory.EnumerateDirectories(cacheFolder, "sft-*").Any(d => File.Exists(Path.Combine(d, Learning.Sft.SftWarmStart.SummaryFile)));
+
+    private static Table ProgressTable(SweepDetails details, TimeSpan elapsed, bool sftInProgress)
     {
-        var table = new Table { Border = TableBorder.Rounded, Title = new TableTitle($"{Markup.Escape(details.Sweep.Name)} — {Elapsed(elapsed)}") };
+        var title = $"{Markup.Escape(details.Sweep.Name)} — {Elapsed(elapsed)}{(sftInProgress ? Markup.Escape(SftNote) : "")}";
+        var table = new Table { Border = TableBorder.Rounded, Title = new TableTitle(title) };
         foreach (var header in new[] { "trial", "seed", "status", "step", "progress", "slot" }) table.AddColumn(header);
         foreach (var t in details.Trials)
         {

@@ -38,11 +38,14 @@ internal sealed class WebPlatform(DsdrWebServer server) : IPlatformSession
             SiloPort = options.SiloPort,
             GatewayPort = options.GatewayPort,
             DataDirectory = Path.Combine(options.DataDirectory, "postgres"),
-            CheckpointDirectory = Path.Combine(options.DataDirectory, "checkpoints"),
+            CheckpointDirectory = CheckpointsFolder(options),
             ConnectionString = options.ConnectionString ?? fromEnvironment.ConnectionString,
             ApiKey = options.ApiKey ?? (environment[DsdrWebOptions.ApiKeyKey] is { Length: > 0 } key ? key : null),
         };
     }
+
+    /// <summary>&lt;data&gt;/checkpoints: the trials' checkpoints and the SFT cache (sft-cache/).</summary>
+    public static string CheckpointsFolder(PlatformOptions options) => Path.Combine(options.DataDirectory, "checkpoints");
 
     /// <summary>Refuses options the web host would refuse (e.g. an API key under 16 characters), as bad input.</summary>
     public static PlatformOptions Check(PlatformOptions options, IConfiguration? environment = null)
