@@ -9,7 +9,7 @@ public sealed record Workload(IReadOnlyList<TrialDescriptor> Trials, int Crashes
     /// <summary>A short sweep per slot that runs every code path once (JIT, first activations, connections) before measuring.</summary>
     public static Workload WarmUp(BenchOptions o)
     {
-        var plan = new SimulationPlan(3, 10, 2, []);
+        var plan = new SimulationPlan(3, 10, 2, [], EvalEvery: 0, RolloutGroupsPerStep: 0);
         var trials = Enumerable.Range(0, o.Slots * 2).Select(i => new TrialDescriptor($"warmup-t{i:D4}", "warmup", "sim", "warm-up", i,
             plan.ToConfigJson(), new TrialNeeds(DeviceKind.Cuda, 8))).ToList();
         return new Workload(trials, 0, 0);
@@ -35,7 +35,7 @@ public sealed record Workload(IReadOnlyList<TrialDescriptor> Trials, int Crashes
                 faults.Add(new SimulatedFault(1, random.Next(2, steps + 1), SimulatedFaultKind.Hang, o.HangMilliseconds));
                 hangs++;
             }
-            var plan = new SimulationPlan(steps, o.StepMilliseconds, o.CheckpointEvery, faults);
+            var plan = new SimulationPlan(steps, o.StepMilliseconds, o.CheckpointEvery, faults, EvalEvery: 0, RolloutGroupsPerStep: 0);
             var sweep = $"bench-s{i % o.Sweeps}";
             trials.Add(new TrialDescriptor($"{sweep}-t{i:D4}", sweep, "sim", $"trial {i}", i, plan.ToConfigJson(),
                 new TrialNeeds(DeviceKind.Cuda, 8 + random.Next(0, 4) * 8)));

@@ -19,22 +19,25 @@ public sealed record ScoredRollout(
     [property: Id(6)] double Advantage,
     [property: Id(7)] double CouplingWeight);
 
-/// <summary>One group of G rollouts for one prompt at one training step of one trial.</summary>
+/// <summary>One group of G rollouts for one prompt at one training step of one trial; <paramref name="Gold"/>: the problem's gold answer when known.</summary>
 [GenerateSerializer, Immutable]
 public sealed record RolloutGroupRecord(
     [property: Id(0)] string TrialId,
     [property: Id(1)] int Step,
     [property: Id(2)] string ProblemKey,
     [property: Id(3)] string Prompt,
-    [property: Id(4)] ImmutableArray<ScoredRollout> Rollouts);
+    [property: Id(4)] ImmutableArray<ScoredRollout> Rollouts,
+    [property: Id(5)] string? Gold = null);
 
-/// <summary>What one rollout group contributed to its problem's history.</summary>
+/// <summary>What one rollout group contributed to its problem's history, with the problem's prompt and gold answer when known.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ProblemObservation(
     [property: Id(0)] string GroupKey,
     [property: Id(1)] int Rollouts,
     [property: Id(2)] int Correct,
-    [property: Id(3)] ImmutableArray<string> CorrectSolutionKeys);
+    [property: Id(3)] ImmutableArray<string> CorrectSolutionKeys,
+    [property: Id(4)] string? Prompt = null,
+    [property: Id(5)] string? Gold = null);
 
 /// <summary>A problem's history across all trials.</summary>
 [GenerateSerializer, Immutable]

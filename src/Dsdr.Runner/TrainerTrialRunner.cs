@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
 using Dsdr.Contracts;
@@ -207,7 +206,7 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFacto
             var key = correct ? task.SolutionKey(text, g.Gold) : null;
             return new ScoredRollout(text, g.Rewards[i], correct, key, At(g.Diversity, i), At(g.ShapedRewards, i), At(g.Advantages, i), At(g.Weights, i));
         }).ToImmutableArray();
-        return new RolloutGroupRecord(trialId, g.Step, GrainKeys.Problem(dataset, g.ProblemId), g.Prompt, rollouts);
+        return new RolloutGroupRecord(trialId, g.Step, GrainKeys.Problem(dataset, g.ProblemId), g.Prompt, rollouts, g.Gold);
     }
 
     private abstract record Report;
@@ -288,12 +287,15 @@ public static class StepMetricNames
         return d;
     }
 
-    /// <summary>"eval/&lt;benchmark&gt;/&lt;metric&gt;[@k]" per figure.</summary>
+    /// <summary>
+    /// "eval/&lt;benchmark&gt;/&lt;metric&gt;[@k]" per figure (<see cref="EvalMetricName"/>: benchmark and metric names may not
+    /// contain '/' or '@'); the platform's metric sink parses these names back into rows of the evals table.
+    /// </summary>
     public static IReadOnlyDictionary<string, double> Of(EvalReport report)
     {
         var d = new Dictionary<string, double>();
         foreach (var f in report.Figures.Where(f => double.IsFinite(f.Value)))
-            d[f.K is { } k ? string.Create(CultureInfo.InvariantCulture, $"eval/{f.Benchmark}/{f.Metric}@{k}") : $"eval/{f.Benchmark}/{f.Metric}"] = f.Value;
+            d[EvalMetricName.Format(f.Benchmark, f.Metric, f.K)] = f.Value;
         return d;
     }
 }

@@ -22,6 +22,8 @@ public sealed record DsdrSiloOptions
     public string ServiceId { get; init; } = "dsdr";
     public int SiloPort { get; init; } = 11111;
     public int GatewayPort { get; init; } = 30000;
+    /// <summary>Port of the worker's HTTP endpoints: /health/live, /health/ready, /metrics.</summary>
+    public int HttpPort { get; init; } = 8081;
     /// <summary>Where runners write checkpoints; in a cluster every node must see the same folder.</summary>
     public string CheckpointDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "dsdr", "checkpoints");
     /// <summary>Keep grain state and reminders in memory (lost on exit) instead of PostgreSQL; single-node mode only.</summary>
@@ -42,6 +44,7 @@ public sealed record DsdrSiloOptions
           --cluster               join the cluster through the configured membership (default: single node, localhost)
           --cluster-id ID         default "dsdr";   --service-id ID   default "dsdr"
           --silo-port N           default 11111;    --gateway-port N  default 30000
+          --http-port N           health and metrics (GET /health/live, /health/ready, /metrics); default 8081
           --checkpoints DIR       checkpoint folder (shared between nodes in a cluster)
           --data-dir DIR          data folder of the embedded PostgreSQL (single node, no connection string)
           --in-memory             keep state in memory instead of PostgreSQL (single node; lost on exit)
@@ -87,6 +90,7 @@ public sealed record DsdrSiloOptions
                 case "--service-id": options = options with { ServiceId = Value() }; break;
                 case "--silo-port": options = options with { SiloPort = ParsePort(args[i], Value()) }; break;
                 case "--gateway-port": options = options with { GatewayPort = ParsePort(args[i], Value()) }; break;
+                case "--http-port": options = options with { HttpPort = ParsePort(args[i], Value()) }; break;
                 case "--checkpoints": options = options with { CheckpointDirectory = Path.GetFullPath(Value()) }; break;
                 case "--data-dir": options = options with { DataDirectory = Path.GetFullPath(Value()) }; break;
                 case "--in-memory": options = options with { InMemory = true }; break;

@@ -81,7 +81,10 @@ public sealed class ClusterModeTests(PostgresServer postgres)
                 p => p.Status == SweepStatus.Completed, Timeout, "the sweep to complete");
             Assert.Equal(4, done.Completed);
             Assert.Equal(["node-a/cpu:0", "node-b/cpu:0"], log.Attempts.Select(a => a.SlotKey).Distinct().Order());
-            Assert.Equal(4 * 8 * 2, await Db.ScalarAsync<long>(database.ConnectionString!, "SELECT count(*) FROM metrics WHERE trial_id LIKE 'cm-%'"));
+            Assert.Equal(trials.Sum(t => ExpectedMetrics(t.TrialId, Plan(8, 25)).Count),
+                await Db.ScalarAsync<long>(database.ConnectionString!, "SELECT count(*) FROM metrics WHERE trial_id LIKE 'cm-%'"));
+            Assert.Equal(4 * 8, await Db.ScalarAsync<long>(database.ConnectionString!, "SELECT count(*) FROM rollout_groups WHERE trial_id LIKE 'cm-%'"));
+            Assert.Equal(2, await Db.ScalarAsync<long>(database.ConnectionString!, "SELECT count(*) FROM slots WHERE status <> 'offline'"));
             Assert.Equal("completed", await Db.ScalarAsync<string>(database.ConnectionString!, "SELECT status FROM sweeps WHERE sweep_id = 'cm'"));
         }
         finally

@@ -60,6 +60,14 @@ public class TrainerRunnerResumeTests
             return ValueTask.CompletedTask;
         }
 
+        public ConcurrentQueue<RolloutGroupRecord> Groups { get; } = new();
+
+        public Task ReportRolloutGroupAsync(RolloutGroupRecord group)
+        {
+            Groups.Enqueue(group);
+            return Task.CompletedTask;
+        }
+
         public Task ReportCheckpointAsync(string path, int step)
         {
             Checkpoints.Enqueue((path, step));

@@ -147,6 +147,20 @@ public sealed class RepositoryTests(PostgresFixture fixture) : DatabaseTest(fixt
     }
 
     [Fact]
+    public async Task Eval_figures_added_again_keep_their_first_value()
+    {
+        await SeedSweepAsync("sw1", ("t1", "dsdr", "dsdr", 0));
+        var evals = new EvalRepository(Database);
+        Assert.Equal(2, await evals.AddAsync([new EvalRow("t1", 10, "countdown", "avg", 16, 0.3), new EvalRow("t1", 10, "countdown", "pass1", null, 0.2)]));
+        // A replayed step: the stored figures stay, a new one is added.
+        Assert.Equal(1, await evals.AddAsync([new EvalRow("t1", 10, "countdown", "avg", 16, 0.9), new EvalRow("t1", 10, "countdown", "distinct", null, 2)]));
+        Assert.Equal(new (string, int?, double)[] { ("avg", 16, 0.3), ("distinct", null, 2.0), ("pass1", null, 0.2) },
+            (await evals.ListByTrialAsync("t1")).Select(e => (e.Metric, e.K, e.Value)).OrderBy(e => e.Metric, StringComparer.Ordinal));
+        Assert.Equal(0, await evals.AddAsync([]));
+        await Assert.ThrowsAsync<ArgumentException>(() => evals.AddAsync([new EvalRow("t1", 1, "b", "m", 0, 1)]));
+    }
+
+    [Fact]
     public async Task Rollout_groups_are_stored_replaced_and_listed_by_step()
     {
         await SeedSweepAsync("sw1", ("t1", "dsdr", "dsdr", 0));

@@ -20,7 +20,8 @@ public static class DsdrSiloBuilderExtensions
     /// goes to the grain storage named "dsdr" and the reminders to the silo's reminder service:
     /// both must be configured too, as must an <see cref="ITrialRunner"/> when the node has devices.
     /// Step metrics go to the registered <see cref="ITrialMetricSink"/> and sweeps/trials are copied to the
-    /// registered <see cref="IRunMirror"/>; without registrations, metrics stay in memory and nothing is mirrored.
+    /// registered <see cref="IRunMirror"/>, rollout groups and problems to the <see cref="IRolloutMirror"/>, the slot pool to
+    /// the <see cref="ISlotMirror"/>; without registrations, metrics stay in memory and nothing is mirrored.
     /// </summary>
     public static ISiloBuilder AddDsdrGrains(this ISiloBuilder silo, DsdrNodeOptions node, Action<DsdrSchedulingOptions>? scheduling = null)
     {
@@ -40,6 +41,8 @@ public static class DsdrSiloBuilderExtensions
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.TryAddSingleton<ITrialMetricSink, InMemoryTrialMetricSink>();
         silo.Services.TryAddSingleton<IRunMirror>(NoRunMirror.Instance);
+        silo.Services.TryAddSingleton<IRolloutMirror>(NoRolloutMirror.Instance);
+        silo.Services.TryAddSingleton<ISlotMirror>(NoSlotMirror.Instance);
         silo.Services.AddPlacementDirector<NodePlacementStrategy, NodePlacementDirector>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, LearnerSlotLauncher>();
         return silo;

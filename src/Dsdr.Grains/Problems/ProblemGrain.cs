@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Dsdr.Contracts;
+using Dsdr.Grains.Running;
 
 namespace Dsdr.Grains.Problems;
 
@@ -11,11 +12,20 @@ public sealed class ProblemState
     [Id(2)] public int Solved { get; set; }
     /// <summary>Correct solution key → how many correct rollouts produced it.</summary>
     [Id(3)] public Dictionary<string, int> CorrectSolutions { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>The prompt and gold answer of the latest group that carried them.</summary>
+    [Id(4)] public string? Prompt { get; set; }
+    [Id(5)] public string? Gold { get; set; }
+    [Id(6)] public DateTimeOffset? LastSeenAt { get; set; }
 }
 
-/// <summary>One problem's history across trials: rollouts attempted, solved, distinct correct solutions.</summary>
+/// <summary>
+/// One problem's history across trials: rollouts attempted, solved, distinct correct solutions. Each change is saved,
+/// then copied whole to the <see cref="IRolloutMirror"/> (in turn order, so the copy never goes back to older counts).
+/// </summary>
 internal sealed class ProblemGrain(
-    [PersistentState("problem", DsdrSchedulingOptions.StorageProviderName)] IPersistentState<ProblemState> state) : Grain, IProblemGrain
+    [PersistentState("problem", DsdrSchedulingOptions.StorageProviderName)] IPersistentState<ProblemState> state,
+    IRolloutMirror mirror,
+    TimeProvider clock) : Grain, IProblemGrain
 {
     private ProblemState S => state.State;
 
@@ -28,12 +38,18 @@ internal sealed class ProblemGrain(
             Apply(replaces, sign: -1);
         }
         Apply(observation, sign: +1);
+        if (observation.Prompt is { } prompt) S.Prompt = prompt;
+        if (observation.Gold is { } gold) S.Gold = gold;
+        S.LastSeenAt = clock.GetUtcNow();
         await state.WriteStateAsync();
+        await mirror.ProblemChangedAsync(new ProblemSnapshot(History(), S.Prompt, S.Gold, S.LastSeenAt.Value));
     }
 
-    Task<ProblemHistory> IProblemGrain.GetAsync() => Task.FromResult(new ProblemHistory(
+    Task<ProblemHistory> IProblemGrain.GetAsync() => Task.FromResult(History());
+
+    private ProblemHistory History() => new(
         this.GetPrimaryKeyString(), S.Groups, S.Attempts, S.Solved, S.CorrectSolutions.Count,
-        [.. S.CorrectSolutions.Keys.Order(StringComparer.Ordinal)]));
+        [.. S.CorrectSolutions.Keys.Order(StringComparer.Ordinal)]);
 
     private void Apply(ProblemObservation o, int sign)
     {
@@ -65,11 +81,13 @@ public sealed class RolloutGroupState
 
 /// <summary>
 /// One scored rollout group (key "trial/step/dataset/problem"): keeps the record for the rollout
-/// explorer and tells the problem what it contributed. Recording the same group again (a step
-/// replayed after a resume) replaces the contribution instead of adding it twice.
+/// explorer, tells the problem what it contributed and copies the group to the <see cref="IRolloutMirror"/>.
+/// Recording the same group again (a step replayed after a resume) replaces the contribution instead of
+/// adding it twice.
 /// </summary>
 internal sealed class RolloutGroupGrain(
-    [PersistentState("rollouts", DsdrSchedulingOptions.StorageProviderName)] IPersistentState<RolloutGroupState> state) : Grain, IRolloutGroupGrain
+    [PersistentState("rollouts", DsdrSchedulingOptions.StorageProviderName)] IPersistentState<RolloutGroupState> state,
+    IRolloutMirror mirror) : Grain, IRolloutGroupGrain
 {
     async Task IRolloutGroupGrain.RecordAsync(RolloutGroupRecord record)
     {
@@ -84,6 +102,7 @@ internal sealed class RolloutGroupGrain(
         state.State.Record = record;
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<IProblemGrain>(record.ProblemKey).ObserveAsync(Observe(record), previous);
+        await mirror.GroupRecordedAsync(record);
     }
 
     Task<RolloutGroupRecord?> IRolloutGroupGrain.GetAsync() => Task.FromResult(state.State.Record);
@@ -92,6 +111,6 @@ internal sealed class RolloutGroupGrain(
     {
         var correct = record.Rollouts.Where(r => r.Correct).ToList();
         var keys = correct.Where(r => r.SolutionKey is not null).Select(r => r.SolutionKey!).ToImmutableArray();
-        return new ProblemObservation(this.GetPrimaryKeyString(), record.Rollouts.Length, correct.Count, keys);
+        return new ProblemObservation(this.GetPrimaryKeyString(), record.Rollouts.Length, correct.Count, keys, record.Prompt, record.Gold);
     }
 }

@@ -35,6 +35,13 @@ public interface ITrialReporter
     ValueTask ReportMetricsAsync(int step, IReadOnlyDictionary<string, double> metrics);
 
     /// <summary>
+    /// A scored rollout group of this trial, recorded through its RolloutGroup grain (which updates the problem's
+    /// history and the <see cref="IRolloutMirror"/>). Idempotent per (trial, step, problem): a group reported again
+    /// replaces itself. Returns once recorded, so groups reported before a checkpoint are stored before it.
+    /// </summary>
+    Task ReportRolloutGroupAsync(RolloutGroupRecord group);
+
+    /// <summary>
     /// A checkpoint for <paramref name="step"/> is complete at <paramref name="path"/> (on storage every
     /// node can read). Returns once the trial has recorded it, so a later attempt resumes from it.
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Dsdr.Contracts;
+using Dsdr.Grains.Running;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
@@ -18,6 +19,7 @@ internal sealed partial class SchedulerGrain(
     [PersistentState("scheduler", DsdrSchedulingOptions.StorageProviderName)] IPersistentState<SchedulerState> state,
     IOptions<DsdrSchedulingOptions> options,
     TimeProvider clock,
+    ISlotMirror slotMirror,
     ILogger<SchedulerGrain> logger) : Grain, ISchedulerGrain, IRemindable
 {
     private const string SafetyReminder = "scheduler-safety";
@@ -40,12 +42,14 @@ internal sealed partial class SchedulerGrain(
         }
         this.RegisterGrainTimer(ScanLeasesAsync, new GrainTimerCreationOptions(_options.LeaseScanInterval, _options.LeaseScanInterval));
         await this.RegisterOrUpdateReminder(SafetyReminder, _options.SafetyReminderPeriod, _options.SafetyReminderPeriod);
+        PublishGauges();
     }
 
     Task ISchedulerGrain.EnqueueAsync(QueuedTrial trial)
     {
         Add(trial);
         Dispatch();
+        PublishGauges();
         return Task.CompletedTask;
     }
 
@@ -53,6 +57,7 @@ internal sealed partial class SchedulerGrain(
     {
         foreach (var trial in trials) Add(trial);
         Dispatch();
+        PublishGauges();
         return Task.CompletedTask;
     }
 
@@ -69,6 +74,7 @@ internal sealed partial class SchedulerGrain(
     Task ISchedulerGrain.SettleAsync(string trialId)
     {
         if (_queue.Remove(trialId)) _dirty = true;
+        PublishGauges();
         return Task.CompletedTask;
     }
 
@@ -76,6 +82,7 @@ internal sealed partial class SchedulerGrain(
     {
         Observe(heartbeat);
         Dispatch();
+        PublishGauges();
         return Task.CompletedTask;
     }
 
@@ -94,6 +101,7 @@ internal sealed partial class SchedulerGrain(
             }
         }
         Dispatch();
+        PublishGauges();
         return Task.CompletedTask;
     }
 
@@ -105,6 +113,7 @@ internal sealed partial class SchedulerGrain(
             slot.MoveTo(SlotState.Offline, clock.GetUtcNow());
             _dirty = true;
         }
+        PublishGauges();
         return Task.CompletedTask;
     }
 
@@ -124,6 +133,7 @@ internal sealed partial class SchedulerGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        DsdrGrainMetrics.WithdrawPool(this);
         if (!_dirty) return;
         try
         {
@@ -199,16 +209,33 @@ internal sealed partial class SchedulerGrain(
     private async Task ScanLeasesAsync()
     {
         var now = clock.GetUtcNow();
+        List<string>? silent = null;
         foreach (var slot in _slots.Values)
         {
             if (slot.State == SlotState.Offline || now - slot.LastSeen <= _options.LeaseTimeout) continue;
             LogSlotSilent(logger, slot.Key, now - slot.LastSeen);
             if (slot.State == SlotState.Busy) ExpireAssignment(slot, "lease expired");
             slot.MoveTo(SlotState.Offline, now);
+            (silent ??= []).Add(slot.Key);
             _dirty = true;
         }
         Dispatch();
+        PublishGauges();
+        // A silent slot (its silo died) cannot say it went offline: the scheduler says it for it.
+        foreach (var key in silent ?? []) await MirrorOfflineAsync(key);
         if (_dirty && now - _savedAt >= _options.SummarySaveInterval) await SaveAsync();
+    }
+
+    private async Task MirrorOfflineAsync(string slotKey)
+    {
+        try
+        {
+            await slotMirror.SlotStateAsync(slotKey, SlotState.Offline, null);
+        }
+        catch (Exception ex)
+        {
+            LogSlotMirrorFailed(logger, ex, slotKey);
+        }
     }
 
     /// <summary>Tells the trial its attempt on this slot is lost; the trial requeues it (or fails it).</summary>
@@ -245,6 +272,22 @@ internal sealed partial class SchedulerGrain(
         }
     }
 
+    /// <summary>Hands the queue length and slot counts to the meter's gauges (read on the exporter's thread, not in a turn).</summary>
+    private void PublishGauges()
+    {
+        int idle = 0, busy = 0, offline = 0;
+        foreach (var slot in _slots.Values)
+        {
+            switch (slot.State)
+            {
+                case SlotState.Idle: idle++; break;
+                case SlotState.Busy: busy++; break;
+                default: offline++; break;
+            }
+        }
+        DsdrGrainMetrics.PublishPool(this, new DsdrGrainMetrics.PoolReading(_queue.Count, idle, busy, offline));
+    }
+
     private async Task SaveAsync()
     {
         _dirty = false;
@@ -259,6 +302,9 @@ internal sealed partial class SchedulerGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Slot {Slot} joined the pool ({Device}, {MemoryGiB} GiB)")]
     private static partial void LogSlotJoined(ILogger logger, string slot, DeviceKind device, double memoryGiB);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: copying its offline state to the slot mirror failed")]
+    private static partial void LogSlotMirrorFailed(ILogger logger, Exception exception, string slot);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot} silent for {Silence}: offline")]
     private static partial void LogSlotSilent(ILogger logger, string slot, TimeSpan silence);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dsdr.Contracts;
@@ -9,9 +10,14 @@ namespace Dsdr.Grains.Simulation;
 /// <summary>
 /// The plan a simulated trial follows, read from the "simulation" object of the trial's config
 /// JSON: how many steps, how long each takes, how often it checkpoints, and which faults strike.
+/// <paramref name="EvalEvery"/>: evaluate at step 0, every this many steps and at the last step (null: every
+/// max(1, Steps/5) steps; 0: never). <paramref name="RolloutGroupsPerStep"/>: scored groups recorded per step (0 to 8).
 /// </summary>
-public sealed record SimulationPlan(int Steps, int StepMilliseconds, int CheckpointEvery, IReadOnlyList<SimulatedFault> Faults)
+public sealed record SimulationPlan(
+    int Steps, int StepMilliseconds, int CheckpointEvery, IReadOnlyList<SimulatedFault> Faults, int? EvalEvery = null, int RolloutGroupsPerStep = 1)
 {
+    public const int MaxRolloutGroupsPerStep = 8;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
 
     public static SimulationPlan FromConfigJson(string configJson)
@@ -24,7 +30,17 @@ public sealed record SimulationPlan(int Steps, int StepMilliseconds, int Checkpo
         if (plan.Steps < 1) throw new ArgumentException($"simulation.steps must be at least 1 (got {plan.Steps}).");
         if (plan.StepMilliseconds < 0) throw new ArgumentException($"simulation.stepMilliseconds must be 0 or more (got {plan.StepMilliseconds}).");
         if (plan.CheckpointEvery < 0) throw new ArgumentException($"simulation.checkpointEvery must be 0 (never) or more (got {plan.CheckpointEvery}).");
+        if (plan.EvalEvery < 0) throw new ArgumentException($"simulation.evalEvery must be 0 (never), more, or absent (every steps/5) (got {plan.EvalEvery}).");
+        if (plan.RolloutGroupsPerStep is < 0 or > MaxRolloutGroupsPerStep)
+            throw new ArgumentException($"simulation.rolloutGroupsPerStep must be 0 to {MaxRolloutGroupsPerStep} (got {plan.RolloutGroupsPerStep}).");
         return plan;
+    }
+
+    /// <summary>Whether the trial evaluates after <paramref name="step"/> (0: before training).</summary>
+    public bool EvaluatesAt(int step)
+    {
+        var every = EvalEvery ?? Math.Max(1, Steps / 5);
+        return every > 0 && (step == 0 || step == Steps || step % every == 0);
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -75,7 +91,9 @@ public sealed class SimulationLog
 /// <summary>
 /// A runner that follows each trial's <see cref="SimulationPlan"/>: it sleeps through its steps,
 /// writes real checkpoint files to <paramref name="checkpointDirectory"/> (which every node must
-/// share) and resumes from the checkpoint it is given, reading the file back.
+/// share) and resumes from the checkpoint it is given, reading the file back. Like the trainer's runner
+/// it reports step metrics, evaluation figures (as "eval/simulated/&lt;metric&gt;[@k]" metrics) and scored
+/// rollout groups, all simulated: deterministic functions of (trial, step), not the output of a model.
 /// </summary>
 public sealed class SimulatedTrialRunner(string checkpointDirectory, SimulationLog log, TimeProvider? clock = null) : ITrialRunner
 {
@@ -95,6 +113,7 @@ public sealed class SimulatedTrialRunner(string checkpointDirectory, SimulationL
         var outcome = "completed";
         try
         {
+            if (step == 0 && plan.EvaluatesAt(0)) await reporter.ReportMetricsAsync(0, SimulatedMetrics.EvalAt(trialId, 0));
             await reporter.ReportStepAsync(step, plan.Steps);
             while (step < plan.Steps)
             {
@@ -111,7 +130,9 @@ public sealed class SimulatedTrialRunner(string checkpointDirectory, SimulationL
                 if (plan.StepMilliseconds > 0) await Task.Delay(plan.StepMilliseconds, cancellationToken);
                 step = next;
                 log.StepRan(trialId, step);
-                await reporter.ReportMetricsAsync(step, SimulatedMetrics.At(trialId, step));
+                await reporter.ReportMetricsAsync(step, SimulatedMetrics.At(trialId, step, plan));
+                for (var g = 0; g < plan.RolloutGroupsPerStep; g++)
+                    await reporter.ReportRolloutGroupAsync(SimulatedRollouts.Group(trialId, step, g));
                 await reporter.ReportStepAsync(step, plan.Steps);
                 if (plan.CheckpointEvery > 0 && step % plan.CheckpointEvery == 0 && step < plan.Steps)
                     await reporter.ReportCheckpointAsync(WriteCheckpoint(trialId, assignment.Attempt, step), step);
@@ -161,13 +182,55 @@ public sealed class SimulatedTrialRunner(string checkpointDirectory, SimulationL
 }
 
 /// <summary>
-/// The step metrics a simulated trial reports: a function of (trial, step) only, so a step replayed
-/// after a resume reports the same values, as an exactly resumed trainer would.
+/// The step metrics and evaluation figures a simulated trial reports: functions of (trial, step) only, so a step
+/// replayed after a resume reports the same values, as an exactly resumed trainer would. Simulated, not measured.
 /// </summary>
 public static class SimulatedMetrics
 {
     public const string Loss = "loss";
     public const string RewardMean = "reward/mean";
+
+    /// <summary>The benchmark name of simulated evaluation figures.</summary>
+    public const string Benchmark = "simulated";
+
+    /// <summary>The k of the simulated Avg@k and pass@k figures.</summary>
+    public static readonly IReadOnlyList<int> Ks = [1, 2, 4, 8, 16];
+
+    /// <summary>A step's metrics under <paramref name="plan"/>: the step metrics, plus the evaluation figures when it evaluates then.</summary>
+    public static IReadOnlyDictionary<string, double> At(string trialId, int step, SimulationPlan plan)
+    {
+        if (!plan.EvaluatesAt(step)) return At(trialId, step);
+        var all = new Dictionary<string, double>(At(trialId, step));
+        foreach (var (name, value) in EvalAt(trialId, step)) all[name] = value;
+        return all;
+    }
+
+    /// <summary>
+    /// The simulated evaluation of <paramref name="step"/>: Pass@1, Avg@k and pass@k for k ∈ {1, 2, 4, 8, 16}, and the
+    /// distinct correct solutions per problem, named as the trainer names them ("eval/simulated/avg@16").
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> EvalAt(string trialId, int step)
+    {
+        var p = Accuracy(trialId, step);
+        var figures = new Dictionary<string, double>
+        {
+            [EvalMetricName.Format(Benchmark, "pass1", null)] = p,
+            // distinct correct solutions per problem = 1 + 3·p (more solutions found as accuracy grows)
+            [EvalMetricName.Format(Benchmark, "distinct", null)] = 1 + 3 * p,
+        };
+        foreach (var k in Ks)
+        {
+            // Avg@k = p + 0.01·u_k, clipped to [0, 1]: the mean correctness of k samples
+            figures[EvalMetricName.Format(Benchmark, "avg", k)] = Math.Clamp(p + 0.01 * Noise(trialId, step, $"avg@{k}"), 0, 1);
+            // pass@k = 1 − (1 − p)^k: at least one of k independent samples correct
+            figures[EvalMetricName.Format(Benchmark, "pass", k)] = 1 - Math.Pow(1 - p, k);
+        }
+        return figures;
+    }
+
+    /// <summary>p = 0.2 + 0.6 · step / (step + 20) + 0.02·u, clipped to [0, 1]: the simulated accuracy after <paramref name="step"/>.</summary>
+    public static double Accuracy(string trialId, int step) =>
+        Math.Clamp(0.2 + 0.6 * step / (step + 20.0) + 0.02 * Noise(trialId, step, "accuracy"), 0, 1);
 
     public static IReadOnlyDictionary<string, double> At(string trialId, int step)
     {
@@ -181,13 +244,80 @@ public static class SimulatedMetrics
         };
     }
 
-    // A stable pseudo-random u ∈ [−1, 1) from (trial, step): FNV-1a, not string.GetHashCode (random per process).
-    private static double Noise(string trialId, int step)
+    private static double Noise(string trialId, int step) => Noise($"{trialId}#{step}");
+
+    internal static double Noise(string trialId, int step, string what) => Noise($"{trialId}#{step}#{what}");
+
+    // A stable pseudo-random u ∈ [−1, 1) from a key: FNV-1a, not string.GetHashCode (random per process).
+    internal static double Noise(string key) => (Hash(key) >> 11) / (double)(1UL << 53) * 2.0 - 1.0;
+
+    internal static ulong Hash(string key)
     {
         var hash = 14695981039346656037UL;
-        foreach (var b in System.Text.Encoding.UTF8.GetBytes($"{trialId}#{step}"))
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(key))
             hash = (hash ^ b) * 1099511628211UL;
-        return (hash >> 11) / (double)(1UL << 53) * 2.0 - 1.0;
+        return hash;
+    }
+}
+
+/// <summary>
+/// The scored rollout groups a simulated trial records: G = 4 rollouts of a problem of the "simulated" dataset
+/// (64 problems), each correct with the trial's simulated accuracy, scored with the method's formulas (λ_d = 0.001,
+/// τ = 5) on simulated diversities. Deterministic in (trial, step, group): a replayed step records the same groups.
+/// </summary>
+public static class SimulatedRollouts
+{
+    public const string Dataset = "simulated";
+    public const int Problems = 64;
+    public const int GroupSize = 4;
+    private const double LambdaD = 0.001;
+    private const double Tau = 5;
+    private const double Epsilon = 1e-6;
+
+    /// <summary>Group <paramref name="index"/> of <paramref name="step"/>; groups of one step are on distinct problems.</summary>
+    public static RolloutGroupRecord Group(string trialId, int step, int index)
+    {
+        var first = (int)(SimulatedMetrics.Hash($"{trialId}#{step}#problem") % Problems);
+        var problem = (first + index) % Problems;
+        var problemId = problem.ToString("D3", System.Globalization.CultureInfo.InvariantCulture);
+        var p = SimulatedMetrics.Accuracy(trialId, step);
+        var rewards = new double[GroupSize];
+        var diversity = new double[GroupSize];
+        var keys = new string?[GroupSize];
+        for (var i = 0; i < GroupSize; i++)
+        {
+            var key = $"{trialId}#{step}#{index}#{i}";
+            rewards[i] = (SimulatedMetrics.Noise(key + "#correct") + 1) / 2 < p ? 1 : 0;
+            diversity[i] = (SimulatedMetrics.Noise(key + "#d") + 1) / 2;
+            // up to three distinct correct solutions per problem
+            keys[i] = rewards[i] > 0 ? $"{problemId}-solution-{SimulatedMetrics.Hash(key + "#solution") % 3}" : null;
+        }
+        var shaped = ShapedRewards(rewards, diversity);
+        var advantages = Advantages(shaped);
+        var weights = CouplingWeights(rewards, diversity);
+        var rollouts = Enumerable.Range(0, GroupSize).Select(i => new ScoredRollout(
+            $"Simulated rollout {i} for problem {problemId} at step {step}: {(rewards[i] > 0 ? keys[i] : "no solution")}",
+            rewards[i], rewards[i] > 0, keys[i], diversity[i], shaped[i], advantages[i], weights[i])).ToImmutableArray();
+        return new RolloutGroupRecord(trialId, step, GrainKeys.Problem(Dataset, problemId),
+            $"Simulated problem {problemId}: reach {problem + 10} with the numbers given.", rollouts, Gold: $"{problem + 10}");
+    }
+
+    // r̃_i = r_i + λ_d · d_i · 1[r_i = 1]
+    private static double[] ShapedRewards(double[] r, double[] d) => [.. r.Select((ri, i) => ri + (ri == 1 ? LambdaD * d[i] : 0))];
+
+    // A_i = (r̃_i − mean(r̃)) / (std(r̃) + ε), sample std (N − 1)
+    private static double[] Advantages(double[] shaped)
+    {
+        var mean = shaped.Average();
+        var std = Math.Sqrt(shaped.Sum(x => (x - mean) * (x - mean)) / (shaped.Length - 1));
+        return [.. shaped.Select(x => (x - mean) / (std + Epsilon))];
+    }
+
+    // w_i = exp(τ·d_i) / Σ_{j∈P} exp(τ·d_j) for correct i, 0 otherwise
+    private static double[] CouplingWeights(double[] r, double[] d)
+    {
+        var total = d.Where((_, i) => r[i] == 1).Sum(x => Math.Exp(Tau * x));
+        return [.. d.Select((x, i) => r[i] == 1 ? Math.Exp(Tau * x) / total : 0)];
     }
 }
 

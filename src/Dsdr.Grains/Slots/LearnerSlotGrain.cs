@@ -11,7 +11,8 @@ namespace Dsdr.Grains.Slots;
 /// One device on the silo that owns it. Runs each attempt through the <see cref="ITrialRunner"/>
 /// on a background task (never inside a grain turn), and heartbeats the scheduler and the running
 /// trial from another background loop. A runner that stops reporting makes the slot go silent, so
-/// the scheduler's lease on it runs out and the attempt is requeued elsewhere.
+/// the scheduler's lease on it runs out and the attempt is requeued elsewhere. The same loop keeps the slot's
+/// row in the <see cref="ISlotMirror"/> current (registered at start, idle/busy on change, offline at stop).
 /// </summary>
 [NodePlacement, KeepAlive]
 internal sealed partial class LearnerSlotGrain(
@@ -27,6 +28,10 @@ internal sealed partial class LearnerSlotGrain(
     private readonly Lock _gate = new();
     private ITrialRunner _runner = null!;
     private ITrialMetricSink _metrics = null!;
+    private ISlotMirror _slotMirror = null!;
+    private volatile bool _mirrorRegistered;
+    private (SlotState State, string? TrialId)? _mirrored;
+    private DateTimeOffset _mirroredAt;
     private string _key = "";
     private SlotCapacity? _capacity;
     private volatile bool _online;
@@ -40,7 +45,11 @@ internal sealed partial class LearnerSlotGrain(
     private TrialOffer? _lastOffer;
 
     // Background tasks run outside the activation, where Grain.GrainFactory is off limits: use the injected factory.
+    private string NodeName => node.Value.Node;
+
     private ISchedulerGrain Scheduler => grains.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey);
+
+    private IGrainFactory Grains => grains;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -52,6 +61,7 @@ internal sealed partial class LearnerSlotGrain(
         _runner = services.GetService<ITrialRunner>() ?? throw new InvalidOperationException(
             $"No {nameof(ITrialRunner)} is registered on node '{node.Value.Node}': register the trainer's runner (services.AddSingleton<ITrialRunner, …>()) on every silo that hosts learner slots.");
         _metrics = services.GetRequiredService<ITrialMetricSink>();
+        _slotMirror = services.GetRequiredService<ISlotMirror>();
         return Task.CompletedTask;
     }
 
@@ -71,6 +81,8 @@ internal sealed partial class LearnerSlotGrain(
             _loop = Task.Run(() => HeartbeatLoopAsync(stop), CancellationToken.None);
         }
         await Scheduler.SlotHeartbeatAsync(Heartbeat());
+        _mirrorRegistered = false; // (re)register: the capacity may have changed
+        await MirrorSlotAsync(MirrorState());
         LogStarted(logger, _key, capacity.Device, capacity.MemoryGiB);
     }
 
@@ -127,6 +139,16 @@ internal sealed partial class LearnerSlotGrain(
         }
         _loopStop?.Cancel();
         await Task.WhenAny(Task.WhenAll(_runTask, _loop), Task.Delay(_options.LeaseTimeout));
+        try
+        {
+            await _slotMirror.SlotStateAsync(_key, SlotState.Offline, null);
+        }
+        catch (Exception ex)
+        {
+            LogMirrorFailed(logger, ex, _key);
+        }
+        _mirrorRegistered = false;
+        _mirrored = null;
         LogStopped(logger, _key);
     }
 
@@ -148,7 +170,7 @@ internal sealed partial class LearnerSlotGrain(
     private async Task HeartbeatLoopAsync(CancellationToken stop)
     {
         using var timer = new PeriodicTimer(_options.SlotHeartbeatInterval);
-        Task poolBeat = Task.CompletedTask, trialBeat = Task.CompletedTask;
+        Task poolBeat = Task.CompletedTask, trialBeat = Task.CompletedTask, mirrorBeat = Task.CompletedTask;
         try
         {
             while (await timer.WaitForNextTickAsync(stop))
@@ -165,10 +187,39 @@ internal sealed partial class LearnerSlotGrain(
                 if (running?.Stalled == true) continue;
                 if (running is { Begun: true } && trialBeat.IsCompleted) trialBeat = BeatTrialAsync(running);
                 if (poolBeat.IsCompleted) poolBeat = BeatPoolAsync();
+                var mirror = MirrorState();
+                if (mirrorBeat.IsCompleted && (_mirrored != mirror || _clock.GetUtcNow() - _mirroredAt >= ISlotMirror.RefreshInterval))
+                    mirrorBeat = MirrorSlotAsync(mirror);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+        }
+        await mirrorBeat; // so the offline row written after the loop is the last word
+    }
+
+    private (SlotState State, string? TrialId) MirrorState() =>
+        Volatile.Read(ref _running) is { } running ? (SlotState.Busy, running.Offer.TrialId) : (SlotState.Idle, null);
+
+    /// <summary>Copies the slot's state to the mirror, registering it first when needed; a failure is logged and retried on the next beat.</summary>
+    private async Task MirrorSlotAsync((SlotState State, string? TrialId) state)
+    {
+        try
+        {
+            if (!_mirrorRegistered)
+            {
+                await _slotMirror.SlotStartedAsync(_key, node.Value.Node, _capacity!);
+                _mirrorRegistered = true;
+            }
+            await _slotMirror.SlotStateAsync(_key, state.State, state.TrialId);
+            _mirrored = state;
+            _mirroredAt = _clock.GetUtcNow();
+        }
+        catch (Exception ex)
+        {
+            _mirrorRegistered = false;
+            _mirrored = null;
+            LogMirrorFailed(logger, ex, _key);
         }
     }
 
@@ -227,6 +278,7 @@ internal sealed partial class LearnerSlotGrain(
                     TrialOutcomeKind.Failed => AttemptEnd.Failed,
                     _ => AttemptEnd.Cancelled,
                 };
+                DsdrGrainMetrics.TrialEnded(end, NodeName);
                 try
                 {
                     await trial.EndAttemptAsync(new AttemptResult(_key, assignment.Attempt, end, outcome.Error, outcome.FinalStep));
@@ -331,6 +383,7 @@ internal sealed partial class LearnerSlotGrain(
 
         public ValueTask ReportStepAsync(int step, int totalSteps)
         {
+            DsdrGrainMetrics.StepsCompleted(step - running.Step, slot.NodeName);
             running.Progress(step, totalSteps, slot._clock.GetUtcNow());
             return ValueTask.CompletedTask;
         }
@@ -345,6 +398,15 @@ internal sealed partial class LearnerSlotGrain(
         {
             running.Touch(slot._clock.GetUtcNow());
             return slot._metrics.WriteAsync(running.Offer.TrialId, step, metrics);
+        }
+
+        public async Task ReportRolloutGroupAsync(RolloutGroupRecord group)
+        {
+            if (group.TrialId != running.Offer.TrialId)
+                throw new ArgumentException($"Slot {slot._key} runs trial {running.Offer.TrialId} but was given a rollout group of trial {group.TrialId}.", nameof(group));
+            running.Touch(slot._clock.GetUtcNow());
+            await slot.Grains.GetGrain<IRolloutGroupGrain>(GrainKeys.RolloutGroup(group.TrialId, group.Step, group.ProblemKey)).RecordAsync(group);
+            running.Touch(slot._clock.GetUtcNow());
         }
 
         public async Task ReportCheckpointAsync(string path, int step)
@@ -366,6 +428,9 @@ internal sealed partial class LearnerSlotGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: runner of trial {Trial} reported nothing for {Timeout}; going silent so the attempt moves elsewhere")]
     private static partial void LogStalled(ILogger logger, string slot, string trial, TimeSpan timeout);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: copying its state to the slot mirror failed; retrying on its next heartbeat")]
+    private static partial void LogMirrorFailed(ILogger logger, Exception exception, string slot);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slot {Slot}: heartbeat failed")]
     private static partial void LogHeartbeatFailed(ILogger logger, Exception exception, string slot);

@@ -10,7 +10,9 @@ public static class DsdrPostgresSiloExtensions
 {
     /// <summary>
     /// Grain storage "dsdr" and the reminder table in PostgreSQL, step metrics through the <c>MetricIngestor</c>
-    /// (<see cref="PostgresTrialMetricSink"/>), sweeps and trials mirrored into their tables (<see cref="PostgresRunMirror"/>).
+    /// (<see cref="PostgresTrialMetricSink"/>, which also fills the evals table), sweeps and trials mirrored into their tables
+    /// (<see cref="PostgresRunMirror"/>), rollout groups and problems into theirs (<see cref="PostgresRolloutMirror"/>), the slot
+    /// pool into slots (<see cref="PostgresSlotMirror"/>).
     /// The database is <paramref name="database"/>, or else read from configuration (ConnectionStrings:Dsdr, DSDR_PG,
     /// otherwise the embedded server).
     /// </summary>
@@ -21,6 +23,8 @@ public static class DsdrPostgresSiloExtensions
         silo.UseDsdrReminders();
         silo.Services.AddSingleton<ITrialMetricSink, PostgresTrialMetricSink>();
         silo.Services.AddSingleton<IRunMirror, PostgresRunMirror>();
+        silo.Services.AddSingleton<IRolloutMirror, PostgresRolloutMirror>();
+        silo.Services.AddSingleton<ISlotMirror, PostgresSlotMirror>();
         return silo;
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Dsdr.Storage.Repositories;
 using Microsoft.Extensions.Logging;
@@ -34,7 +35,7 @@ public sealed class MetricIngestor : IAsyncDisposable
     private readonly DsdrDatabase _database;
     private readonly MetricIngestorOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<MetricSample> _channel;
+    private readonly Channel<Pending> _channel;
     private readonly Task _writer;
     private readonly Lock _flushLock = new();
     private readonly List<(long Target, TaskCompletionSource Done)> _flushWaiters = [];
@@ -51,12 +52,16 @@ public sealed class MetricIngestor : IAsyncDisposable
         if (_options.Capacity < 1 || _options.BatchSize < 1)
             throw new ArgumentException($"MetricIngestorOptions: Capacity ({_options.Capacity}) and BatchSize ({_options.BatchSize}) must be positive.");
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _channel = Channel.CreateBounded<MetricSample>(new BoundedChannelOptions(_options.Capacity)
+        _channel = Channel.CreateBounded<Pending>(new BoundedChannelOptions(_options.Capacity)
         {
             SingleReader = true, FullMode = BoundedChannelFullMode.Wait,
         });
         _writer = Task.Run(WriteLoopAsync);
+        IngestMetrics.Track(this);
     }
+
+    /// <summary>A buffered sample with the moment it was accepted (for the ingest-lag histogram).</summary>
+    private readonly record struct Pending(MetricSample Sample, long AcceptedAt);
 
     /// <summary>Samples accepted into the buffer so far.</summary>
     public long Accepted => Interlocked.Read(ref _accepted);
@@ -71,7 +76,7 @@ public sealed class MetricIngestor : IAsyncDisposable
     public async ValueTask WriteAsync(MetricSample sample, CancellationToken cancellationToken = default)
     {
         Validate(sample);
-        await _channel.Writer.WriteAsync(sample, cancellationToken);
+        await _channel.Writer.WriteAsync(new Pending(sample, Stopwatch.GetTimestamp()), cancellationToken);
         Interlocked.Increment(ref _accepted);
     }
 
@@ -101,6 +106,7 @@ public sealed class MetricIngestor : IAsyncDisposable
         _channel.Writer.TryComplete();
         Wake();
         await _writer;
+        IngestMetrics.Untrack(this);
         if (_connection is not null) await _connection.DisposeAsync();
     }
 
@@ -108,6 +114,7 @@ public sealed class MetricIngestor : IAsyncDisposable
     {
         var reader = _channel.Reader;
         var batch = new List<MetricSample>(_options.BatchSize);
+        var acceptedAt = new List<long>(_options.BatchSize);
         Task<bool>? more = null;
         while (true)
         {
@@ -119,7 +126,11 @@ public sealed class MetricIngestor : IAsyncDisposable
             while (true)
             {
                 var wake = Volatile.Read(ref _wake).Task;
-                while (batch.Count < _options.BatchSize && reader.TryRead(out var sample)) batch.Add(sample);
+                while (batch.Count < _options.BatchSize && reader.TryRead(out var pending))
+                {
+                    batch.Add(pending.Sample);
+                    acceptedAt.Add(pending.AcceptedAt);
+                }
                 if (batch.Count >= _options.BatchSize || reader.Completion.IsCompleted || FlushPending()) break;
                 more = reader.WaitToReadAsync().AsTask();
                 var woke = await Task.WhenAny(more, deadline, wake);
@@ -134,8 +145,10 @@ public sealed class MetricIngestor : IAsyncDisposable
             if (batch.Count > 0)
             {
                 await StoreWithRetryAsync(batch);
+                IngestMetrics.BatchStored(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(acceptedAt), Stopwatch.GetTimestamp());
                 Interlocked.Add(ref _stored, batch.Count);
                 batch.Clear();
+                acceptedAt.Clear();
             }
             ReleaseFlushWaiters();
         }
@@ -179,6 +192,7 @@ public sealed class MetricIngestor : IAsyncDisposable
             catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
                 Interlocked.Increment(ref _retries);
+                IngestMetrics.Retried();
                 _logger.LogWarning(e, "Storing {Count} metric samples failed (attempt {Attempt}); retrying in {Delay}", batch.Count, attempt, delay);
                 if (_connection is not null)
                 {

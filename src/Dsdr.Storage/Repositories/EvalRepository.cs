@@ -33,6 +33,36 @@ public sealed class EvalRepository(DsdrDatabase database)
             }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// Stores the figures not stored yet; a figure already stored for the same (trial, step, benchmark, metric, k) keeps its
+    /// value, as metrics do, so a step replayed after a resume changes nothing. Returns the number of new rows.
+    /// </summary>
+    public async Task<int> AddAsync(IEnumerable<EvalRow> evals, CancellationToken cancellationToken = default)
+    {
+        var list = evals.ToList();
+        foreach (var e in list)
+        {
+            DbText.RequireId(e.TrialId, nameof(e.TrialId));
+            if (e.K is <= 0) throw new ArgumentException($"Eval {e}: k must be at least 1 (or null for figures without k).", nameof(evals));
+        }
+        if (list.Count == 0) return 0;
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO evals (trial_id, step, benchmark, metric, k, value)
+            SELECT * FROM unnest(@trials, @steps, @benchmarks, @metrics, @ks, @values)
+            ON CONFLICT (trial_id, step, benchmark, metric, k) DO NOTHING
+            """,
+            new
+            {
+                trials = list.Select(e => e.TrialId).ToArray(),
+                steps = list.Select(e => e.Step).ToArray(),
+                benchmarks = list.Select(e => e.Benchmark).ToArray(),
+                metrics = list.Select(e => e.Metric).ToArray(),
+                ks = list.Select(e => e.K ?? 0).ToArray(),
+                values = list.Select(e => e.Value).ToArray(),
+            }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>All figures of one trial, by step.</summary>
     public async Task<IReadOnlyList<EvalRow>> ListByTrialAsync(string trialId, CancellationToken cancellationToken = default)
     {

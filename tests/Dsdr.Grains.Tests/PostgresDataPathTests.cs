@@ -1,0 +1,178 @@
+using Dsdr.Contracts;
+using Dsdr.Core.Results;
+using Dsdr.Grains.Running;
+using Dsdr.Grains.Simulation;
+using Dsdr.Silo.Postgres;
+using Dsdr.Storage;
+using Dsdr.Storage.Ingest;
+using Dsdr.Storage.Repositories;
+using static Dsdr.Grains.Tests.ClusterHarness;
+using RolloutGroupRecord = Dsdr.Contracts.RolloutGroupRecord;
+
+namespace Dsdr.Grains.Tests;
+
+/// <summary>
+/// The tables the web layer reads beyond sweeps/trials/metrics (evals, rollout groups, problems, slots), filled
+/// by the silo's PostgreSQL services on a real database, idempotently when a step is replayed.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class PostgresDataPathTests(PostgresServer postgres)
+{
+    [Fact]
+    public async Task Eval_metrics_land_in_metrics_and_evals_once_and_feed_the_result_table()
+    {
+        var cs = await postgres.NewDatabaseAsync();
+        await using var database = DsdrDatabase.FromConnectionString(cs, migrate: false);
+        await new SweepRepository(database).InsertAsync(new NewSweep("ev", "ev", "{}"));
+        await new TrialRepository(database).InsertAsync([new NewTrial("ev-t0", "ev", "dsdr", "dsdr", 1, "{}")]);
+        var evals = new EvalRepository(database);
+        await using var ingestor = new MetricIngestor(database);
+        var sink = new PostgresTrialMetricSink(ingestor, evals);
+
+        await sink.WriteAsync("ev-t0", 10, new Dictionary<string, double>
+        {
+            ["loss"] = 0.5,
+            ["eval/countdown/pass1"] = 0.25,
+            ["eval/countdown/avg@16"] = 0.3,
+            ["eval/countdown/pass@16"] = 0.75,
+        });
+        // The step replayed after a resume with other values: both tables keep the first ones.
+        await sink.WriteAsync("ev-t0", 10, new Dictionary<string, double> { ["eval/countdown/avg@16"] = 0.9, ["eval/countdown/distinct"] = 2 });
+        await sink.FlushAsync();
+
+        var rows = (await evals.ListByTrialAsync("ev-t0")).OrderBy(e => e.Metric, StringComparer.Ordinal).ToList();
+        Assert.Equal(
+            [new EvalRow("ev-t0", 10, "countdown", "avg", 16, 0.3), new EvalRow("ev-t0", 10, "countdown", "distinct", null, 2),
+             new EvalRow("ev-t0", 10, "countdown", "pass", 16, 0.75), new EvalRow("ev-t0", 10, "countdown", "pass1", null, 0.25)],
+            rows);
+        var metrics = (await Db.QueryAsync<(string Name, double Value)>(cs, "SELECT name, value FROM metrics WHERE trial_id = 'ev-t0'"))
+            .OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
+        Assert.Equal([("eval/countdown/avg@16", 0.3), ("eval/countdown/distinct", 2), ("eval/countdown/pass1", 0.25), ("eval/countdown/pass@16", 0.75), ("loss", 0.5)],
+            metrics);
+
+        var table = await evals.ResultTableAsync("ev", EvalStepChoice.Final);
+        Assert.Contains(new TrialEvalRecord("ev-t0", "dsdr", "dsdr", 1, 10, "countdown", "avg", 16, 0.3), table);
+        Assert.Equal(4, table.Count);
+    }
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(45);
+
+    [Fact]
+    public async Task A_simulated_trial_fills_evals_rollout_groups_problems_and_slots()
+    {
+        await using var h = await StartOnPostgresAsync(new PostgresSetup(await postgres.NewDatabaseAsync()), [Node("node-a", Cpu(0, memoryGiB: 8))]);
+        var plan = Plan(steps: 10, stepMs: 20, checkpointEvery: 5) with { RolloutGroupsPerStep = 2 };
+        await h.SubmitAsync("dp", [Trial("dp", "dp-t0", plan)]);
+        await h.WaitForSweepAsync("dp", SweepStatus.Completed, Timeout);
+
+        var cs = h.ConnectionString!;
+        await using var database = DsdrDatabase.FromConnectionString(cs, migrate: false);
+        await AssertTrialDataAsync(h, database, "dp-t0", plan);
+
+        // The slot registered with its node and memory; idle again once the trial is done.
+        var slots = new SlotRepository(database);
+        var slot = await WaitForAsync(async () => (await slots.ListAsync()).Single(), s => s.Status == SlotStatus.Idle && s.TrialId is null,
+            Timeout, "the slot's row to be idle");
+        Assert.Equal(("node-a/cpu:0", "node-a", "cpu:0", "cpu", 8L << 30), (slot.SlotId, slot.Node, slot.Device, slot.Kind, slot.MemoryBytes ?? 0));
+
+        // Stopping the slot marks it offline.
+        await h.Client.GetGrain<ILearnerSlotGrain>("node-a/cpu:0").StopAsync();
+        Assert.Equal(SlotStatus.Offline, (await slots.ListAsync()).Single().Status);
+    }
+
+    [Fact]
+    public async Task A_trial_resumed_on_another_node_stores_each_eval_group_and_problem_count_once_and_the_dead_slot_goes_offline()
+    {
+        await using var h = await StartOnPostgresAsync(new PostgresSetup(await postgres.NewDatabaseAsync()), [Node("node-a"), Node("node-b", Cpu(0))]);
+        var plan = Plan(steps: 30, stepMs: 40, checkpointEvery: 5) with { EvalEvery = 3 };
+        await h.SubmitAsync("rp", [Trial("rp", "rp-t0", plan)]);
+        await h.WaitForTrialAsync("rp-t0", t => t.LastCheckpointStep >= 10, Timeout, "a checkpoint at step 10 or later");
+        await using var database = DsdrDatabase.FromConnectionString(h.ConnectionString!, migrate: false);
+        var slots = new SlotRepository(database);
+        await WaitForAsync(async () => (await slots.ListAsync()).Single(), s => s.Status == SlotStatus.Busy && s.TrialId == "rp-t0",
+            Timeout, "node-b's slot row to show the trial");
+
+        await h.Client.GetGrain<ILearnerSlotGrain>("node-a/cpu:0").StartAsync(new SlotCapacity(DeviceKind.Cpu, 16));
+        await h.Cluster.KillSiloAsync(h.SiloOf("node-b"));
+
+        var done = await h.WaitForTrialAsync("rp-t0", t => t.Status == TrialStatus.Completed, TimeSpan.FromSeconds(60), "the trial to complete on node-a");
+        Assert.Equal(2, done.Attempt);
+        var resumedFrom = done.Attempts[1].ResumedFromStep;
+        Assert.Contains(Enumerable.Range(resumedFrom + 1, 30 - resumedFrom), step => h.Log.StepsRun[("rp-t0", step)] == 2); // some steps were replayed
+        await AssertTrialDataAsync(h, database, "rp-t0", plan);
+
+        // The killed silo's slot could not say it stopped: the scheduler marks it offline.
+        var rows = await WaitForAsync(() => slots.ListAsync(), r => r.Count == 2 && r.Single(s => s.SlotId == "node-b/cpu:0").Status == SlotStatus.Offline,
+            Timeout, "node-b's slot row to be offline");
+        Assert.Equal(SlotStatus.Idle, rows.Single(s => s.SlotId == "node-a/cpu:0").Status);
+    }
+
+    [Fact]
+    public void A_stored_group_reads_back_as_the_record_it_was_made_from()
+    {
+        var group = SimulatedRollouts.Group("rt-t0", 7, 1);
+        var row = RolloutGroupRows.ToRow(group);
+        Assert.Equal((group.ProblemKey, SimulatedRollouts.GroupSize, group.Rollouts.Count(r => r.Correct)), (row.ProblemId, row.GroupSize, row.Correct));
+        Assert.Equal(group.Rollouts.Average(r => r.Reward), row.MeanReward, 12);
+        AssertSameGroup(group, RolloutGroupRows.FromRow(row));
+        var summary = RolloutGroupRows.SummaryOf(row.SummaryJson);
+        Assert.Equal((group.Prompt, group.Gold), (summary.Prompt, summary.Gold));
+        Assert.Throws<FormatException>(() => RolloutGroupRows.SummaryOf("{\"gold\":\"3\"}"));
+    }
+
+    /// <summary>
+    /// What the simulated runner reported for the trial is in the tables exactly once: every evaluation figure (also a metric),
+    /// every rollout group (readable back as the record), and each problem's counts summed over the trial's groups.
+    /// </summary>
+    private static async Task AssertTrialDataAsync(ClusterHarness h, DsdrDatabase database, string trialId, SimulationPlan plan)
+    {
+        var evalSteps = Enumerable.Range(0, plan.Steps + 1).Where(plan.EvaluatesAt).ToList();
+        var expectedEvals = evalSteps
+            .SelectMany(step => SimulatedMetrics.EvalAt(trialId, step).Select(kv =>
+            {
+                Assert.True(EvalMetricName.TryParse(kv.Key, out var key));
+                return new EvalRow(trialId, step, key.Benchmark, key.Metric, key.K, kv.Value);
+            }))
+            .OrderBy(e => e.Step).ThenBy(e => e.Metric, StringComparer.Ordinal).ThenBy(e => e.K).ToList();
+        var evals = new EvalRepository(database);
+        var stored = (await evals.ListByTrialAsync(trialId)).OrderBy(e => e.Step).ThenBy(e => e.Metric, StringComparer.Ordinal).ThenBy(e => e.K).ToList();
+        Assert.Equal(expectedEvals, stored);
+        Assert.Equal(1 + 1 + 2 * SimulatedMetrics.Ks.Count, stored.Count(e => e.Step == plan.Steps));
+        var sweepId = (await new TrialRepository(database).GetAsync(trialId))!.SweepId;
+        var table = await evals.ResultTableAsync(sweepId, EvalStepChoice.Final);
+        Assert.Equal(expectedEvals.Where(e => e.Step == plan.Steps).Select(e => (e.Metric, e.K, e.Value)).Order(), table.Select(r => (r.Metric, r.K, r.Value)).Order());
+
+        var groups = new RolloutGroupRepository(database);
+        Assert.Equal(Enumerable.Range(1, plan.Steps), await groups.StepsAsync(trialId));
+        var expectedGroups = Enumerable.Range(1, plan.Steps)
+            .SelectMany(step => Enumerable.Range(0, plan.RolloutGroupsPerStep).Select(g => SimulatedRollouts.Group(trialId, step, g))).ToList();
+        var storedGroups = new List<RolloutGroupRecord>();
+        foreach (var step in Enumerable.Range(1, plan.Steps))
+            storedGroups.AddRange((await groups.ListAsync(trialId, step)).Select(RolloutGroupRows.FromRow));
+        Assert.Equal(expectedGroups.Count, storedGroups.Count);
+        foreach (var expected in expectedGroups)
+            AssertSameGroup(expected, storedGroups.Single(g => g.Step == expected.Step && g.ProblemKey == expected.ProblemKey));
+
+        // Problem counts: the sum over this trial's groups (replayed steps counted once), equal to the Problem grain's history.
+        var problems = new ProblemRepository(database);
+        foreach (var byProblem in expectedGroups.GroupBy(g => g.ProblemKey))
+        {
+            var (dataset, problemId) = PostgresRolloutMirror.SplitProblemKey(byProblem.Key);
+            var row = await problems.GetAsync(dataset, problemId) ?? throw new Xunit.Sdk.XunitException($"no problems row for {byProblem.Key}");
+            var history = await h.Client.GetGrain<IProblemGrain>(byProblem.Key).GetAsync();
+            var attempts = byProblem.Sum(g => g.Rollouts.Length);
+            var correct = byProblem.Sum(g => g.Rollouts.Count(r => r.Correct));
+            Assert.Equal((attempts, correct), ((int)row.Attempts, (int)row.Correct));
+            Assert.Equal((history.Attempts, history.Solved, history.DistinctCorrectSolutions), ((int)row.Attempts, (int)row.Correct, row.DistinctCorrect));
+            Assert.Equal((byProblem.First().Prompt, byProblem.First().Gold), (row.Prompt, row.Answer));
+            Assert.NotNull(row.LastSeenAt);
+        }
+        Assert.Equal(expectedGroups.Select(g => g.ProblemKey).Distinct().Count(), (await problems.ListAsync(SimulatedRollouts.Dataset, limit: 1000)).Count);
+    }
+
+    private static void AssertSameGroup(RolloutGroupRecord expected, RolloutGroupRecord actual)
+    {
+        Assert.Equal(expected with { Rollouts = default }, actual with { Rollouts = default });
+        Assert.Equal(expected.Rollouts.ToArray(), actual.Rollouts.ToArray());
+    }
+}
