@@ -1,3 +1,10 @@
-using Dsdr.Silo;
+namespace Dsdr.Silo;
 
-return await DsdrSiloHost.RunAsync(args, Console.Error);
+/// <summary>
+/// The worker's entry point. An explicit class rather than top-level statements: the web SDK would make a
+/// top-level <c>Program</c> public, and Dsdr.Web (which references this project) has its own.
+/// </summary>
+internal static class SiloProgram
+{
+    public static Task<int> Main(string[] args) => DsdrSiloHost.RunAsync(args, Console.Error);
+}
