@@ -131,6 +131,11 @@ public class DemoSmokeTests
             Assert.Contains("submitted sweep demo: 5 trials", first.Output);
             Assert.Contains("grpo completed 150/150", first.Output);
             Assert.Contains("demo: completed", first.Output);
+            // the result table: Backbone and the five arms, Avg@16, pass@16 and distinct columns (simulated evaluations)
+            foreach (var row in new[] { "Backbone", "grpo", "dapo", "dsdr", "dsdr-no-gd", "dsdr-no-gc" }) Assert.Contains($"| {row} |", first.Output);
+            Assert.Contains("Avg@16", first.Output);
+            Assert.Contains("pass@16", first.Output);
+            Assert.Contains("distinct", first.Output);
             Assert.True(File.Exists(Path.Combine(data, "api-key")));
 
             var second = CliRunner.Run(Args());

@@ -49,11 +49,34 @@ public class SweepApiCommandTests(PlatformFixture platform)
         Assert.StartsWith("cancelled: cli-roundtrip", cancelled.Output);
         await WaitFor(() => Sweep("", "status", "cli-roundtrip").Output.Contains("0 running, 0 queued"), "the sweep's trials to stop");
 
-        var csv = Sweep("", "results", "cli-roundtrip", "--format", "csv");
+    }
+
+    [Fact]
+    public async Task ResultsOfACompletedSweepInEveryFormat()
+    {
+        // 100 simulated steps: evaluations at 0, 50 and 100 (the simulated runner's cadence is the spec's everySteps)
+        Assert.Equal(0, Sweep(Spec("cli-results", steps: 100), "submit", "-", "--api-key", platform.ApiKey).Exit);
+        await WaitFor(() => Sweep("", "status", "cli-results").Output.Contains(": completed"), "the sweep to complete");
+
+        var markdown = Sweep("", "results", "cli-results");
+        Assert.True(markdown.Exit == 0, markdown.Error);
+        Assert.StartsWith("| Row |", markdown.Output);
+        foreach (var row in new[] { "Backbone", "grpo", "dapo", "dsdr", "dsdr-no-gd", "dsdr-no-gc" }) Assert.Contains($"| {row} |", markdown.Output);
+
+        var csv = Sweep("", "results", "cli-results", "--format", "csv", "--metric", "distinct");
         Assert.True(csv.Exit == 0, csv.Error);
-        var table = Sweep("", "results", "cli-roundtrip", "--format", "json", "--metric", "avg@16", "--metric", "distinct");
-        Assert.True(table.Exit == 0, table.Error);
-        Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(table.Output).RootElement.ValueKind);
+        var lines = csv.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("row,arm,benchmark,metric,k,mean,std,n", lines[0]);
+        Assert.Equal(6, lines.Length - 1); // Backbone and five arms, one metric
+        Assert.All(lines.Skip(1), line => Assert.Equal("distinct", line.Split(',')[3]));
+
+        var json = Sweep("", "results", "cli-results", "--format", "json", "--metric", "avg@16", "--metric", "distinct");
+        Assert.True(json.Exit == 0, json.Error);
+        Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(json.Output).RootElement.ValueKind);
+
+        var latex = Sweep("", "results", "cli-results", "--format", "latex");
+        Assert.True(latex.Exit == 0, latex.Error);
+        Assert.Contains("\\begin{tabular}", latex.Output);
     }
 
     [Fact]

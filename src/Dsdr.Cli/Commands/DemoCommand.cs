@@ -76,7 +76,7 @@ internal static class DemoCommand
                     : $"resuming sweep {submitted.SweepId} ({submitted.Trials} trials, submitted before)");
                 var sftCache = Path.Combine(WebPlatform.CheckpointsFolder(options), Runner.TrainerTrialRunner.SftCacheName);
                 var final = await FollowAsync(io, session.Platform, submitted.SweepId, poll, clock, () => SftInProgress(sftCache), ct);
-                var table = await session.Platform.GetResultTableAsync(submitted.SweepId, new ResultQuery(ResultMetrics), CancellationToken.None);
+                var table = await ResultTableAsync(io, session.Platform, submitted.SweepId);
                 io.Output.WriteLine();
                 io.Output.WriteLine($"{final.Sweep.Name}: {final.Sweep.Status} after {Elapsed(clock.Elapsed)} — {final.Sweep.Completed} completed, {final.Sweep.Failed} failed, {final.Sweep.Cancelled} cancelled");
                 foreach (var failed in final.Trials.Where(t => t.Error is not null))
@@ -95,6 +95,20 @@ internal static class DemoCommand
             {
                 await session.StopAsync();
             }
+        }
+    }
+
+    /// <summary>The demo's table (Avg@16, pass@16, distinct with the Backbone row); a platform failure is said, not thrown.</summary>
+    private static async Task<ResultTable?> ResultTableAsync(CliIo io, IDsdrPlatform platform, string sweepId)
+    {
+        try
+        {
+            return await platform.GetResultTableAsync(sweepId, new ResultQuery(ResultMetrics), CancellationToken.None);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            io.Error.WriteLine($"dsdr: the platform could not build the result table: {e.Message}");
+            return null;
         }
     }
 
