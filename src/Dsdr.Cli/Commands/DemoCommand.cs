@@ -158,8 +158,11 @@ internal static class DemoCommand
     {
         var running = details.Trials.Where(t => t.Status == "running").Select(t => t.TrialId).ToList();
         if (running.Count == 0) return details;
+        // one reward/mean point per step 1..n (stored once per trial and step), so the count is the latest step;
+        // the downsampled points need not include the last one
         var curves = await platform.GetMetricsAsync(running, [Runner.StepMetricNames.RewardMean], maxPoints: 2, ct);
-        var latest = curves.Where(c => c.Points.Count > 0).ToDictionary(c => c.TrialId, c => c.Points.Max(p => p.Step));
+        var latest = curves.Where(c => c.Points.Count > 0)
+            .ToDictionary(c => c.TrialId, c => (int)Math.Max(c.TotalPoints, c.Points.Max(p => p.Step)));
         return details with
         {
             Trials = [.. details.Trials.Select(t => latest.TryGetValue(t.TrialId, out var step) && step > t.Step ? t with { Step = step } : t)],
