@@ -78,12 +78,16 @@ internal static class DemoCommand
                 var final = await FollowAsync(io, session.Platform, submitted.SweepId, poll, clock, () => SftInProgress(sftCache), ct);
                 var table = await ResultTableAsync(io, session.Platform, submitted.SweepId);
                 io.Output.WriteLine();
-                io.Output.WriteLine($"{final.Sweep.Name}: {final.Sweep.Status} after {Elapsed(clock.Elapsed)} — {final.Sweep.Completed} completed, {final.Sweep.Failed} failed, {final.Sweep.Cancelled} cancelled");
-                foreach (var failed in final.Trials.Where(t => t.Error is not null))
-                    io.Output.WriteLine($"  {failed.Arm} ({failed.TrialId}): {failed.Error}");
+                // counted from the trials: the sweep's own row may lag behind its trials' last status change
+                int Count(string status) => final.Trials.Count(t => t.Status == status);
+                var (completed, failed, cancelled) = (Count("completed"), Count("failed"), Count("cancelled"));
+                var outcome = failed > 0 ? "failed" : cancelled > 0 ? "cancelled" : "completed";
+                io.Output.WriteLine($"{final.Sweep.Name}: {outcome} after {Elapsed(clock.Elapsed)} — {completed} completed, {failed} failed, {cancelled} cancelled");
+                foreach (var trial in final.Trials.Where(t => t.Error is not null))
+                    io.Output.WriteLine($"  {trial.Arm} ({trial.TrialId}): {trial.Error}");
                 io.Output.WriteLine();
-                io.Output.WriteLine(table is null || table.Rows.Count == 0 ? "(no evaluations recorded)" : ResultTableRenderer.ToMarkdown(table).TrimEnd());
-                return final.Sweep.Failed == 0 && final.Sweep.Cancelled == 0 ? CliExit.Ok : CliExit.Failed;
+                io.Output.WriteLine(table is null || table.Rows.Count == 0 ? "(no evaluations recorded)" : ResultTableRenderer.ToMarkdown(table, new ResultFormat(Decimals: 2)).TrimEnd());
+                return failed == 0 && cancelled == 0 ? CliExit.Ok : CliExit.Failed;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
