@@ -8,9 +8,9 @@ public static class Program
     public static int Main(string[] args) => Run(args, CliIo.FromConsole());
 
     /// <summary>Parses and runs one command line; bad input exits 2 with one line naming what is wrong.</summary>
-    internal static int Run(string[] args, CliIo io)
+    internal static int Run(string[] args, CliIo io, Platform.PlatformStarter? platform = null)
     {
-        var parse = BuildRoot(io).Parse(args);
+        var parse = BuildRoot(io, platform).Parse(args);
         if (parse.Errors.Count > 0)
         {
             var error = parse.Errors.FirstOrDefault(e => parse.UnmatchedTokens.Any(e.Message.Contains)) ?? parse.Errors[0];
@@ -19,16 +19,29 @@ public static class Program
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = io.Output, Error = io.Error, EnableDefaultExceptionHandler = false });
+            // InvokeAsync: only the asynchronous path turns Ctrl-C/SIGTERM into the command's cancellation token
+            return parse.InvokeAsync(new InvocationConfiguration
+            {
+                Output = io.Output,
+                Error = io.Error,
+                EnableDefaultExceptionHandler = false,
+                // Ctrl-C cancels the command's token; serve/demo then stop the platform cleanly, which takes seconds
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(90),
+            }).GetAwaiter().GetResult();
         }
         catch (CliInputException e)
         {
             io.Error.WriteLine($"dsdr: {e.Message}");
             return CliExit.BadInput;
         }
+        catch (CliUnavailableException e)
+        {
+            io.Error.WriteLine($"dsdr: {e.Message}");
+            return CliExit.Failed;
+        }
     }
 
-    internal static RootCommand BuildRoot(CliIo io)
+    internal static RootCommand BuildRoot(CliIo io, Platform.PlatformStarter? platform = null)
     {
         var root = new RootCommand("dsdr: RL experiments on language models with DSDR, GRPO and DAPO.");
         root.Subcommands.Add(Commands.ScoreCommand.Create(io, () => MiniLmEmbedder.Get(new MiniLmOptions())));
@@ -37,6 +50,8 @@ public static class Program
         root.Subcommands.Add(Commands.SweepCommand.Create(io));
         root.Subcommands.Add(Commands.DoctorCommand.Create(io));
         root.Subcommands.Add(Commands.TrainCommand.Create(io, () => MiniLmEmbedder.Get(new MiniLmOptions()), Learning.Training.TrialRunner.SftWarmStartDefault, Learning.Training.TrialRunner.EvaluatorDefault));
+        root.Subcommands.Add(Commands.ServeCommand.Create(io, platform ?? Platform.WebPlatform.StartAsync));
+        root.Subcommands.Add(Commands.DemoCommand.Create(io, platform ?? Platform.WebPlatform.StartAsync));
         return root;
     }
 
@@ -64,3 +79,6 @@ internal static class CliExit
 
 /// <summary>Bad input from the user: reported as one line, exit code 2.</summary>
 internal sealed class CliInputException(string message) : Exception(message);
+
+/// <summary>Something the command needs is not there (e.g. no platform answers at --api): reported as one line, exit code 1.</summary>
+internal sealed class CliUnavailableException(string message) : Exception(message);

@@ -6,13 +6,15 @@ using Spectre.Console;
 
 namespace Dsdr.Cli.Commands;
 
-/// <summary>`dsdr sweep …`: working with sweep specs.</summary>
+/// <summary>`dsdr sweep …`: sweep specs offline (expand) and sweeps on a running platform (submit, status, results, cancel).</summary>
 internal static class SweepCommand
 {
-    public static Command Create(CliIo io)
+    public static Command Create(CliIo io, Func<HttpClient>? http = null)
     {
-        var sweep = new Command("sweep", "Sweep specs: expand them into trials.");
+        var sweep = new Command("sweep", "Sweep specs: expand them into trials; submit, follow, cancel sweeps and get their result tables from a running platform.");
         sweep.Subcommands.Add(CreateExpand(io));
+        foreach (var command in SweepApiCommands.Create(io, http ?? (() => new HttpClient())))
+            sweep.Subcommands.Add(command);
         return sweep;
     }
 

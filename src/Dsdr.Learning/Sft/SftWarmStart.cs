@@ -136,6 +136,7 @@ public static class SftWarmStart
     // an exclusive lock on the file (flock on Unix); waits, honouring ct, while another caller holds it
     private static FileStream AcquireLock(string path, CancellationToken ct)
     {
+        var wait = 100;
         while (true)
         {
             ct.ThrowIfCancellationRequested();
@@ -145,7 +146,9 @@ public static class SftWarmStart
             }
             catch (IOException)
             {
-                Thread.Sleep(100);
+                // backing off to 1 s: several trials waiting for one backbone (a minute or more) should not spin
+                ct.WaitHandle.WaitOne(wait);
+                wait = Math.Min(wait * 2, 1000);
             }
         }
     }

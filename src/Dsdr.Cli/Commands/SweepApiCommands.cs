@@ -1,0 +1,206 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Dsdr.Cli.Api;
+using Dsdr.Core.Results;
+
+namespace Dsdr.Cli.Commands;
+
+/// <summary>
+/// `dsdr sweep submit|status|results|cancel`: the REST API of a running platform (<c>--api</c>, default
+/// http://localhost:5080; <c>--api-key</c> or Dsdr__ApiKey for the mutating routes). A refused request exits 2 with
+/// one line per ProblemDetails error; an unreachable or failing server exits 1 and says how to start one.
+/// </summary>
+internal static class SweepApiCommands
+{
+    public static IEnumerable<Command> Create(CliIo io, Func<HttpClient> http)
+    {
+        yield return Submit(io, http);
+        yield return Status(io, http);
+        yield return Results(io, http);
+        yield return Cancel(io, http);
+    }
+
+    private sealed class ApiOptions
+    {
+        public readonly Option<string> Api = new("--api")
+        {
+            Description = $"Base URL of the platform's REST API (default {DsdrApiClient.DefaultUrl}).",
+            DefaultValueFactory = _ => DsdrApiClient.DefaultUrl,
+        };
+
+        public readonly Option<string?> ApiKey = new("--api-key")
+        {
+            Description = $"The platform's API key, sent as {DsdrApiClient.ApiKeyHeader} (default: the {DsdrApiClient.ApiKeyEnvironmentVariable} environment variable).",
+        };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Api);
+            command.Options.Add(ApiKey);
+        }
+
+        public DsdrApiClient Client(ParseResult parse, Func<HttpClient> http) =>
+            new(http(), BaseAddress(parse.GetValue(Api)!),
+                parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable(DsdrApiClient.ApiKeyEnvironmentVariable));
+    }
+
+    /// <summary>The API's base address; a URL without a scheme or with a path that is not a folder is refused or completed.</summary>
+    internal static Uri BaseAddress(string text)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            throw new CliInputException($"--api: '{text}' is not an http(s) URL; write e.g. {DsdrApiClient.DefaultUrl}.");
+        return uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri + "/");
+    }
+
+    private static Argument<string> SweepId() => new("ID") { Description = "The sweep's id (what 'dsdr sweep submit' printed)." };
+
+    private static Command Submit(CliIo io, Func<HttpClient> http)
+    {
+        var api = new ApiOptions();
+        var file = new Argument<string>("FILE") { Description = "Sweep spec (JSON); '-' reads standard input." };
+        var command = new Command("submit", "Submit a sweep spec to the platform; resubmitting the same spec is a no-op.") { file };
+        api.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var json = CliFiles.ReadAllText(parse.GetValue(file), io, "sweep spec");
+            SweepCommand.Parse(json); // the same errors as the server, without a round trip
+            var answer = await api.Client(parse, http).SubmitAsync(json, ct);
+            var id = Text(answer, "sweepId");
+            var trials = Number(answer, "trials");
+            var created = Bool(answer, "created") ?? true;
+            io.Output.WriteLine(created
+                ? $"submitted sweep {id}: {trials} trials queued"
+                : $"sweep {id} was already submitted with this spec ({trials} trials); nothing new queued");
+            io.Output.WriteLine($"follow it with: dsdr sweep status {id}");
+            return CliExit.Ok;
+        });
+        return command;
+    }
+
+    private static Command Status(CliIo io, Func<HttpClient> http)
+    {
+        var api = new ApiOptions();
+        var id = SweepId();
+        var json = new Option<bool>("--json") { Description = "Print the API's JSON answer instead of a table." };
+        var command = new Command("status", "Show a sweep's progress and its trials.") { id, json };
+        api.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var details = await api.Client(parse, http).GetSweepAsync(parse.GetValue(id)!, ct);
+            if (parse.GetValue(json)) io.Output.WriteLine(JsonSerializer.Serialize(details, CliJson.Indented));
+            else WriteStatus(details, io.Output);
+            return CliExit.Ok;
+        });
+        return command;
+    }
+
+    private static Command Results(CliIo io, Func<HttpClient> http)
+    {
+        var api = new ApiOptions();
+        var id = SweepId();
+        var format = new Option<string>("--format")
+        {
+            Description = "Table format: json, csv, markdown or latex.",
+            DefaultValueFactory = _ => "markdown",
+        };
+        format.AcceptOnlyFromAmong([.. ResultTableRenderer.Formats]);
+        var metric = new Option<string[]>("--metric")
+        {
+            Description = "A column's metric, e.g. avg@16, pass@16, distinct (repeat the option for several; default: all).",
+        };
+        var command = new Command("results", "Print a sweep's result table (mean ± std over seeds per row).") { id, format, metric };
+        api.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var metrics = parse.GetValue(metric) ?? [];
+            foreach (var m in metrics)
+            {
+                try
+                {
+                    MetricKey.Parse(m);
+                }
+                catch (FormatException e)
+                {
+                    throw new CliInputException($"--metric '{m}': {e.Message}");
+                }
+            }
+            var chosen = parse.GetValue(format)!;
+            var table = await api.Client(parse, http).GetResultsAsync(parse.GetValue(id)!, chosen, metrics, ct);
+            io.Output.WriteLine(chosen == "json" ? Indent(table) : table.TrimEnd());
+            return CliExit.Ok;
+        });
+        return command;
+    }
+
+    private static Command Cancel(CliIo io, Func<HttpClient> http)
+    {
+        var api = new ApiOptions();
+        var id = SweepId();
+        var command = new Command("cancel", "Cancel a sweep's queued and running trials (running ones stop at their next step).") { id };
+        api.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var sweep = await api.Client(parse, http).CancelAsync(parse.GetValue(id)!, ct);
+            io.Output.WriteLine($"cancelled: {Summary(sweep)}");
+            return CliExit.Ok;
+        });
+        return command;
+    }
+
+    private static void WriteStatus(JsonElement details, TextWriter output)
+    {
+        var sweep = Property(details, "sweep") ?? details;
+        output.WriteLine(Summary(sweep));
+        if (Property(details, "trials") is not { ValueKind: JsonValueKind.Array } trials) return;
+        var rows = trials.EnumerateArray().Select(t => new[]
+        {
+            Text(t, "trialId"), Text(t, "arm"), Text(t, "row"), Number(t, "seed"), Text(t, "status"),
+            $"{Number(t, "step")}/{Number(t, "totalSteps")}", Number(t, "attempts"), Text(t, "slotKey"), Text(t, "error"),
+        }).ToList();
+        CliTable.Write(output, ["trial", "arm", "row", "seed", "status", "step", "attempts", "slot", "error"], rows);
+    }
+
+    /// <summary>"ID (name): status — N trials: r running, q queued, c completed, f failed, x cancelled".</summary>
+    internal static string Summary(JsonElement sweep) =>
+        $"{Text(sweep, "sweepId")} ({Text(sweep, "name")}): {Text(sweep, "status")} — {Number(sweep, "trials")} trials: " +
+        $"{Number(sweep, "running")} running, {Number(sweep, "queued")} queued, {Number(sweep, "completed")} completed, " +
+        $"{Number(sweep, "failed")} failed, {Number(sweep, "cancelled")} cancelled";
+
+    private static JsonElement? Property(JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object) return null;
+        foreach (var p in element.EnumerateObject())
+            if (p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)) return p.Value;
+        return null;
+    }
+
+    private static string Text(JsonElement element, string name) => Property(element, name) switch
+    {
+        null or { ValueKind: JsonValueKind.Null } => "",
+        { ValueKind: JsonValueKind.String } v => v.GetString()!,
+        { } v => v.ToString(),
+    };
+
+    private static string Number(JsonElement element, string name) =>
+        Property(element, name) is { ValueKind: JsonValueKind.Number } v ? v.GetDouble().ToString(CultureInfo.InvariantCulture) : "?";
+
+    private static bool? Bool(JsonElement element, string name) => Property(element, name)?.ValueKind switch
+    {
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+
+    private static string Indent(string json)
+    {
+        try
+        {
+            return JsonSerializer.Serialize(JsonDocument.Parse(json).RootElement, CliJson.Indented);
+        }
+        catch (JsonException)
+        {
+            return json;
+        }
+    }
+}

@@ -1,0 +1,182 @@
+using Dsdr.Cli.Commands;
+using Dsdr.Cli.Platform;
+using Dsdr.Core.Sweeps;
+using Microsoft.Extensions.Configuration;
+
+namespace Dsdr.Cli.Tests;
+
+/// <summary>dsdr serve / dsdr demo: option parsing and bad input (the platform start is recorded, not run).</summary>
+public class PlatformCommandTests
+{
+    /// <summary>Runs a command with a starter that records the options it was given and refuses to start.</summary>
+    private static (CliRunner.Result Result, PlatformOptions? Options) Record(params string[] args)
+    {
+        PlatformOptions? seen = null;
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = Program.Run(args, new CliIo(new StringReader(""), output, error), (options, _) =>
+        {
+            seen = options;
+            throw new CliUnavailableException("recorded");
+        });
+        return (new CliRunner.Result(exit, output.ToString(), error.ToString()), seen);
+    }
+
+    [Fact]
+    public void ServeDefaultsToLocalhost5080TwoCpuSlotsAndEmbeddedPostgres()
+    {
+        var (result, options) = Record("serve");
+        Assert.Equal(1, result.Exit);
+        Assert.NotNull(options);
+        Assert.Equal("http://localhost:5080", options.Urls);
+        Assert.Equal("cpu:2", options.Devices);
+        Assert.Equal(PlatformOptions.DefaultDataDirectory("platform"), options.DataDirectory);
+        Assert.Null(options.ConnectionString);
+        Assert.False(options.Simulated);
+        Assert.Equal((11111, 30000), (options.SiloPort, options.GatewayPort));
+    }
+
+    [Fact]
+    public void ServeTakesUrlsDevicesDataDirConnectionStringAndKey()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "dsdr-cli-serve-options");
+        var (_, options) = Record("serve", "--urls", "http://0.0.0.0:8080", "--devices", "cpu:4", "--data-dir", data,
+            "--connection-string", "Host=db;Username=dsdr", "--api-key", "0123456789abcdef0123", "--simulated", "--silo-port", "12000", "--gateway-port", "12001");
+        Assert.NotNull(options);
+        Assert.Equal(("http://0.0.0.0:8080", "cpu:4", data), (options.Urls, options.Devices, options.DataDirectory));
+        Assert.Equal(("Host=db;Username=dsdr", "0123456789abcdef0123"), (options.ConnectionString, options.ApiKey));
+        Assert.True(options.Simulated);
+        Assert.Equal((12000, 12001), (options.SiloPort, options.GatewayPort));
+    }
+
+    [Fact]
+    public void DemoDefaultsToOneCpuSlotPerTrialAndItsOwnDataFolder()
+    {
+        var (_, options) = Record("demo");
+        Assert.NotNull(options);
+        Assert.Equal(DemoCommand.DemoDevices, options.Devices);
+        Assert.Equal(PlatformOptions.DefaultDataDirectory("demo"), options.DataDirectory);
+        Assert.Equal("http://localhost:5080", options.Urls);
+    }
+
+    [Theory]
+    [InlineData("serve", "--devices", "gpu:1", "--devices:")]
+    [InlineData("demo", "--devices", "cpu:0", "--devices:")]
+    [InlineData("serve", "--urls", "ftp://x", "--urls: 'ftp://x'")]
+    [InlineData("demo", "--urls", "", "--urls is empty")]
+    [InlineData("serve", "--silo-port", "70000", "--silo-port: 70000")]
+    [InlineData("demo", "--spec", "/no/such/spec.json", "'/no/such/spec.json' not found")]
+    [InlineData("serve", "--api-key", "short", "at least 16")]
+    public void BadOptionsExitTwoNamingTheOption(string command, string option, string value, string expected)
+    {
+        var (result, options) = Record(command, option, value);
+        Assert.Equal(2, result.Exit);
+        Assert.Contains(expected, result.Error);
+        Assert.Single(result.Error.TrimEnd().Split('\n'));
+        Assert.Null(options); // refused before anything starts
+    }
+
+    [Fact]
+    public void TheBuiltInDemoSpecIsExamplesDemoJsonWithFiveArmsFromOneBackbone()
+    {
+        var builtIn = DemoCommand.BuiltInSpec();
+        Assert.Equal(File.ReadAllText(RepoPaths.Example("demo.json")), builtIn);
+        var spec = SweepSpecParser.Parse(builtIn).Spec!;
+        var trials = SweepExpander.Expand(spec);
+        Assert.Equal(["grpo", "dapo", "dsdr", "dsdr-no-gd", "dsdr-no-gc"], trials.Select(t => t.Arm));
+        // one SFT backbone: every trial has the same task, model and SFT spec (the SFT cache key)
+        Assert.Single(trials.Select(t => (t.Task, t.Model.Preset, t.Model.Sft)).Distinct());
+        Assert.True(trials[0].Model.Sft.Enabled);
+        Assert.Equal(16, spec.Eval.AvgK);
+        Assert.Equal(16, spec.Eval.PassKSamples);
+    }
+
+    [Fact]
+    public void WebOptionsKeepDataCheckpointsAndKeyUnderTheDataFolderAndReadTheEnvironment()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "dsdr-cli-web-options");
+        var environment = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["DSDR_PG"] = "Host=pg;Username=dsdr",
+            ["Dsdr:ApiKey"] = "from-the-environment-0123",
+        }).Build();
+        var web = WebPlatform.WebOptions(new PlatformOptions("http://localhost:5080", "cpu:3", data), environment);
+        Assert.Equal(Path.Combine(data, "postgres"), web.DataDirectory);
+        Assert.Equal(Path.Combine(data, "checkpoints"), web.CheckpointDirectory);
+        Assert.Equal(Path.Combine(data, "api-key"), Web.Hosting.ApiKey.FilePathFor(web));
+        Assert.Equal(3, web.Devices.Count);
+        Assert.Equal("Host=pg;Username=dsdr", web.ConnectionString);
+        Assert.Equal("from-the-environment-0123", web.ApiKey);
+
+        var given = WebPlatform.WebOptions(new PlatformOptions("http://localhost:5080", "cpu:1", data, "Host=mine", "my-own-key-0123456789"), environment);
+        Assert.Equal(("Host=mine", "my-own-key-0123456789"), (given.ConnectionString, given.ApiKey));
+    }
+}
+
+/// <summary>dsdr demo end to end on a real platform with the simulated runner: runs, and a rerun resumes the same sweep.</summary>
+public class DemoSmokeTests
+{
+    [Fact]
+    public void DemoRunsTheSweepToTheEndAndARerunFindsItDone()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "dsdr-cli-tests", Guid.NewGuid().ToString("N"));
+        try
+        {
+            string[] Args() => ["demo", "--simulated", "--data-dir", data, "--urls", "http://127.0.0.1:0",
+                "--silo-port", PlatformFixture.FreePort().ToString(), "--gateway-port", PlatformFixture.FreePort().ToString()];
+            var first = CliRunner.Run(Args());
+            Assert.True(first.Exit == 0, first.Output + first.Error);
+            Assert.Matches(@"dashboard: http://127\.0\.0\.1:\d+/sweeps/demo", first.Output);
+            Assert.Contains("API key: ", first.Output);
+            Assert.Contains("submitted sweep demo: 5 trials", first.Output);
+            Assert.Contains("grpo completed 150/150", first.Output);
+            Assert.Contains("demo: completed", first.Output);
+            // the result table: Backbone and the five arms, Avg@16, pass@16 and distinct columns (simulated evaluations)
+            foreach (var row in new[] { "Backbone", "grpo", "dapo", "dsdr", "dsdr-no-gd", "dsdr-no-gc" }) Assert.Contains($"| {row} |", first.Output);
+            Assert.Contains("Avg@16", first.Output);
+            Assert.Contains("pass@16", first.Output);
+            Assert.Contains("distinct", first.Output);
+            Assert.True(File.Exists(Path.Combine(data, "api-key")));
+
+            var second = CliRunner.Run(Args());
+            Assert.True(second.Exit == 0, second.Output + second.Error);
+            Assert.Contains("resuming sweep demo", second.Output);
+            Assert.Contains("demo: completed", second.Output);
+            Assert.Contains(File.ReadAllText(Path.Combine(data, "api-key")).Trim(), second.Output); // the same key
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
+
+public class DemoProgressTests
+{
+    [Fact]
+    public void SftIsInProgressWhileALockExistsAndNoFinishedBackbone()
+    {
+        var cache = Path.Combine(Path.GetTempPath(), "dsdr-cli-sft", Guid.NewGuid().ToString("N"));
+        try
+        {
+            Assert.False(DemoCommand.SftInProgress(cache));
+            Directory.CreateDirectory(cache);
+            File.WriteAllText(Path.Combine(cache, "sft-abc.lock"), "");
+            Directory.CreateDirectory(Path.Combine(cache, ".sft-abc.tmp-1"));
+            Assert.True(DemoCommand.SftInProgress(cache));
+            Directory.CreateDirectory(Path.Combine(cache, "sft-abc"));
+            File.WriteAllText(Path.Combine(cache, "sft-abc", Learning.Sft.SftWarmStart.SummaryFile), "{}");
+            Assert.False(DemoCommand.SftInProgress(cache));
+        }
+        finally
+        {
+            if (Directory.Exists(cache)) Directory.Delete(cache, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+using System.Text.Json;
+
+namespace Dsdr.Cli.Tests;
+
+/// <summary>dsdr sweep submit|status|results|cancel against a real platform (simulated runner) over HTTP.</summary>
+[Collection(PlatformCollection.Name)]
+public class SweepApiCommandTests(PlatformFixture platform)
+{
+    private static string Spec(string name, int steps = 5) =>
+        File.ReadAllText(RepoPaths.Example("countdown-ablation.json"))
+            .Replace("\"countdown-ablation\"", $"\"{name}\"", StringComparison.Ordinal)
+            .Replace("\"totalSteps\": 150", $"\"totalSteps\": {steps}", StringComparison.Ordinal);
+
+    private CliRunner.Result Sweep(string stdin, params string[] args) =>
+        CliRunner.RunWithInput(stdin, ["sweep", .. args, "--api", platform.Url]);
+
+    [Fact]
+    public void SubmitNeedsTheApiKeyAndSaysHowToGiveIt()
+    {
+        var result = Sweep(Spec("cli-nokey"), "submit", "-");
+        Assert.Equal(2, result.Exit);
+        Assert.Contains("X-Api-Key", result.Error);
+        Assert.Contains("--api-key", result.Error);
+        Assert.All(result.Error.TrimEnd().Split('\n'), line => Assert.StartsWith("dsdr: ", line));
+    }
+
+    [Fact]
+    public async Task SubmitStatusResultsCancelRoundTrip()
+    {
+        var submitted = Sweep(Spec("cli-roundtrip", steps: 2000), "submit", "-", "--api-key", platform.ApiKey);
+        Assert.True(submitted.Exit == 0, submitted.Error);
+        Assert.Contains("submitted sweep cli-roundtrip: 5 trials queued", submitted.Output);
+
+        var again = Sweep(Spec("cli-roundtrip", steps: 2000), "submit", "-", "--api-key", platform.ApiKey);
+        Assert.Equal(0, again.Exit);
+        Assert.Contains("already submitted", again.Output);
+
+        var status = Sweep("", "status", "cli-roundtrip");
+        Assert.Equal(0, status.Exit);
+        Assert.StartsWith("cli-roundtrip (cli-roundtrip): ", status.Output);
+        foreach (var arm in new[] { "grpo", "dapo", "dsdr", "dsdr-no-gd", "dsdr-no-gc" }) Assert.Contains(arm, status.Output);
+
+        var json = Sweep("", "status", "cli-roundtrip", "--json");
+        var trials = JsonDocument.Parse(json.Output).RootElement.GetProperty("trials");
+        Assert.Equal(5, trials.GetArrayLength());
+
+        var cancelled = Sweep("", "cancel", "cli-roundtrip", "--api-key", platform.ApiKey);
+        Assert.True(cancelled.Exit == 0, cancelled.Error);
+        Assert.StartsWith("cancelled: cli-roundtrip", cancelled.Output);
+        await WaitFor(() => Sweep("", "status", "cli-roundtrip").Output.Contains("0 running, 0 queued"), "the sweep's trials to stop");
+
+    }
+
+    [Fact]
+    public async Task ResultsOfACompletedSweepInEveryFormat()
+    {
+        // 100 simulated steps: evaluations at 0, 50 and 100 (the simulated runner's cadence is the spec's everySteps)
+        Assert.Equal(0, Sweep(Spec("cli-results", steps: 100), "submit", "-", "--api-key", platform.ApiKey).Exit);
+        await WaitFor(() => Sweep("", "status", "cli-results").Output.Contains(": completed"), "the sweep to complete");
+
+        var markdown = Sweep("", "results", "cli-results");
+        Assert.True(markdown.Exit == 0, markdown.Error);
+        Assert.StartsWith("| Row |", markdown.Output);
+        foreach (var row in new[] { "Backbone", "grpo", "dapo", "dsdr", "dsdr-no-gd", "dsdr-no-gc" }) Assert.Contains($"| {row} |", markdown.Output);
+
+        var csv = Sweep("", "results", "cli-results", "--format", "csv", "--metric", "distinct");
+        Assert.True(csv.Exit == 0, csv.Error);
+        var lines = csv.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("row,arm,benchmark,metric,k,mean,std,n", lines[0]);
+        Assert.Equal(6, lines.Length - 1); // Backbone and five arms, one metric
+        Assert.All(lines.Skip(1), line => Assert.Equal("distinct", line.Split(',')[3]));
+
+        var json = Sweep("", "results", "cli-results", "--format", "json", "--metric", "avg@16", "--metric", "distinct");
+        Assert.True(json.Exit == 0, json.Error);
+        Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(json.Output).RootElement.ValueKind);
+
+        var latex = Sweep("", "results", "cli-results", "--format", "latex");
+        Assert.True(latex.Exit == 0, latex.Error);
+        Assert.Contains("\\begin{tabular}", latex.Output);
+    }
+
+    [Fact]
+    public void ADifferentSpecUnderAUsedNameIsRefusedWithTheServersReason()
+    {
+        Assert.Equal(0, Sweep(Spec("cli-conflict", steps: 3), "submit", "-", "--api-key", platform.ApiKey).Exit);
+        var result = Sweep(Spec("cli-conflict", steps: 4), "submit", "-", "--api-key", platform.ApiKey);
+        Assert.Equal(2, result.Exit);
+        Assert.Contains("already exists with a different spec", result.Error);
+    }
+
+    [Fact]
+    public void UnknownSweepAndBadMetricAreOneLineEach()
+    {
+        var missing = Sweep("", "status", "no-such-sweep");
+        Assert.Equal(2, missing.Exit);
+        Assert.Equal("dsdr: There is no sweep 'no-such-sweep'.", missing.Error.Trim());
+
+        var metric = Sweep("", "results", "no-such-sweep", "--metric", "foo");
+        Assert.Equal(2, metric.Exit);
+        Assert.Contains("metric: unknown metric \"foo\"", metric.Error);
+        Assert.Single(metric.Error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void InvalidSpecIsRefusedBeforeTheRoundTripNamingEachField()
+    {
+        const string spec = """{"name":"x","task":{"kind":"countdown"},"model":{"preset":"small"},"arms":["grpo","foo"],"seeds":[1,1]}""";
+        var result = Sweep(spec, "submit", "-", "--api-key", platform.ApiKey);
+        Assert.Equal(2, result.Exit);
+        Assert.Contains("$.arms[1]: unknown arm \"foo\"", result.Error);
+        Assert.Contains("$.seeds[1]: duplicate seed 1", result.Error);
+    }
+
+    private static async Task WaitFor(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out waiting for {what}.");
+            await Task.Delay(250);
+        }
+    }
+}
+
+/// <summary>The client's answers when no platform is there or the input is wrong (no server needed).</summary>
+public class SweepApiErrorTests
+{
+    [Fact]
+    public void UnreachableServerExitsOneAndSaysHowToStartIt()
+    {
+        var port = PlatformFixture.FreePort();
+        var result = CliRunner.Run("sweep", "status", "x", "--api", $"http://127.0.0.1:{port}");
+        Assert.Equal(1, result.Exit);
+        Assert.Contains($"cannot reach the Dsdr API at http://127.0.0.1:{port}/", result.Error);
+        Assert.Contains("dsdr serve", result.Error);
+    }
+
+    [Theory]
+    [InlineData("not a url")]
+    [InlineData("ftp://example.com")]
+    public void ApiThatIsNotAnHttpUrlExitsTwo(string api)
+    {
+        var result = CliRunner.Run("sweep", "status", "x", "--api", api);
+        Assert.Equal(2, result.Exit);
+        Assert.Contains("--api:", result.Error);
+    }
+
+    [Fact]
+    public void UnknownFormatExitsTwoNamingTheChoices()
+    {
+        var result = CliRunner.Run("sweep", "results", "x", "--format", "xml");
+        Assert.Equal(2, result.Exit);
+        Assert.Contains("xml", result.Error);
+    }
+
+    [Fact]
+    public void MissingSweepIdExitsTwo()
+    {
+        var result = CliRunner.Run("sweep", "cancel");
+        Assert.Equal(2, result.Exit);
+        Assert.Single(result.Error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void ProblemDetailsBecomeOneLinePerError()
+    {
+        const string validation = """{"title":"The sweep spec is invalid","status":400,"errors":[{"path":"$.arms[0]","reason":"unknown arm"},{"path":"$.seeds","reason":"empty"}]}""";
+        Assert.Equal(["$.arms[0]: unknown arm", "$.seeds: empty"], Api.DsdrApiClient.ProblemLines(validation));
+        const string aspnet = """{"title":"One or more validation errors occurred.","errors":{"name":["is required","is too long"]}}""";
+        Assert.Equal(["name: is required", "name: is too long"], Api.DsdrApiClient.ProblemLines(aspnet));
+        const string parameter = """{"title":"Invalid query parameter 'step'","detail":"bad step","parameter":"step"}""";
+        Assert.Equal(["step: bad step"], Api.DsdrApiClient.ProblemLines(parameter));
+        Assert.Equal(["No such sweep"], Api.DsdrApiClient.ProblemLines("""{"title":"No such sweep"}"""));
+        Assert.Empty(Api.DsdrApiClient.ProblemLines(""));
+    }
+}
