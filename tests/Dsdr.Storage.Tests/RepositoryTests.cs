@@ -111,6 +111,9 @@ public sealed class RepositoryTests(PostgresFixture fixture) : DatabaseTest(fixt
         var latest = await metrics.LatestAsync("t1");
         Assert.Contains(new MetricSample("t1", 999, "loss", 1.0 - 999 / 2000.0), latest);
         Assert.Contains(new MetricSample("t1", 90, "reward", 0.9), latest);
+        var lastSteps = await metrics.LastStepsAsync(["t1", "no-such-trial"], "reward");
+        Assert.Equal(new Dictionary<string, int> { ["t1"] = 90 }, lastSteps);
+        Assert.Empty(await metrics.LastStepsAsync([], "reward"));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => metrics.GetSeriesAsync(["t1"], ["loss"], maxPoints: 1));
     }
 

@@ -78,6 +78,18 @@ public sealed class MetricRepository(DsdrDatabase database)
             """, new { trialId }, cancellationToken: cancellationToken))).AsList();
     }
 
+    /// <summary>Each trial's last step with a value of <paramref name="name"/> (one index probe per trial); trials without one are left out.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> LastStepsAsync(IReadOnlyCollection<string> trialIds, string name, CancellationToken cancellationToken = default)
+    {
+        if (trialIds.Count == 0) return new Dictionary<string, int>();
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string TrialId, int? Step)>(new CommandDefinition("""
+            SELECT t.id, (SELECT max(m.step) FROM metrics m WHERE m.trial_id = t.id AND m.name = @name)
+            FROM unnest(@ids) AS t(id)
+            """, new { ids = trialIds.ToArray(), name }, cancellationToken: cancellationToken));
+        return rows.Where(r => r.Step is not null).ToDictionary(r => r.TrialId, r => r.Step!.Value, StringComparer.Ordinal);
+    }
+
     private sealed record SeriesRow(string TrialId, string Name, int Step, double Value, long Total);
 }
 

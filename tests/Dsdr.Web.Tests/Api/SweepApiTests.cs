@@ -189,6 +189,10 @@ public sealed class SweepApiTests(WebApiFixture web, Xunit.Abstractions.ITestOut
             s => s.Sweep.Status == "cancelled" && s.Trials.All(t => t.Status == "cancelled"), "the tables to show the cancellation");
         output.WriteLine($"cancelled in tables after {clock.Elapsed}");
         Assert.All(after.Trials, t => Assert.True(t.Step < 100_000));
+        // Trials stopped before their second evaluation have only the step-0 one: it feeds the Backbone row, not theirs.
+        var results = await client.GetAsync("/api/sweeps/cancel-me/results?format=markdown");
+        Assert.Equal(HttpStatusCode.OK, results.StatusCode);
+        Assert.Contains("| Backbone |", await results.Content.ReadAsStringAsync());
         await WaitForAsync(async () => await (await client.GetAsync("/api/pool")).ReadAsync<PoolView>(),
             p => p.Slots.All(s => s.TrialId is null) && p.QueueLength == 0, "the slots to be free again");
     }

@@ -150,6 +150,8 @@ public sealed class DsdrPlatform(
         var records = (await evals.ResultTableAsync(sweepId, choice, cancellationToken: cancellationToken)).ToList();
         var spec = SweepSpecParser.Parse(row.Spec).Spec;
         var tableOptions = spec is null ? new ResultTableOptions() : ResultTableOptions.ForTrials(SweepExpander.Expand(spec));
+        // A trial whose last evaluation is its step-0 one (stopped before its next) has no RL result yet.
+        records.RemoveAll(r => r.Step == 0);
         if (query.IncludeBackbone)
         {
             // The Backbone row is every trial's step-0 evaluation (the SFT model before RL).
@@ -169,7 +171,8 @@ public sealed class DsdrPlatform(
         var figures = await evals.ListByTrialAsync(trialId, cancellationToken);
         var names = await metrics.NamesAsync(trialId, cancellationToken);
         var steps = await rolloutGroups.StepsAsync(trialId, cancellationToken);
-        return new TrialDetails(TrialItem(row), row.Config,
+        var live = await LiveStepsAsync([row], cancellationToken);
+        return new TrialDetails(TrialItem(row, live.GetValueOrDefault(trialId)), row.Config,
             [.. figures.Select(e => new EvalFigure(e.Step, e.Benchmark, e.Metric, e.K, e.Value))], names, steps);
     }
 
@@ -233,12 +236,24 @@ public sealed class DsdrPlatform(
     private async Task<IReadOnlyList<TrialListItem>> TrialItemsAsync(string sweepId, CancellationToken cancellationToken)
     {
         var rows = await trials.ListBySweepAsync(sweepId, cancellationToken);
+        var live = await LiveStepsAsync(rows, cancellationToken);
         // Expansion order (the spec's arms, grid points, seeds) when the config says it; else the table's order.
-        return [.. rows.Select(r => (Row: r, Index: TrialConfig.Index(r.Config))).OrderBy(x => x.Index ?? int.MaxValue).Select(x => TrialItem(x.Row))];
+        return [.. rows.Select(r => (Row: r, Index: TrialConfig.Index(r.Config))).OrderBy(x => x.Index ?? int.MaxValue)
+            .Select(x => TrialItem(x.Row, live.GetValueOrDefault(x.Row.TrialId)))];
     }
 
-    private static TrialListItem TrialItem(TrialRow r) =>
-        new(r.TrialId, r.SweepId, r.Arm, r.Row, r.Seed, Text(r.Status), r.LastStep ?? 0, TrialConfig.TotalSteps(r.Config), r.Attempts,
+    /// <summary>
+    /// The step running trials have reached by their step metrics: the trials table records a step at checkpoints
+    /// and status changes only, so between checkpoints the metrics are ahead of it.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, int>> LiveStepsAsync(IEnumerable<TrialRow> rows, CancellationToken cancellationToken)
+    {
+        var running = rows.Where(r => r.Status == RunStatus.Running).Select(r => r.TrialId).ToList();
+        return await metrics.LastStepsAsync(running, Dsdr.Runner.StepMetricNames.RewardMean, cancellationToken);
+    }
+
+    private static TrialListItem TrialItem(TrialRow r, int liveStep = 0) =>
+        new(r.TrialId, r.SweepId, r.Arm, r.Row, r.Seed, Text(r.Status), Math.Max(r.LastStep ?? 0, liveStep), TrialConfig.TotalSteps(r.Config), r.Attempts,
             r.SlotId, r.Error, r.StartedAt, r.FinishedAt);
 
     private static SweepListItem Summary(SweepRow row, IReadOnlyList<TrialListItem> items)
