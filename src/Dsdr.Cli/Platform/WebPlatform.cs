@@ -81,6 +81,14 @@ internal sealed class WebPlatform(DsdrWebServer server) : IPlatformSession
             // the command's own lines are the progress; the host's logs only when something goes wrong
             builder.Logging.SetMinimumLevel(options.Verbose ? LogLevel.Information : LogLevel.Warning);
             builder.Logging.AddFilter("Orleans", options.Verbose ? LogLevel.Information : LogLevel.Error);
+            if (!options.Verbose)
+            {
+                // appsettings.json asks for these categories' start-up lines by name (and a default of Information);
+                // rules added here come later, so they win
+                builder.Logging.AddFilter((string?)null, LogLevel.Warning);
+                foreach (var category in (string[])["Orleans.Runtime.Silo", "Orleans.Hosting.SiloHostedService", "Microsoft.Hosting.Lifetime"])
+                    builder.Logging.AddFilter(category, LogLevel.Error);
+            }
         }, cancellationToken);
         return new WebPlatform(server);
     }
