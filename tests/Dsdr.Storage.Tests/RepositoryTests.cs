@@ -144,6 +144,9 @@ public sealed class RepositoryTests(PostgresFixture fixture) : DatabaseTest(fixt
         Assert.Equal([(100, 0.30), (100, 0.55)], best.Where(r => r.TrialId == "t1").Select(r => (r.Step, r.Value)));
         Assert.Equal([(200, 0.42)], best.Where(r => r.TrialId == "t2").Select(r => (r.Step, r.Value)));
 
+        var atStep = await evals.ResultTableAsync("sw1", EvalStepChoice.AtStep(100));
+        Assert.Equal([("t1", 0.30), ("t1", 0.55), ("t2", 0.35)], atStep.Select(r => (r.TrialId, r.Value)).Order());
+        Assert.Empty(await evals.ResultTableAsync("sw1", EvalStepChoice.AtStep(150)));
         Assert.Empty(await evals.ResultTableAsync("sw1", EvalStepChoice.Final, completedOnly: true));
         Assert.Equal(4, (await evals.ListByTrialAsync("t1")).Count);
         await Assert.ThrowsAsync<ArgumentException>(() => evals.UpsertAsync([new EvalRow("t1", 1, "b", "m", 0, 1)]));

@@ -7,37 +7,18 @@ namespace Dsdr.Storage.Repositories;
 public sealed class EvalRepository(DsdrDatabase database)
 {
     /// <summary>Stores evaluation figures; a figure stored again for the same (trial, step, benchmark, metric, k) replaces the old value.</summary>
-    public async Task<int> UpsertAsync(IEnumerable<EvalRow> evals, CancellationToken cancellationToken = default)
-    {
-        var list = evals.ToList();
-        foreach (var e in list)
-        {
-            DbText.RequireId(e.TrialId, nameof(e.TrialId));
-            if (e.K is <= 0) throw new ArgumentException($"Eval {e}: k must be at least 1 (or null for figures without k).", nameof(evals));
-        }
-        if (list.Count == 0) return 0;
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO evals (trial_id, step, benchmark, metric, k, value)
-            SELECT * FROM unnest(@trials, @steps, @benchmarks, @metrics, @ks, @values)
-            ON CONFLICT (trial_id, step, benchmark, metric, k) DO UPDATE SET value = EXCLUDED.value, created_at = now()
-            """,
-            new
-            {
-                trials = list.Select(e => e.TrialId).ToArray(),
-                steps = list.Select(e => e.Step).ToArray(),
-                benchmarks = list.Select(e => e.Benchmark).ToArray(),
-                metrics = list.Select(e => e.Metric).ToArray(),
-                ks = list.Select(e => e.K ?? 0).ToArray(),
-                values = list.Select(e => e.Value).ToArray(),
-            }, cancellationToken: cancellationToken));
-    }
+    public Task<int> UpsertAsync(IEnumerable<EvalRow> evals, CancellationToken cancellationToken = default) =>
+        InsertAsync(evals, "DO UPDATE SET value = EXCLUDED.value, created_at = now()", cancellationToken);
 
     /// <summary>
     /// Stores the figures not stored yet; a figure already stored for the same (trial, step, benchmark, metric, k) keeps its
     /// value, as metrics do, so a step replayed after a resume changes nothing. Returns the number of new rows.
     /// </summary>
-    public async Task<int> AddAsync(IEnumerable<EvalRow> evals, CancellationToken cancellationToken = default)
+    public Task<int> AddAsync(IEnumerable<EvalRow> evals, CancellationToken cancellationToken = default) =>
+        InsertAsync(evals, "DO NOTHING", cancellationToken);
+
+    /// <summary>One INSERT of all figures; <paramref name="onConflict"/> says what a figure already stored does.</summary>
+    private async Task<int> InsertAsync(IEnumerable<EvalRow> evals, string onConflict, CancellationToken cancellationToken)
     {
         var list = evals.ToList();
         foreach (var e in list)
@@ -47,10 +28,10 @@ public sealed class EvalRepository(DsdrDatabase database)
         }
         if (list.Count == 0) return 0;
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("""
+        return await connection.ExecuteAsync(new CommandDefinition($"""
             INSERT INTO evals (trial_id, step, benchmark, metric, k, value)
             SELECT * FROM unnest(@trials, @steps, @benchmarks, @metrics, @ks, @values)
-            ON CONFLICT (trial_id, step, benchmark, metric, k) DO NOTHING
+            ON CONFLICT (trial_id, step, benchmark, metric, k) {onConflict}
             """,
             new
             {
@@ -75,7 +56,7 @@ public sealed class EvalRepository(DsdrDatabase database)
 
     /// <summary>
     /// The inputs of a sweep's result table: for every trial, all figures at the step chosen by <paramref name="choice"/>
-    /// (its final evaluation, or its best step on one figure), labelled with the trial's arm, row and seed.
+    /// (its final evaluation, its best step on one figure, or one fixed step), labelled with the trial's arm, row and seed.
     /// </summary>
     public async Task<IReadOnlyList<TrialEvalRecord>> ResultTableAsync(string sweepId, EvalStepChoice choice,
         bool completedOnly = false, CancellationToken cancellationToken = default)
@@ -98,6 +79,11 @@ public sealed class EvalRepository(DsdrDatabase database)
                     ORDER BY e.value DESC, e.step LIMIT 1) top
                 WHERE t.sweep_id = @sweepId AND (NOT @completedOnly OR t.status = 'completed')
                 """, new { sweepId, completedOnly, benchmark = best.Benchmark, metric = best.Metric, k = best.K ?? 0 }),
+            EvalStepChoice.FixedStep at => ("""
+                SELECT t.trial_id, @step AS step
+                FROM trials t
+                WHERE t.sweep_id = @sweepId AND (NOT @completedOnly OR t.status = 'completed')
+                """, new { sweepId, completedOnly, step = at.Step }),
             _ => throw new ArgumentException($"Unknown eval step choice {choice}.", nameof(choice)),
         };
         await using var connection = await database.OpenConnectionAsync(cancellationToken);

@@ -50,8 +50,12 @@ public abstract record EvalStepChoice
     /// <summary>Each trial's step with the highest value of (benchmark, metric, k); ties go to the earlier step.</summary>
     public static EvalStepChoice BestAt(string benchmark, string metric, int? k = null) => new BestStep(benchmark, metric, k);
 
+    /// <summary>Every trial's evaluation at this step (e.g. 0: the SFT backbone before RL), for the trials that have one.</summary>
+    public static EvalStepChoice AtStep(int step) => new FixedStep(step);
+
     public sealed record FinalStep : EvalStepChoice;
     public sealed record BestStep(string Benchmark, string Metric, int? K) : EvalStepChoice;
+    public sealed record FixedStep(int Step) : EvalStepChoice;
 }
 
 /// <summary>The stored record of one scored rollout group (rollouts and summary are JSON documents).</summary>

@@ -152,15 +152,8 @@ public sealed class DsdrPlatform(
         var tableOptions = spec is null ? new ResultTableOptions() : ResultTableOptions.ForTrials(SweepExpander.Expand(spec));
         // A trial whose last evaluation is its step-0 one (stopped before its next) has no RL result yet.
         records.RemoveAll(r => r.Step == 0);
-        if (query.IncludeBackbone)
-        {
-            // The Backbone row is every trial's step-0 evaluation (the SFT model before RL).
-            foreach (var trial in await trials.ListBySweepAsync(sweepId, cancellationToken))
-            {
-                var atStart = (await evals.ListByTrialAsync(trial.TrialId, cancellationToken)).Where(e => e.Step == 0);
-                records.AddRange(atStart.Select(e => new TrialEvalRecord(trial.TrialId, trial.Arm, trial.Row, trial.Seed, 0, e.Benchmark, e.Metric, e.K, e.Value)));
-            }
-        }
+        // The Backbone row is every trial's step-0 evaluation (the SFT model before RL).
+        if (query.IncludeBackbone) records.AddRange(await evals.ResultTableAsync(sweepId, EvalStepChoice.AtStep(0), cancellationToken: cancellationToken));
         return ResultTableBuilder.Build(records, tableOptions with { Metrics = query.Metrics, IncludeBackbone = query.IncludeBackbone });
     }
 
