@@ -120,8 +120,8 @@ internal static class DemoCommand
     private static async Task<SweepDetails> FollowAsync(CliIo io, IDsdrPlatform platform, string sweepId, TimeSpan poll, Stopwatch clock,
         Func<bool> sftInProgress, CancellationToken ct)
     {
-        async Task<SweepDetails> Read() => await WithLatestStepsAsync(platform, await platform.GetSweepAsync(sweepId, ct)
-            ?? throw new InvalidOperationException($"Sweep {sweepId} vanished from the platform."), ct);
+        async Task<SweepDetails> Read() => await platform.GetSweepAsync(sweepId, ct)
+            ?? throw new InvalidOperationException($"Sweep {sweepId} vanished from the platform.");
         var details = await Read();
         if (PlatformCliOptions.IsTerminal(io))
         {
@@ -152,25 +152,6 @@ internal static class DemoCommand
             await Task.Delay(poll, ct);
             details = await Read();
         }
-    }
-
-    /// <summary>
-    /// Running trials with the step of their latest reported metric: the trial rows record the step at checkpoints,
-    /// the step metrics arrive every step.
-    /// </summary>
-    private static async Task<SweepDetails> WithLatestStepsAsync(IDsdrPlatform platform, SweepDetails details, CancellationToken ct)
-    {
-        var running = details.Trials.Where(t => t.Status == "running").Select(t => t.TrialId).ToList();
-        if (running.Count == 0) return details;
-        // one reward/mean point per step 1..n (stored once per trial and step), so the count is the latest step;
-        // the downsampled points need not include the last one
-        var curves = await platform.GetMetricsAsync(running, [Runner.StepMetricNames.RewardMean], maxPoints: 2, ct);
-        var latest = curves.Where(c => c.Points.Count > 0)
-            .ToDictionary(c => c.TrialId, c => (int)Math.Max(c.TotalPoints, c.Points.Max(p => p.Step)));
-        return details with
-        {
-            Trials = [.. details.Trials.Select(t => latest.TryGetValue(t.TrialId, out var step) && step > t.Step ? t with { Step = step } : t)],
-        };
     }
 
     internal static bool IsFinished(SweepDetails details) =>
