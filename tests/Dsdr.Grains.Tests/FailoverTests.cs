@@ -70,10 +70,11 @@ public sealed class FailoverTests
         await using var h = await StartAsync([Node("node-a", Cpu(0), Cpu(1))],
             o =>
             {
-                o.RunnerStallTimeout = TimeSpan.FromMilliseconds(300);
-                o.LeaseTimeout = TimeSpan.FromMilliseconds(1500);
+                // wide enough that a healthy attempt on a loaded CI machine (other test projects run beside it) keeps its lease
+                o.RunnerStallTimeout = TimeSpan.FromMilliseconds(1000);
+                o.LeaseTimeout = TimeSpan.FromMilliseconds(3000);
             });
-        var hang = new SimulatedFault(Attempt: 1, AtStep: 13, SimulatedFaultKind.Hang, HangMilliseconds: 4000);
+        var hang = new SimulatedFault(Attempt: 1, AtStep: 13, SimulatedFaultKind.Hang, HangMilliseconds: 7000);
         await h.SubmitAsync("hb", [Trial("hb", "hb-t0", Plan(steps: 30, stepMs: 20, checkpointEvery: 5, hang))]);
 
         var done = await h.WaitForTrialAsync("hb-t0", t => t.Status == TrialStatus.Completed, Timeout, "the trial to complete after the hang");

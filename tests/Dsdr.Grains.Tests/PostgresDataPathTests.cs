@@ -93,6 +93,8 @@ public sealed class PostgresDataPathTests(PostgresServer postgres)
             Timeout, "node-b's slot row to show the trial");
 
         await h.Client.GetGrain<ILearnerSlotGrain>("node-a/cpu:0").StartAsync(new SlotCapacity(DeviceKind.Cpu, 16));
+        // Kill node-b once it has run past its last recorded checkpoint, so the resumed attempt replays steps.
+        await h.WaitForTrialAsync("rp-t0", t => t.Step > t.LastCheckpointStep, Timeout, "node-b to run past its last checkpoint");
         await h.Cluster.KillSiloAsync(h.SiloOf("node-b"));
 
         var done = await h.WaitForTrialAsync("rp-t0", t => t.Status == TrialStatus.Completed, TimeSpan.FromSeconds(60), "the trial to complete on node-a");
