@@ -162,6 +162,8 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFacto
                         await reporter.ReportStepAsync(s.Metrics.Step, total);
                         break;
                     case EvalReportItem e when e.Report.Figures.Count > 0:
+                        // the per-problem rows first: once the figures are stored, the rows behind them are too
+                        if (e.Report.ProblemOutcomes.Count > 0) await reporter.ReportEvalProblemsAsync(e.Report.Step, e.Report.ProblemOutcomes);
                         await reporter.ReportMetricsAsync(e.Report.Step, StepMetricNames.Of(e.Report));
                         break;
                     case GroupReport g:

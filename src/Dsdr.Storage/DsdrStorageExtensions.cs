@@ -41,6 +41,7 @@ public static class DsdrStorageExtensions
         services.TryAddSingleton<TrialRepository>();
         services.TryAddSingleton<MetricRepository>();
         services.TryAddSingleton<EvalRepository>();
+        services.TryAddSingleton<EvalProblemRepository>();
         services.TryAddSingleton<RolloutGroupRepository>();
         services.TryAddSingleton<ProblemRepository>();
         services.TryAddSingleton<SlotRepository>();

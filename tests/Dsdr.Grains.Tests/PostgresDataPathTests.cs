@@ -27,7 +27,8 @@ public sealed class PostgresDataPathTests(PostgresServer postgres)
         await new TrialRepository(database).InsertAsync([new NewTrial("ev-t0", "ev", "dsdr", "dsdr", 1, "{}")]);
         var evals = new EvalRepository(database);
         await using var ingestor = new MetricIngestor(database);
-        var sink = new PostgresTrialMetricSink(ingestor, evals);
+        var problems = new EvalProblemRepository(database);
+        var sink = new PostgresTrialMetricSink(ingestor, evals, problems);
 
         await sink.WriteAsync("ev-t0", 10, new Dictionary<string, double>
         {
@@ -53,6 +54,18 @@ public sealed class PostgresDataPathTests(PostgresServer postgres)
         var table = await evals.ResultTableAsync("ev", EvalStepChoice.Final);
         Assert.Contains(new TrialEvalRecord("ev-t0", "dsdr", "dsdr", 1, 10, "countdown", "avg", 16, 0.3), table);
         Assert.Equal(4, table.Count);
+
+        // The per-problem rows behind the figures: stored in one bulk write, a replay with other values keeps the first.
+        ProblemEvalOutcome Outcome(string id, bool pass1, int correct, double? similarity) =>
+            new("countdown", id, pass1, 4, correct, 4, correct, Math.Min(correct, 2), 3, similarity, null, 8, 5, 3, 0.5, null);
+        IReadOnlyList<ProblemEvalOutcome> first = [Outcome("p1", true, 3, 0.8), Outcome("p2", false, 0, null)];
+        await sink.WriteEvalProblemsAsync("ev-t0", 10, first);
+        await sink.WriteEvalProblemsAsync("ev-t0", 10, [Outcome("p1", false, 1, 0.1), Outcome("p3", true, 4, 0.9)]);
+        var stored = await problems.ListByTrialAsync("ev-t0");
+        Assert.Equal([new TrialProblemRecord("ev-t0", 10, first[0]), new TrialProblemRecord("ev-t0", 10, first[1]),
+            new TrialProblemRecord("ev-t0", 10, Outcome("p3", true, 4, 0.9))], stored);
+        Assert.Equal(stored, await problems.ListAsync([("ev-t0", 10), ("ev-t0", 11), ("nope", 10)]));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await sink.WriteEvalProblemsAsync("ev-t0", 12, [first[0] with { AvgCorrect = 5 }]));
     }
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(45);
@@ -130,7 +143,7 @@ public sealed class PostgresDataPathTests(PostgresServer postgres)
     {
         var evalSteps = Enumerable.Range(0, plan.Steps + 1).Where(plan.EvaluatesAt).ToList();
         var expectedEvals = evalSteps
-            .SelectMany(step => SimulatedMetrics.EvalAt(trialId, step).Select(kv =>
+            .SelectMany(step => SimulatedMetrics.EvalAt(trialId, step, plan).Select(kv =>
             {
                 Assert.True(EvalMetricName.TryParse(kv.Key, out var key));
                 return new EvalRow(trialId, step, key.Benchmark, key.Metric, key.K, kv.Value);
@@ -139,7 +152,18 @@ public sealed class PostgresDataPathTests(PostgresServer postgres)
         var evals = new EvalRepository(database);
         var stored = (await evals.ListByTrialAsync(trialId)).OrderBy(e => e.Step).ThenBy(e => e.Metric, StringComparer.Ordinal).ThenBy(e => e.K).ToList();
         Assert.Equal(expectedEvals, stored);
-        Assert.Equal(1 + 1 + 2 * SimulatedMetrics.Ks.Count, stored.Count(e => e.Step == plan.Steps));
+        // pass1, avg@16, pass@1…16 (5), distinct, solutionsFound, two similarities, three diversity-temperature figures
+        Assert.Equal(14, stored.Count(e => e.Step == plan.Steps));
+
+        // Every evaluation's per-problem rows are stored once (a replayed evaluation too), and each figure is their mean.
+        var outcomes = await new EvalProblemRepository(database).ListByTrialAsync(trialId);
+        Assert.Equal(evalSteps.SelectMany(step => SimulatedMetrics.ProblemsAt(trialId, step, plan).Select(o => new TrialProblemRecord(trialId, step, o))),
+            outcomes);
+        foreach (var figure in stored)
+        {
+            var atStep = outcomes.Where(o => o.Step == figure.Step).Select(o => o.Outcome).ToList();
+            Assert.Equal(figure.Value, ProblemFigures.Mean(atStep, new MetricKey(figure.Metric, figure.K))!.Value, 12);
+        }
         var sweepId = (await new TrialRepository(database).GetAsync(trialId))!.SweepId;
         var table = await evals.ResultTableAsync(sweepId, EvalStepChoice.Final);
         Assert.Equal(expectedEvals.Where(e => e.Step == plan.Steps).Select(e => (e.Metric, e.K, e.Value)).Order(), table.Select(r => (r.Metric, r.K, r.Value)).Order());

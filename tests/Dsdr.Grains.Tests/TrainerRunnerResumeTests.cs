@@ -60,6 +60,14 @@ public class TrainerRunnerResumeTests
             return ValueTask.CompletedTask;
         }
 
+        public ConcurrentQueue<(int Step, IReadOnlyList<Dsdr.Core.Results.ProblemEvalOutcome> Problems)> EvalProblems { get; } = new();
+
+        public ValueTask ReportEvalProblemsAsync(int step, IReadOnlyList<Dsdr.Core.Results.ProblemEvalOutcome> problems)
+        {
+            EvalProblems.Enqueue((step, problems));
+            return ValueTask.CompletedTask;
+        }
+
         public ConcurrentQueue<RolloutGroupRecord> Groups { get; } = new();
 
         public Task ReportRolloutGroupAsync(RolloutGroupRecord group)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Dsdr.Contracts;
 using Dsdr.Core.Method;
+using Dsdr.Core.Results;
 using Dsdr.Core.Sweeps;
 using Dsdr.Grains.Running;
 using Dsdr.Learning.Training;
@@ -109,6 +110,15 @@ public class TrainerRunnerTests
                     Assert.Equal(line.GetProperty("entropy").GetDouble(), rows[(step, "entropy")]);
                 }
                 Assert.Contains(rows.Keys, k => k.Step == 2 && k.Name.StartsWith("eval/countdown/", StringComparison.Ordinal));
+                // the evaluator's per-problem outcomes reached the sink too, and each figure is their mean
+                var outcomes = metrics.ProblemsOf(trial.TrialId).Where(p => p.Step == 2).Select(p => p.Outcome).ToList();
+                Assert.NotEmpty(outcomes);
+                Assert.Equal(outcomes.Count, outcomes.Select(o => o.ProblemId).Distinct().Count());
+                foreach (var (name, value) in rows.Where(r => r.Key.Step == 2 && EvalMetricName.TryParse(r.Key.Name, out _)).Select(r => (r.Key.Name, r.Value)))
+                {
+                    EvalMetricName.TryParse(name, out var key);
+                    Assert.Equal(value, ProblemFigures.Mean(outcomes, new MetricKey(key.Metric, key.K))!.Value, 12);
+                }
 
                 // the first group of step 1 is kept by its rollout-group grain and counted by its problem
                 var group = JsonDocument.Parse(File.ReadLines(Path.Combine(folder, JsonlTrainingSink.GroupsFile)).First()).RootElement;

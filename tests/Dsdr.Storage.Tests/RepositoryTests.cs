@@ -167,6 +167,35 @@ public sealed class RepositoryTests(PostgresFixture fixture) : DatabaseTest(fixt
     }
 
     [Fact]
+    public async Task Eval_problem_outcomes_are_stored_in_bulk_once_with_their_nulls_and_go_with_their_trial()
+    {
+        await SeedSweepAsync("sw1", ("t1", "dsdr", "dsdr", 0), ("t2", "grpo", "grpo", 0));
+        var problems = new EvalProblemRepository(Database);
+        var outcomes = Enumerable.Range(0, 300).Select(i => new ProblemEvalOutcome("countdown", $"p{i:D3}", i % 2 == 0, 16, i % 17, 16, i % 17,
+            Math.Min(i % 17, 3), i % 5 == 0 ? null : 4, i % 3 == 0 ? null : 0.5 + i / 1000.0, i % 4 == 0 ? null : 0.25,
+            i % 7 == 0 ? 0 : 8, i % 7 == 0 ? 0 : i % 9 % 9 / 2, 0, null, i % 7 == 0 ? null : 0.125)).ToList();
+        Assert.Equal(300, await problems.AddAsync("t1", 50, outcomes));
+        // a replayed evaluation with other values: the first rows stay, a new problem is added
+        Assert.Equal(1, await problems.AddAsync("t1", 50, [outcomes[0] with { Pass1Correct = false }, outcomes[0] with { ProblemId = "extra" }]));
+        await problems.AddAsync("t2", 50, outcomes.Take(2).ToList());
+
+        var stored = await problems.ListByTrialAsync("t1");
+        Assert.Equal(outcomes.Append(outcomes[0] with { ProblemId = "extra" }).OrderBy(o => o.ProblemId, StringComparer.Ordinal),
+            stored.Select(r => r.Outcome));
+        Assert.All(stored, r => Assert.Equal(("t1", 50), (r.TrialId, r.Step)));
+        Assert.Equal(303, (await problems.ListAsync([("t1", 50), ("t2", 50), ("t1", 60)])).Count);
+
+        Assert.Equal(0, await problems.AddAsync("t1", 60, []));
+        await Assert.ThrowsAsync<ArgumentException>(() => problems.AddAsync("t1", 60, [outcomes[1] with { PassKCorrect = 17 }]));
+        await Assert.ThrowsAsync<ArgumentException>(() => problems.AddAsync("", 60, outcomes));
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() => problems.AddAsync("no-such-trial", 60, outcomes)); // rows belong to a trial
+
+        await Trials.DeleteAsync("t1");
+        Assert.Empty(await problems.ListByTrialAsync("t1"));
+        Assert.Equal(2, (await problems.ListByTrialAsync("t2")).Count);
+    }
+
+    [Fact]
     public async Task Rollout_groups_are_stored_replaced_and_listed_by_step()
     {
         await SeedSweepAsync("sw1", ("t1", "dsdr", "dsdr", 0));

@@ -22,12 +22,29 @@ public static class EvalMetrics
     public const string SemanticSimilarity = "semanticSimilarity";
     /// <summary>Mean pairwise formula similarity of correct answers (lower = more diverse).</summary>
     public const string FormulaSimilarity = "formulaSimilarity";
+    /// <summary>Distinct correct solutions per problem among rollouts at the diversity temperature (eval.diversityTemperature, default 1.0).</summary>
+    public const string DiversityDistinct = "diversityDistinct";
+    /// <summary>Mean pairwise semantic similarity of correct answers at the diversity temperature (lower = more diverse).</summary>
+    public const string DiversitySemanticSimilarity = "diversitySemanticSimilarity";
+    /// <summary>Mean pairwise formula similarity of correct answers at the diversity temperature (lower = more diverse).</summary>
+    public const string DiversityFormulaSimilarity = "diversityFormulaSimilarity";
 
     /// <summary>Metrics that are fractions in [0, 1] shown as percentages.</summary>
     public static IReadOnlySet<string> Rates { get; } = new HashSet<string>(StringComparer.Ordinal) { Pass1, AvgAtK, PassAtK, SolutionsFound };
 
     /// <summary>Metrics where a lower mean is the better one.</summary>
-    public static IReadOnlySet<string> LowerIsBetter { get; } = new HashSet<string>(StringComparer.Ordinal) { SemanticSimilarity, FormulaSimilarity };
+    public static IReadOnlySet<string> LowerIsBetter { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        SemanticSimilarity, FormulaSimilarity, DiversitySemanticSimilarity, DiversityFormulaSimilarity,
+    };
+
+    /// <summary>Every name the evaluator writes, with whether it takes a k ("avg@16") or not ("distinct").</summary>
+    public static IReadOnlyDictionary<string, bool> All { get; } = new Dictionary<string, bool>(StringComparer.Ordinal)
+    {
+        [Pass1] = false, [AvgAtK] = true, [PassAtK] = true, [DistinctCorrect] = false, [SolutionsFound] = false,
+        [SemanticSimilarity] = false, [FormulaSimilarity] = false,
+        [DiversityDistinct] = false, [DiversitySemanticSimilarity] = false, [DiversityFormulaSimilarity] = false,
+    };
 }
 
 /// <summary>A metric with its k (for pass@k / Avg@k), e.g. ("avg", 16) written "avg@16".</summary>
@@ -42,6 +59,9 @@ public sealed record MetricKey(string Metric, int? K = null) : IComparable<Metri
         (EvalMetrics.Pass1, null) => "Pass@1",
         (EvalMetrics.AvgAtK, { } k) => $"Avg@{k}",
         (EvalMetrics.PassAtK, { } k) => $"pass@{k}",
+        (EvalMetrics.DiversityDistinct, null) => "distinct (Tdiv)",
+        (EvalMetrics.DiversitySemanticSimilarity, null) => "semanticSimilarity (Tdiv)",
+        (EvalMetrics.DiversityFormulaSimilarity, null) => "formulaSimilarity (Tdiv)",
         _ => ToString(),
     };
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Dsdr.Core.Results;
 
 namespace Dsdr.Grains.Running;
 
@@ -11,6 +12,12 @@ public interface ITrialMetricSink
     /// <summary>Accepts the metrics of one step (buffered; may wait while the buffer is full).</summary>
     ValueTask WriteAsync(string trialId, int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stores the per-problem outcomes of one evaluation (the rows its figures are the means of); durable when it returns.
+    /// Writing the same (trial, step, benchmark, problem) twice keeps the first outcome.
+    /// </summary>
+    ValueTask WriteEvalProblemsAsync(string trialId, int step, IReadOnlyList<ProblemEvalOutcome> problems, CancellationToken cancellationToken = default);
+
     /// <summary>Returns once everything written before the call is durable.</summary>
     Task FlushAsync(CancellationToken cancellationToken = default);
 }
@@ -22,6 +29,7 @@ public interface ITrialMetricSink
 public sealed class InMemoryTrialMetricSink : ITrialMetricSink
 {
     private readonly ConcurrentDictionary<(string TrialId, int Step, string Name), double> _values = new();
+    private readonly ConcurrentDictionary<(string TrialId, int Step, string Benchmark, string ProblemId), ProblemEvalOutcome> _problems = new();
 
     public ValueTask WriteAsync(string trialId, int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken = default)
     {
@@ -33,11 +41,24 @@ public sealed class InMemoryTrialMetricSink : ITrialMetricSink
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask WriteEvalProblemsAsync(string trialId, int step, IReadOnlyList<ProblemEvalOutcome> problems, CancellationToken cancellationToken = default)
+    {
+        TrialMetricValidation.Check(trialId, step, problems);
+        foreach (var p in problems) _problems.TryAdd((trialId, step, p.Benchmark, p.ProblemId), p);
+        return ValueTask.CompletedTask;
+    }
+
     public Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
     /// <summary>A trial's metrics as (step, name) → value.</summary>
     public IReadOnlyDictionary<(int Step, string Name), double> Of(string trialId) =>
         _values.Where(kv => kv.Key.TrialId == trialId).ToDictionary(kv => (kv.Key.Step, kv.Key.Name), kv => kv.Value);
+
+    /// <summary>A trial's per-problem evaluation outcomes, by step, benchmark and problem.</summary>
+    public IReadOnlyList<TrialProblemRecord> ProblemsOf(string trialId) =>
+        [.. _problems.Where(kv => kv.Key.TrialId == trialId)
+            .OrderBy(kv => kv.Key.Step).ThenBy(kv => kv.Key.Benchmark, StringComparer.Ordinal).ThenBy(kv => kv.Key.ProblemId, StringComparer.Ordinal)
+            .Select(kv => new TrialProblemRecord(trialId, kv.Key.Step, kv.Value))];
 }
 
 internal static class TrialMetricValidation
@@ -48,5 +69,14 @@ internal static class TrialMetricValidation
         if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException($"Trial {trialId}, step {step}: a metric has an empty name.", nameof(name));
         if (!double.IsFinite(value))
             throw new ArgumentOutOfRangeException(nameof(value), value, $"Trial {trialId}, step {step}: metric '{name}' is {value}; report finite values only.");
+    }
+
+    public static void Check(string trialId, int step, IReadOnlyList<ProblemEvalOutcome> problems)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, $"Trial {trialId}: evaluation outcomes have a negative step.");
+        foreach (var p in problems)
+            if (p.Problem() is { } problem)
+                throw new ArgumentException($"Trial {trialId}, step {step}, problem {p.Benchmark}/{p.ProblemId}: {problem}.", nameof(problems));
     }
 }

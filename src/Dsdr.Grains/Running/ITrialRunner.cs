@@ -1,4 +1,5 @@
 using Dsdr.Contracts;
+using Dsdr.Core.Results;
 
 namespace Dsdr.Grains.Running;
 
@@ -33,6 +34,13 @@ public interface ITrialReporter
     /// before the checkpoint is recorded, so a resumed attempt never leaves a gap.
     /// </summary>
     ValueTask ReportMetricsAsync(int step, IReadOnlyDictionary<string, double> metrics);
+
+    /// <summary>
+    /// The per-problem outcomes of the evaluation at <paramref name="step"/> (the rows its figures are the means of),
+    /// on their way to the platform's <see cref="ITrialMetricSink"/>. Idempotent per (trial, step, benchmark, problem):
+    /// a replayed evaluation keeps the outcomes stored first. Durable when it returns.
+    /// </summary>
+    ValueTask ReportEvalProblemsAsync(int step, IReadOnlyList<ProblemEvalOutcome> problems);
 
     /// <summary>
     /// A scored rollout group of this trial, recorded through its RolloutGroup grain (which updates the problem's

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dsdr.Contracts;
+using Dsdr.Core.Results;
 using Dsdr.Grains.Running;
 
 namespace Dsdr.Grains.Simulation;
@@ -12,9 +13,12 @@ namespace Dsdr.Grains.Simulation;
 /// JSON: how many steps, how long each takes, how often it checkpoints, and which faults strike.
 /// <paramref name="EvalEvery"/>: evaluate at step 0, every this many steps and at the last step (null: every
 /// max(1, Steps/5) steps; 0: never). <paramref name="RolloutGroupsPerStep"/>: scored groups recorded per step (0 to 8).
+/// <paramref name="AvgK"/>, <paramref name="PassKSamples"/> and <paramref name="DiversitySamples"/>: the simulated evaluation's
+/// samples per problem for Avg@k, pass@k and the diversity-temperature figures (0: none), as a spec's eval section gives them.
 /// </summary>
 public sealed record SimulationPlan(
-    int Steps, int StepMilliseconds, int CheckpointEvery, IReadOnlyList<SimulatedFault> Faults, int? EvalEvery = null, int RolloutGroupsPerStep = 1)
+    int Steps, int StepMilliseconds, int CheckpointEvery, IReadOnlyList<SimulatedFault> Faults, int? EvalEvery = null, int RolloutGroupsPerStep = 1,
+    int AvgK = 16, int PassKSamples = 16, int DiversitySamples = 16)
 {
     public const int MaxRolloutGroupsPerStep = 8;
 
@@ -33,6 +37,8 @@ public sealed record SimulationPlan(
         if (plan.EvalEvery < 0) throw new ArgumentException($"simulation.evalEvery must be 0 (never), more, or absent (every steps/5) (got {plan.EvalEvery}).");
         if (plan.RolloutGroupsPerStep is < 0 or > MaxRolloutGroupsPerStep)
             throw new ArgumentException($"simulation.rolloutGroupsPerStep must be 0 to {MaxRolloutGroupsPerStep} (got {plan.RolloutGroupsPerStep}).");
+        if (plan.AvgK is < 1 or > 1024 || plan.PassKSamples is < 1 or > 1024 || plan.DiversitySamples is < 0 or > 1024)
+            throw new ArgumentException($"simulation.avgK and passKSamples must be 1 to 1024, diversitySamples 0 to 1024 (got {plan.AvgK}, {plan.PassKSamples}, {plan.DiversitySamples}).");
         return plan;
     }
 
@@ -113,7 +119,11 @@ public sealed class SimulatedTrialRunner(string checkpointDirectory, SimulationL
         var outcome = "completed";
         try
         {
-            if (step == 0 && plan.EvaluatesAt(0)) await reporter.ReportMetricsAsync(0, SimulatedMetrics.EvalAt(trialId, 0));
+            if (step == 0 && plan.EvaluatesAt(0))
+            {
+                await reporter.ReportEvalProblemsAsync(0, SimulatedMetrics.ProblemsAt(trialId, 0, plan));
+                await reporter.ReportMetricsAsync(0, SimulatedMetrics.EvalAt(trialId, 0, plan));
+            }
             await reporter.ReportStepAsync(step, plan.Steps);
             while (step < plan.Steps)
             {
@@ -130,6 +140,7 @@ public sealed class SimulatedTrialRunner(string checkpointDirectory, SimulationL
                 if (plan.StepMilliseconds > 0) await Task.Delay(plan.StepMilliseconds, cancellationToken);
                 step = next;
                 log.StepRan(trialId, step);
+                if (plan.EvaluatesAt(step)) await reporter.ReportEvalProblemsAsync(step, SimulatedMetrics.ProblemsAt(trialId, step, plan));
                 await reporter.ReportMetricsAsync(step, SimulatedMetrics.At(trialId, step, plan));
                 for (var g = 0; g < plan.RolloutGroupsPerStep; g++)
                     await reporter.ReportRolloutGroupAsync(SimulatedRollouts.Group(trialId, step, g));
@@ -184,6 +195,8 @@ public sealed class SimulatedTrialRunner(string checkpointDirectory, SimulationL
 /// <summary>
 /// The step metrics and evaluation figures a simulated trial reports: functions of (trial, step) only, so a step
 /// replayed after a resume reports the same values, as an exactly resumed trainer would. Simulated, not measured.
+/// The evaluation is simulated per problem (<see cref="ProblemsAt"/>) and its figures are Core's
+/// <see cref="ProblemFigures"/> of those outcomes, as the trainer's evaluator computes them.
 /// </summary>
 public static class SimulatedMetrics
 {
@@ -193,39 +206,69 @@ public static class SimulatedMetrics
     /// <summary>The benchmark name of simulated evaluation figures.</summary>
     public const string Benchmark = "simulated";
 
-    /// <summary>The k of the simulated Avg@k and pass@k figures.</summary>
-    public static readonly IReadOnlyList<int> Ks = [1, 2, 4, 8, 16];
+    /// <summary>How many held-out problems a simulated evaluation answers ("000" … "031").</summary>
+    public const int EvalProblems = 32;
+
+    /// <summary>Distinct solutions each simulated problem has.</summary>
+    public const int SolutionsPerProblem = 3;
 
     /// <summary>A step's metrics under <paramref name="plan"/>: the step metrics, plus the evaluation figures when it evaluates then.</summary>
     public static IReadOnlyDictionary<string, double> At(string trialId, int step, SimulationPlan plan)
     {
         if (!plan.EvaluatesAt(step)) return At(trialId, step);
         var all = new Dictionary<string, double>(At(trialId, step));
-        foreach (var (name, value) in EvalAt(trialId, step)) all[name] = value;
+        foreach (var (name, value) in EvalAt(trialId, step, plan)) all[name] = value;
         return all;
     }
 
     /// <summary>
-    /// The simulated evaluation of <paramref name="step"/>: Pass@1, Avg@k and pass@k for k ∈ {1, 2, 4, 8, 16}, and the
-    /// distinct correct solutions per problem, named as the trainer names them ("eval/simulated/avg@16").
+    /// The simulated evaluation figures of <paramref name="step"/>: Pass@1, Avg@k, pass@k for k = 1, 2, 4, …, n, distinct
+    /// correct solutions, solutions found, the similarities and the diversity-temperature figures, named as the trainer
+    /// names them ("eval/simulated/avg@16"); each is the mean of <see cref="ProblemsAt"/>'s per-problem values.
     /// </summary>
-    public static IReadOnlyDictionary<string, double> EvalAt(string trialId, int step)
+    public static IReadOnlyDictionary<string, double> EvalAt(string trialId, int step, SimulationPlan plan) =>
+        ProblemFigures.Figures(ProblemsAt(trialId, step, plan)).ToDictionary(f => EvalMetricName.Format(Benchmark, f.Key.Metric, f.Key.K), f => f.Value);
+
+    /// <summary>
+    /// The simulated outcome of every problem q at <paramref name="step"/>: each rollout is correct with
+    /// p_q = clamp(p + 0.25·e_q, 0.02, 0.98) (p the trial's <see cref="Accuracy"/>, e_q ∈ [−1, 1) a fixed ease of the
+    /// problem shared by every trial); at the diversity temperature with 0.9·p_q. A correct rollout finds one of the
+    /// problem's <see cref="SolutionsPerProblem"/> solutions; similarities fall as more distinct solutions are found.
+    /// </summary>
+    public static IReadOnlyList<ProblemEvalOutcome> ProblemsAt(string trialId, int step, SimulationPlan plan)
     {
         var p = Accuracy(trialId, step);
-        var figures = new Dictionary<string, double>
+        var outcomes = new List<ProblemEvalOutcome>(EvalProblems);
+        for (var q = 0; q < EvalProblems; q++)
         {
-            [EvalMetricName.Format(Benchmark, "pass1", null)] = p,
-            // distinct correct solutions per problem = 1 + 3·p (more solutions found as accuracy grows)
-            [EvalMetricName.Format(Benchmark, "distinct", null)] = 1 + 3 * p,
-        };
-        foreach (var k in Ks)
-        {
-            // Avg@k = p + 0.01·u_k, clipped to [0, 1]: the mean correctness of k samples
-            figures[EvalMetricName.Format(Benchmark, "avg", k)] = Math.Clamp(p + 0.01 * Noise(trialId, step, $"avg@{k}"), 0, 1);
-            // pass@k = 1 − (1 − p)^k: at least one of k independent samples correct
-            figures[EvalMetricName.Format(Benchmark, "pass", k)] = 1 - Math.Pow(1 - p, k);
+            var id = q.ToString("D3", System.Globalization.CultureInfo.InvariantCulture);
+            var pq = Math.Clamp(p + 0.25 * Noise($"{Benchmark}#{id}#ease"), 0.02, 0.98);
+            var key = $"{trialId}#{step}#{id}";
+            var avg = Draws(key + "#avg", plan.AvgK, pq);
+            var passK = plan.PassKSamples == plan.AvgK ? avg : Draws(key + "#pass", plan.PassKSamples, pq);
+            var diversity = Draws(key + "#diversity", plan.DiversitySamples, 0.9 * pq);
+            var (distinct, semantic, formula) = Diversity(passK, key);
+            var (hotDistinct, hotSemantic, hotFormula) = Diversity(diversity, key + "#diversity");
+            outcomes.Add(new ProblemEvalOutcome(Benchmark, id, (Noise(key + "#pass1") + 1) / 2 < pq,
+                plan.AvgK, avg.Count(s => s >= 0), plan.PassKSamples, passK.Count(s => s >= 0), distinct, SolutionsPerProblem, semantic, formula,
+                plan.DiversitySamples, diversity.Count(s => s >= 0), hotDistinct, hotSemantic, hotFormula));
         }
-        return figures;
+        return outcomes;
+    }
+
+    // each of n rollouts: the solution it found (0 … SolutionsPerProblem − 1) when correct (u < p), −1 when wrong
+    private static int[] Draws(string key, int n, double p) =>
+        [.. Enumerable.Range(0, n).Select(i => (Noise($"{key}#{i}") + 1) / 2 < p ? (int)(Hash($"{key}#{i}#solution") % SolutionsPerProblem) : -1)];
+
+    // distinct = |{ solution of a correct rollout }|; sem-sim = 0.95 − 0.15·(distinct − 1) + 0.02·u, formula-sim = 0.9 − 0.3·(distinct − 1) + 0.02·u
+    // (clipped to [0, 1]) with at least 2 correct rollouts, else undefined
+    private static (int Distinct, double? Semantic, double? Formula) Diversity(int[] draws, string key)
+    {
+        var correct = draws.Count(s => s >= 0);
+        var distinct = draws.Where(s => s >= 0).Distinct().Count();
+        if (correct < 2) return (distinct, null, null);
+        return (distinct, Math.Clamp(0.95 - 0.15 * (distinct - 1) + 0.02 * Noise(key + "#semantic"), 0, 1),
+            Math.Clamp(0.9 - 0.3 * (distinct - 1) + 0.02 * Noise(key + "#formula"), 0, 1));
     }
 
     /// <summary>p = 0.2 + 0.6 · step / (step + 20) + 0.02·u, clipped to [0, 1]: the simulated accuracy after <paramref name="step"/>.</summary>

@@ -1,4 +1,5 @@
 using Dsdr.Contracts;
+using Dsdr.Core.Results;
 using Dsdr.Grains.Placement;
 using Dsdr.Grains.Running;
 using Microsoft.Extensions.DependencyInjection;
@@ -428,6 +429,12 @@ internal sealed partial class LearnerSlotGrain(
         {
             running.Touch(slot._clock.GetUtcNow());
             return slot._metrics.WriteAsync(running.Offer.TrialId, step, metrics);
+        }
+
+        public ValueTask ReportEvalProblemsAsync(int step, IReadOnlyList<ProblemEvalOutcome> problems)
+        {
+            running.Touch(slot._clock.GetUtcNow());
+            return slot._metrics.WriteEvalProblemsAsync(running.Offer.TrialId, step, problems);
         }
 
         public async Task ReportRolloutGroupAsync(RolloutGroupRecord group)

@@ -11,48 +11,51 @@ namespace Dsdr.Learning.Evaluation;
 public sealed record ScoredAnswer(bool Correct, string? SolutionKey, IReadOnlySet<string> Formulas, float[]? Embedding = null);
 
 /// <summary>The evaluation rollouts of one problem, verified.</summary>
+/// <param name="ProblemId">The problem's id within its benchmark.</param>
 /// <param name="Pass1Correct">Whether the single low-temperature rollout is correct.</param>
 /// <param name="AvgAnswers">The k rollouts at the Avg@k temperature.</param>
 /// <param name="PassKAnswers">The n rollouts for pass@k and the diversity figures (may be the same list as <paramref name="AvgAnswers"/>).</param>
 /// <param name="ExistingSolutions">How many distinct solutions the problem has, when the task knows.</param>
-public sealed record ProblemAnswers(bool Pass1Correct, IReadOnlyList<ScoredAnswer> AvgAnswers, IReadOnlyList<ScoredAnswer> PassKAnswers, int? ExistingSolutions);
+/// <param name="DiversityAnswers">The rollouts at the diversity temperature (may be the same list as <paramref name="PassKAnswers"/>); null when not measured.</param>
+public sealed record ProblemAnswers(string ProblemId, bool Pass1Correct, IReadOnlyList<ScoredAnswer> AvgAnswers, IReadOnlyList<ScoredAnswer> PassKAnswers,
+    int? ExistingSolutions, IReadOnlyList<ScoredAnswer>? DiversityAnswers = null);
 
 /// <summary>
-/// Turns verified rollouts into the figures of spec §7 — pure, no model. Every figure is a mean over problems;
-/// the diversity figures use the pass@k rollouts.
+/// Turns verified rollouts into per-problem outcomes and the figures of spec §7 — pure, no model. Every figure is
+/// Core's <see cref="ProblemFigures"/> over the outcomes, so it is the mean of the per-problem rows; the
+/// eval-temperature diversity figures use the pass@k rollouts, the "diversity…" ones the diversity-temperature rollouts.
 /// </summary>
 public static class EvalAggregation
 {
-    public static IReadOnlyList<EvalFigure> Figures(string benchmark, IReadOnlyList<ProblemAnswers> problems)
+    public static IReadOnlyList<EvalFigure> Figures(string benchmark, IReadOnlyList<ProblemAnswers> problems) =>
+        Figures(Outcomes(benchmark, problems));
+
+    /// <summary>The figures of one benchmark's outcomes, named as the evaluator reports them.</summary>
+    public static IReadOnlyList<EvalFigure> Figures(IReadOnlyList<ProblemEvalOutcome> outcomes) =>
+        [.. ProblemFigures.Figures(outcomes).Select(f => new EvalFigure(outcomes[0].Benchmark, f.Key.Metric, f.Key.K, f.Value))];
+
+    /// <summary>One outcome per problem: the counts and per-problem diversity figures behind the benchmark's figures.</summary>
+    public static IReadOnlyList<ProblemEvalOutcome> Outcomes(string benchmark, IReadOnlyList<ProblemAnswers> problems)
     {
         ArgumentNullException.ThrowIfNull(problems);
         if (problems.Count == 0) throw new ArgumentException("No problems to aggregate: an evaluation needs at least one problem.", nameof(problems));
         var k = problems[0].AvgAnswers.Count;
         var n = problems[0].PassKAnswers.Count;
+        var d = problems[0].DiversityAnswers?.Count ?? 0;
         if (k == 0 || n == 0) throw new ArgumentException("Every problem needs at least one Avg@k and one pass@k answer.", nameof(problems));
-        if (problems.Any(p => p.AvgAnswers.Count != k || p.PassKAnswers.Count != n))
-            throw new ArgumentException($"Every problem must have the same number of answers (Avg@k: {k}, pass@k: {n}).", nameof(problems));
-
-        var figures = new List<EvalFigure>
+        if (problems.Any(p => p.AvgAnswers.Count != k || p.PassKAnswers.Count != n || (p.DiversityAnswers?.Count ?? 0) != d))
+            throw new ArgumentException($"Every problem must have the same number of answers (Avg@k: {k}, pass@k: {n}, diversity: {d}).", nameof(problems));
+        var outcomes = problems.Select(p =>
         {
-            new(benchmark, EvalMetrics.Pass1, null, AccuracyMetrics.PassAt1([.. problems.Select(p => p.Pass1Correct)])),
-            new(benchmark, EvalMetrics.AvgAtK, k, AccuracyMetrics.AvgAtK([.. problems.Select(p => (IReadOnlyList<bool>)[.. p.AvgAnswers.Select(a => a.Correct)])])),
-        };
-        var outcomes = problems.Select(p => new ProblemOutcome(n, p.PassKAnswers.Count(a => a.Correct))).ToList();
-        figures.AddRange(PassAtK.CurveOverProblems(outcomes).Select(point => new EvalFigure(benchmark, EvalMetrics.PassAtK, point.K, point.Value)));
-
-        var distinct = problems.Select(p => DistinctCorrect(p.PassKAnswers)).ToList();
-        figures.Add(new(benchmark, EvalMetrics.DistinctCorrect, null, distinct.Average()));
-
-        // found = (1/|Q_known|) Σ_q distinct_q / existing_q   over problems whose solution count is known
-        var found = problems.Zip(distinct).Where(x => x.First.ExistingSolutions is > 0).Select(x => (double)x.Second / x.First.ExistingSolutions!.Value).ToList();
-        if (found.Count > 0) figures.Add(new(benchmark, EvalMetrics.SolutionsFound, null, found.Average()));
-
-        if (MeanOverProblems(problems, SemanticSimilarity) is double semantic)
-            figures.Add(new(benchmark, EvalMetrics.SemanticSimilarity, null, semantic));
-        if (MeanOverProblems(problems, FormulaSimilarity) is double formula)
-            figures.Add(new(benchmark, EvalMetrics.FormulaSimilarity, null, formula));
-        return figures;
+            var diversity = p.DiversityAnswers ?? [];
+            return new ProblemEvalOutcome(benchmark, p.ProblemId, p.Pass1Correct,
+                k, p.AvgAnswers.Count(a => a.Correct), n, p.PassKAnswers.Count(a => a.Correct),
+                DistinctCorrect(p.PassKAnswers), p.ExistingSolutions, SemanticSimilarity(p.PassKAnswers), FormulaSimilarity(p.PassKAnswers),
+                diversity.Count, diversity.Count(a => a.Correct), DistinctCorrect(diversity),
+                diversity.Count == 0 ? null : SemanticSimilarity(diversity), diversity.Count == 0 ? null : FormulaSimilarity(diversity));
+        }).ToList();
+        ProblemFigures.Validate(outcomes);
+        return outcomes;
     }
 
     // distinct_q = |{ key_i : o_i correct }|
@@ -71,12 +74,5 @@ public static class EvalAggregation
     {
         var sets = answers.Where(a => a.Correct).Select(a => a.Formulas).ToList();
         return sets.Count < 2 ? null : DiversityMetrics.MeanPairwiseFormulaSimilarity(sets);
-    }
-
-    // mean over the problems where the per-problem figure is defined; null when it is defined for none
-    private static double? MeanOverProblems(IReadOnlyList<ProblemAnswers> problems, Func<IReadOnlyList<ScoredAnswer>, double?> figure)
-    {
-        var values = problems.Select(p => figure(p.PassKAnswers)).OfType<double>().ToList();
-        return values.Count == 0 ? null : values.Average();
     }
 }

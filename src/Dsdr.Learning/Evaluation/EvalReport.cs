@@ -1,3 +1,5 @@
+using Dsdr.Core.Results;
+
 namespace Dsdr.Learning.Evaluation;
 
 /// <summary>
@@ -7,9 +9,15 @@ namespace Dsdr.Learning.Evaluation;
 /// </summary>
 public sealed record EvalFigure(string Benchmark, string Metric, int? K, double Value);
 
-/// <summary>The figures of one evaluation at training step <see cref="Step"/> and how long it took.</summary>
-public sealed record EvalReport(int Step, IReadOnlyList<EvalFigure> Figures, double Seconds)
+/// <summary>
+/// The figures of one evaluation at training step <see cref="Step"/>, how long it took, and the per-problem outcomes
+/// the figures are the means of (<see cref="Dsdr.Core.Results.ProblemFigures"/>; empty when an evaluation reports none).
+/// </summary>
+public sealed record EvalReport(int Step, IReadOnlyList<EvalFigure> Figures, double Seconds, IReadOnlyList<ProblemEvalOutcome>? Problems = null)
 {
+    /// <summary>The per-problem outcomes of every benchmark (empty when none were reported).</summary>
+    public IReadOnlyList<ProblemEvalOutcome> ProblemOutcomes => Problems ?? [];
+
     /// <summary>The value of <paramref name="metric"/> (at <paramref name="k"/>) on <paramref name="benchmark"/>; null when not reported.</summary>
     public double? Find(string benchmark, string metric, int? k = null) =>
         Figures.FirstOrDefault(f => f.Benchmark == benchmark && f.Metric == metric && f.K == k)?.Value;

@@ -59,9 +59,11 @@ public static class Evaluator
 
             var avgScored = Score(task, problems, avg, embedder: null);
             var passKScored = ReferenceEquals(passK, avg) && embedder is null ? avgScored : Score(task, problems, passK, embedder);
-            var answers = problems.Select((p, i) => new ProblemAnswers(
+            var ids = UniqueIds(problems);
+            var answers = problems.Select((p, i) => new ProblemAnswers(ids[i],
                 task.Verify(pass1[i][0], p.Gold).Correct, avgScored[i], passKScored[i], task.CountSolutions(p.Gold))).ToList();
-            return new EvalReport(step, EvalAggregation.Figures(benchmark, answers), clock.Elapsed.TotalSeconds);
+            var outcomes = EvalAggregation.Outcomes(benchmark, answers);
+            return new EvalReport(step, EvalAggregation.Figures(outcomes), clock.Elapsed.TotalSeconds, outcomes);
         }
         finally
         {
@@ -94,6 +96,17 @@ public static class Evaluator
             scored[i][j] = scored[i][j] with { Embedding = embeddings[e] };
         }
         return scored;
+    }
+
+    /// <summary>Problem ids made unique within the benchmark: a repeated id gets "#2", "#3", … (a benchmark file may repeat one).</summary>
+    internal static IReadOnlyList<string> UniqueIds(IReadOnlyList<Problem> problems)
+    {
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        return [.. problems.Select(p =>
+        {
+            var n = seen[p.Id] = seen.GetValueOrDefault(p.Id) + 1;
+            return n == 1 ? p.Id : $"{p.Id}#{n}";
+        })];
     }
 
     /// <summary>The explicit option, else the context left after the longest prompt (capped).</summary>

@@ -94,7 +94,8 @@ public sealed class TrialRunner(IEmbedder embedder, WarmStart? warmStart, Benchm
             PolicyEvaluation? evaluation = evaluate is null ? null : (model, step, ct) =>
             {
                 var reports = benchmarks.Select(b => evaluate(model, tokenizer, data.Task, b, data.HeldOut[b], trial.Eval, embedder, step, trial.Seed, config.MaxNewTokens, ct)).ToList();
-                return new EvalReport(step, reports.SelectMany(r => r.Figures).ToList(), reports.Sum(r => r.Seconds));
+                return new EvalReport(step, reports.SelectMany(r => r.Figures).ToList(), reports.Sum(r => r.Seconds),
+                    reports.SelectMany(r => r.ProblemOutcomes).ToList());
             };
             var trainerOptions = new TrainerOptions(config, checkpoints, options.CheckpointEverySteps, options.KeepCheckpoints,
                 evaluation, trial.Eval.EverySteps, trial.Eval.AtStart, [jsonl, .. options.Sinks ?? []]);

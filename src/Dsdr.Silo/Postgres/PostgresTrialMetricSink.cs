@@ -1,3 +1,4 @@
+using Dsdr.Core.Results;
 using Dsdr.Grains.Running;
 using Dsdr.Storage.Ingest;
 using Dsdr.Storage.Repositories;
@@ -10,8 +11,9 @@ namespace Dsdr.Silo.Postgres;
 /// Evaluation figures (metrics named "eval/&lt;benchmark&gt;/&lt;metric&gt;[@k]", <see cref="EvalMetricName"/>) also go
 /// to the evals table, where the result tables are built: written before <see cref="WriteAsync"/> returns, so they
 /// are durable before any later checkpoint, and stored once per figure (the first value stays, as for metrics).
+/// The per-problem outcomes behind the figures go to eval_problems in one bulk write, with the same retry and the same rule.
 /// </summary>
-public sealed class PostgresTrialMetricSink(MetricIngestor ingestor, EvalRepository evals) : ITrialMetricSink
+public sealed class PostgresTrialMetricSink(MetricIngestor ingestor, EvalRepository evals, EvalProblemRepository problems) : ITrialMetricSink
 {
     public async ValueTask WriteAsync(string trialId, int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken = default)
     {
@@ -19,6 +21,11 @@ public sealed class PostgresTrialMetricSink(MetricIngestor ingestor, EvalReposit
             await ingestor.WriteAsync(new MetricSample(trialId, step, name, value), cancellationToken);
         var figures = EvalRowsOf(trialId, step, metrics);
         if (figures.Count > 0) await PostgresRetry.RunAsync(ct => evals.AddAsync(figures, ct), cancellationToken);
+    }
+
+    public async ValueTask WriteEvalProblemsAsync(string trialId, int step, IReadOnlyList<ProblemEvalOutcome> outcomes, CancellationToken cancellationToken = default)
+    {
+        if (outcomes.Count > 0) await PostgresRetry.RunAsync(ct => problems.AddAsync(trialId, step, outcomes, ct), cancellationToken);
     }
 
     public Task FlushAsync(CancellationToken cancellationToken = default) => ingestor.FlushAsync(cancellationToken);

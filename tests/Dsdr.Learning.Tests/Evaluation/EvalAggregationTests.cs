@@ -19,7 +19,7 @@ public class EvalAggregationTests
     {
         IReadOnlyList<ScoredAnswer> a = [Right("x", "a", embed ? E1 : null), Wrong(), Right("y", "b", embed ? E2 : null), Right("x", "a", embed ? E1 : null)];
         IReadOnlyList<ScoredAnswer> b = [Wrong(), Wrong(), Right("z", "c", embed ? E1 : null), Wrong()];
-        return [new ProblemAnswers(true, a, a, existingA), new ProblemAnswers(false, b, b, existingB)];
+        return [new ProblemAnswers("A", true, a, a, existingA), new ProblemAnswers("B", false, b, b, existingB)];
     }
 
     private static double Value(IReadOnlyList<EvalFigure> figures, string metric, int? k = null) =>
@@ -41,6 +41,37 @@ public class EvalAggregationTests
         Assert.Equal(2.2 / 3, Value(figures, EvalMetrics.SemanticSimilarity), 6);
         // A's pairs: J({a},{b}) = 0, J({a},{a}) = 1, J({b},{a}) = 0 → 1/3
         Assert.Equal(1 / 3.0, Value(figures, EvalMetrics.FormulaSimilarity), 12);
+    }
+
+    [Fact]
+    public void OutcomesHoldEachProblemsCountsAndTheFiguresAreTheirMeans()
+    {
+        var outcomes = EvalAggregation.Outcomes("countdown", TwoProblems());
+        Assert.Equal(2.2 / 3, outcomes[0].SemanticSimilarity!.Value, 6);  // float embeddings
+        Assert.Equal(new ProblemEvalOutcome("countdown", "A", true, 4, 3, 4, 3, 2, 4, outcomes[0].SemanticSimilarity, 1 / 3.0), outcomes[0]);
+        Assert.Equal(new ProblemEvalOutcome("countdown", "B", false, 4, 1, 4, 1, 1, 2, null, null), outcomes[1]);
+        var figures = EvalAggregation.Figures("countdown", TwoProblems());
+        foreach (var f in figures)
+        {
+            var key = new MetricKey(f.Metric, f.K);
+            var perProblem = outcomes.Select(o => ProblemFigures.Value(o, key)).OfType<double>().ToList();
+            Assert.Equal(perProblem.Average(), f.Value, 12);
+        }
+    }
+
+    [Fact]
+    public void DiversityAnswersGiveTheDiversityTemperatureFigures()
+    {
+        IReadOnlyList<ScoredAnswer> answers = [Right("x", "a", E1), Wrong()];
+        IReadOnlyList<ScoredAnswer> hot = [Right("x", "a", E1), Right("y", "b", E2), Right("z", "b", E2), Wrong()];
+        var outcome = Assert.Single(EvalAggregation.Outcomes("b", [new ProblemAnswers("q", true, answers, answers, 3, hot)]));
+        Assert.Equal((4, 3, 3), (outcome.DiversitySamples, outcome.DiversityCorrect, outcome.DiversityDistinct));
+        Assert.Equal((0.6 + 0.6 + 1.0) / 3, outcome.DiversitySemanticSimilarity!.Value, 6);   // (e1,e2), (e1,e2), (e2,e2)
+        Assert.Equal(1 / 3.0, outcome.DiversityFormulaSimilarity!.Value, 12);                 // J(a,b)=0, J(a,b)=0, J(b,b)=1
+        Assert.Null(outcome.SemanticSimilarity); // one correct answer at the evaluation temperature
+        var figures = EvalAggregation.Figures("b", [new ProblemAnswers("q", true, answers, answers, 3, hot)]);
+        Assert.Equal(3, Value(figures, EvalMetrics.DiversityDistinct));
+        Assert.DoesNotContain(EvalAggregation.Figures("b", TwoProblems()), f => f.Metric.StartsWith("diversity", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -66,7 +97,7 @@ public class EvalAggregationTests
 
         // nobody right: no similarity is defined, distinct is 0
         IReadOnlyList<ScoredAnswer> wrong = [Wrong(), Wrong()];
-        var none = EvalAggregation.Figures("b", [new ProblemAnswers(false, wrong, wrong, 3)]);
+        var none = EvalAggregation.Figures("b", [new ProblemAnswers("q", false, wrong, wrong, 3)]);
         Assert.DoesNotContain(none, f => f.Metric is EvalMetrics.SemanticSimilarity or EvalMetrics.FormulaSimilarity);
         Assert.Equal(0, Value(none, EvalMetrics.DistinctCorrect));
         Assert.Equal(0, Value(none, EvalMetrics.SolutionsFound));
@@ -77,7 +108,7 @@ public class EvalAggregationTests
     {
         IReadOnlyList<ScoredAnswer> avg = [Wrong(), Wrong()];
         IReadOnlyList<ScoredAnswer> passK = [Right("x", "a"), Right("y", "b"), Wrong(), Wrong()];
-        var figures = EvalAggregation.Figures("b", [new ProblemAnswers(false, avg, passK, null)]);
+        var figures = EvalAggregation.Figures("b", [new ProblemAnswers("q", false, avg, passK, null)]);
         Assert.Equal(0, Value(figures, EvalMetrics.AvgAtK, 2));
         Assert.Equal(0.5, Value(figures, EvalMetrics.PassAtK, 1), 12);
         Assert.Equal(2, Value(figures, EvalMetrics.DistinctCorrect));
@@ -89,7 +120,7 @@ public class EvalAggregationTests
     {
         Assert.Throws<ArgumentException>(() => EvalAggregation.Figures("b", []));
         IReadOnlyList<ScoredAnswer> two = [Wrong(), Wrong()], three = [Wrong(), Wrong(), Wrong()];
-        var e = Assert.Throws<ArgumentException>(() => EvalAggregation.Figures("b", [new ProblemAnswers(false, two, two, null), new ProblemAnswers(false, three, three, null)]));
+        var e = Assert.Throws<ArgumentException>(() => EvalAggregation.Figures("b", [new ProblemAnswers("a", false, two, two, null), new ProblemAnswers("b", false, three, three, null)]));
         Assert.Contains("same number of answers", e.Message);
     }
 }

@@ -35,6 +35,20 @@ public class EvaluatorTests
         var keys = first.Figures.Select(f => new MetricKey(f.Metric, f.K).ToString()).ToList();
         Assert.Equal(["pass1", "avg@4", "pass@1", "pass@2", "pass@4", "pass@8", "distinct", "solutionsFound"], keys.Take(8));
         Assert.All(first.Figures.Where(f => EvalMetrics.Rates.Contains(f.Metric)), f => Assert.InRange(f.Value, 0, 1));
+
+        // one outcome per problem, and every figure is the mean of the per-problem values
+        Assert.Equal(problems.Select(p => p.Id), first.ProblemOutcomes.Select(o => o.ProblemId));
+        Assert.Equal(first.ProblemOutcomes, again.ProblemOutcomes);
+        Assert.All(first.ProblemOutcomes, o => Assert.Equal((4, 8), (o.AvgSamples, o.PassKSamples)));
+        foreach (var f in first.Figures)
+            Assert.Equal(ProblemFigures.Mean(first.ProblemOutcomes, new MetricKey(f.Metric, f.K))!.Value, f.Value, 12);
+    }
+
+    [Fact]
+    public void RepeatedProblemIdsAreMadeUnique()
+    {
+        var problem = SyntheticTasks.HeldOut(Countdown)[0];
+        Assert.Equal(["a", "b", "a#2", "a#3"], Evaluator.UniqueIds([problem with { Id = "a" }, problem with { Id = "b" }, problem with { Id = "a" }, problem with { Id = "a" }]));
     }
 
     [Fact]

@@ -6,16 +6,7 @@ namespace Dsdr.Web.Api;
 public static class ResultQueryParser
 {
     /// <summary>Metric names an evaluation writes, and whether each takes "@k".</summary>
-    public static IReadOnlyDictionary<string, bool> KnownMetrics { get; } = new Dictionary<string, bool>(StringComparer.Ordinal)
-    {
-        [EvalMetrics.Pass1] = false,
-        [EvalMetrics.AvgAtK] = true,
-        [EvalMetrics.PassAtK] = true,
-        [EvalMetrics.DistinctCorrect] = false,
-        [EvalMetrics.SolutionsFound] = false,
-        [EvalMetrics.SemanticSimilarity] = false,
-        [EvalMetrics.FormulaSimilarity] = false,
-    };
+    public static IReadOnlyDictionary<string, bool> KnownMetrics => EvalMetrics.All;
 
     /// <summary>"avg@16,pass@16,distinct" → metric keys; null/empty → null (all). A bad item gives the reason instead.</summary>
     public static (IReadOnlyList<MetricKey>? Metrics, string? Error) ParseMetrics(string? text)

@@ -65,7 +65,7 @@ public sealed class DsdrPlatform(
 
     /// <summary>
     /// The trial as the grains schedule it: Core's TrialSpec as config JSON (plus, with the simulated runner, the
-    /// "simulation" plan: the trial's totalSteps, checkpoints and evaluations at the spec's eval interval), its resources as
+    /// "simulation" plan: the trial's totalSteps, checkpoints and evaluations at the spec's eval interval with its sample counts), its resources as
     /// needs and priority.
     /// </summary>
     public TrialDescriptor Descriptor(TrialSpec trial)
@@ -80,6 +80,8 @@ public sealed class DsdrPlatform(
                 ["stepMilliseconds"] = options.SimulatedStepMilliseconds,
                 ["checkpointEvery"] = trial.Eval.EverySteps,
                 ["evalEvery"] = trial.Eval.EverySteps,
+                ["avgK"] = trial.Eval.AvgK,
+                ["passKSamples"] = trial.Eval.PassKSamples,
             };
             configJson = config.ToJsonString();
         }
