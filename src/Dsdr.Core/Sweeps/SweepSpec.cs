@@ -114,8 +114,11 @@ public static class ModelPresets
 /// <summary>
 /// Evaluation: every <see cref="EverySteps"/> steps (and at step 0 when <see cref="AtStart"/>, the backbone),
 /// Pass@1 with one sample at <see cref="Pass1Temperature"/>/<see cref="Pass1TopP"/>, Avg@k with
-/// <see cref="AvgK"/> samples at <see cref="AvgTemperature"/>, pass@k for k = 1, 2, 4, … n from
-/// <see cref="PassKSamples"/> samples (at <see cref="AvgTemperature"/>). Empty <see cref="Benchmarks"/> = all of the task's.
+/// <see cref="AvgK"/> samples at <see cref="AvgTemperature"/>/<see cref="TopP"/>, pass@k for k = 1, 2, 4, … n from
+/// <see cref="PassKSamples"/> samples (at the same temperature and top-p). The diversity figures (distinct correct solutions,
+/// similarities among correct answers) are measured on the pass@k samples and again on <see cref="DiversitySamples"/>
+/// samples at <see cref="DiversityTemperature"/>/<see cref="DiversityTopP"/> (the policy's own distribution by default;
+/// 0 samples: not measured). Empty <see cref="Benchmarks"/> = all of the task's.
 /// </summary>
 [JsonConverter(typeof(EvalSpecJsonConverter))]
 public sealed record EvalSpec
@@ -126,7 +129,14 @@ public sealed record EvalSpec
     public double Pass1TopP { get; init; } = 0.9;
     public int AvgK { get; init; } = 16;
     public double AvgTemperature { get; init; } = 0.7;
+    /// <summary>Nucleus (top-p) of the Avg@k and pass@k samples: the paper's 0.9.</summary>
+    public double TopP { get; init; } = 0.9;
     public int PassKSamples { get; init; } = 16;
+    /// <summary>Temperature of the diversity rollouts: 1.0, the policy's own distribution, as the paper measures diversity.</summary>
+    public double DiversityTemperature { get; init; } = 1.0;
+    public double DiversityTopP { get; init; } = 1.0;
+    /// <summary>Diversity rollouts per problem; 0 leaves them out (and the "diversity…" figures with them).</summary>
+    public int DiversitySamples { get; init; } = 16;
     public IReadOnlyList<string> Benchmarks { get; init; } = [];
 }
 

@@ -20,7 +20,8 @@ public static partial class SweepSpecParser
     private static readonly string[] ModelProperties = ["preset", "checkpoint", "sft"];
     private static readonly string[] SftProperties = ["enabled", "steps", "batchSize", "learningRate", "warmupSteps", "seed"];
     private static readonly string[] EvalProperties =
-        ["everySteps", "atStart", "pass1Temperature", "pass1TopP", "avgK", "avgTemperature", "passKSamples", "benchmarks"];
+        ["everySteps", "atStart", "pass1Temperature", "pass1TopP", "avgK", "avgTemperature", "topP", "passKSamples",
+         "diversityTemperature", "diversityTopP", "diversitySamples", "benchmarks"];
     private static readonly string[] ResourceProperties = ["device", "memoryGiB", "priority"];
     private static readonly string[] BenchmarkProperties = ["name", "path"];
 
@@ -578,7 +579,12 @@ public static partial class SweepSpecParser
                 Pass1TopP = ReadDouble(element, path, "pass1TopP", defaults.Pass1TopP, v => v > 0 && v <= 1 ? null : "must be in (0, 1]"),
                 AvgK = ReadInt(element, path, "avgK", defaults.AvgK, v => v is >= 1 and <= 1024 ? null : "must be between 1 and 1024"),
                 AvgTemperature = ReadDouble(element, path, "avgTemperature", defaults.AvgTemperature, v => v > 0 ? null : "must be > 0"),
+                TopP = ReadDouble(element, path, "topP", defaults.TopP, v => v > 0 && v <= 1 ? null : "must be in (0, 1]"),
                 PassKSamples = ReadInt(element, path, "passKSamples", defaults.PassKSamples, v => v is >= 1 and <= 1024 ? null : "must be between 1 and 1024"),
+                DiversityTemperature = ReadDouble(element, path, "diversityTemperature", defaults.DiversityTemperature, v => v > 0 ? null : "must be > 0"),
+                DiversityTopP = ReadDouble(element, path, "diversityTopP", defaults.DiversityTopP, v => v > 0 && v <= 1 ? null : "must be in (0, 1]"),
+                DiversitySamples = ReadInt(element, path, "diversitySamples", defaults.DiversitySamples,
+                    v => v is >= 0 and <= 1024 ? null : "must be between 0 (no diversity-temperature rollouts) and 1024"),
             };
             if (!element.TryGetProperty("benchmarks", out var list)) return eval;
             var listPath = Child(path, "benchmarks");

@@ -119,7 +119,11 @@ public static class SweepSpecWriter
         w.WriteNumber("pass1TopP", eval.Pass1TopP);
         w.WriteNumber("avgK", eval.AvgK);
         w.WriteNumber("avgTemperature", eval.AvgTemperature);
+        w.WriteNumber("topP", eval.TopP);
         w.WriteNumber("passKSamples", eval.PassKSamples);
+        w.WriteNumber("diversityTemperature", eval.DiversityTemperature);
+        w.WriteNumber("diversityTopP", eval.DiversityTopP);
+        w.WriteNumber("diversitySamples", eval.DiversitySamples);
         w.WriteStartArray("benchmarks");
         foreach (var b in eval.Benchmarks) w.WriteStringValue(b);
         w.WriteEndArray();

@@ -12,17 +12,20 @@ namespace Dsdr.Learning.Evaluation;
 /// <summary>
 /// Evaluation on held-out problems (spec §7): Pass@1 from one rollout per problem at
 /// <see cref="EvalSpec.Pass1Temperature"/> / <see cref="EvalSpec.Pass1TopP"/>; Avg@k from k =
-/// <see cref="EvalSpec.AvgK"/> rollouts at <see cref="EvalSpec.AvgTemperature"/>; pass@k for k = 1, 2, 4, …, n from
-/// n = <see cref="EvalSpec.PassKSamples"/> rollouts at the same temperature (unbiased estimator). When n = k the
-/// Avg@k rollouts are reused for pass@k (they are draws from the same distribution), saving one generation.
-/// Distinct correct solutions, share of existing solutions found, and the mean pairwise semantic (skipped without
-/// an embedder) and formula similarity of correct answers are computed on the pass@k rollouts.
+/// <see cref="EvalSpec.AvgK"/> rollouts at <see cref="EvalSpec.AvgTemperature"/> / <see cref="EvalSpec.TopP"/>; pass@k for
+/// k = 1, 2, 4, …, n from n = <see cref="EvalSpec.PassKSamples"/> rollouts at the same temperature and top-p (unbiased
+/// estimator). When n = k the Avg@k rollouts are reused for pass@k (they are draws from the same distribution), saving one
+/// generation. Distinct correct solutions, share of existing solutions found, and the mean pairwise semantic (skipped
+/// without an embedder) and formula similarity of correct answers are computed on the pass@k rollouts, and again on
+/// <see cref="EvalSpec.DiversitySamples"/> rollouts at <see cref="EvalSpec.DiversityTemperature"/> /
+/// <see cref="EvalSpec.DiversityTopP"/> (the "diversity…" figures; the pass@k rollouts are reused when they are drawn
+/// the same way). The report carries one outcome per problem; every figure is their mean.
 /// The model is put in eval mode for the call (its mode is restored) and generates without gradients; the same
 /// model, problems, spec and seed give the same figures.
 /// </summary>
 public static class Evaluator
 {
-    private const ulong Pass1Stream = 1, AvgStream = 2, PassKStream = 3;
+    private const ulong Pass1Stream = 1, AvgStream = 2, PassKStream = 3, DiversityStream = 4;
 
     public static EvalReport Evaluate(Qwen2ForCausalLM model, ITokenizer tokenizer, IReasoningTask task, string benchmark,
         IReadOnlyList<Problem> problems, EvalSpec spec, IEmbedder? embedder, int step, int seed, CancellationToken ct) =>
@@ -53,15 +56,19 @@ public static class Evaluator
                     StreamSeed(seed, stream), options.MaxRowsPerBatch);
 
             var pass1 = Generate(1, spec.Pass1Temperature, spec.Pass1TopP, Pass1Stream).Run(ct);
-            var avg = Generate(spec.AvgK, spec.AvgTemperature, 1.0, AvgStream).Run(ct);
-            var passK = spec.PassKSamples == spec.AvgK ? avg : Generate(spec.PassKSamples, spec.AvgTemperature, 1.0, PassKStream).Run(ct);
+            var avg = Generate(spec.AvgK, spec.AvgTemperature, spec.TopP, AvgStream).Run(ct);
+            var passK = spec.PassKSamples == spec.AvgK ? avg : Generate(spec.PassKSamples, spec.AvgTemperature, spec.TopP, PassKStream).Run(ct);
+            var diversity = spec.DiversitySamples == 0 ? null
+                : DiversityReusesPassK(spec) ? passK
+                : Generate(spec.DiversitySamples, spec.DiversityTemperature, spec.DiversityTopP, DiversityStream).Run(ct);
             ct.ThrowIfCancellationRequested();
 
             var avgScored = Score(task, problems, avg, embedder: null);
             var passKScored = ReferenceEquals(passK, avg) && embedder is null ? avgScored : Score(task, problems, passK, embedder);
+            var diversityScored = diversity is null ? null : ReferenceEquals(diversity, passK) ? passKScored : Score(task, problems, diversity, embedder);
             var ids = UniqueIds(problems);
             var answers = problems.Select((p, i) => new ProblemAnswers(ids[i],
-                task.Verify(pass1[i][0], p.Gold).Correct, avgScored[i], passKScored[i], task.CountSolutions(p.Gold))).ToList();
+                task.Verify(pass1[i][0], p.Gold).Correct, avgScored[i], passKScored[i], task.CountSolutions(p.Gold), diversityScored?[i])).ToList();
             var outcomes = EvalAggregation.Outcomes(benchmark, answers);
             return new EvalReport(step, EvalAggregation.Figures(outcomes), clock.Elapsed.TotalSeconds, outcomes);
         }
@@ -98,6 +105,10 @@ public static class Evaluator
         return scored;
     }
 
+    /// <summary>The diversity rollouts would be drawn as the pass@k ones are: reuse those.</summary>
+    internal static bool DiversityReusesPassK(EvalSpec spec) =>
+        spec.DiversitySamples == spec.PassKSamples && spec.DiversityTemperature == spec.AvgTemperature && spec.DiversityTopP == spec.TopP;
+
     /// <summary>Problem ids made unique within the benchmark: a repeated id gets "#2", "#3", … (a benchmark file may repeat one).</summary>
     internal static IReadOnlyList<string> UniqueIds(IReadOnlyList<Problem> problems)
     {
@@ -122,7 +133,7 @@ public static class Evaluator
         return wanted;
     }
 
-    // seed of one generation stream: SplitMix64(seed · 4 + stream), so the three streams never share a seed
+    // seed of one generation stream: SplitMix64(seed · 4 + stream), stream ∈ {1, 2, 3, 4}: no two (seed, stream) share a seed
     internal static ulong StreamSeed(int seed, ulong stream) => SplitMix((ulong)(uint)seed * 4 + stream);
 
     private static ulong SplitMix(ulong x)
@@ -141,9 +152,14 @@ public static class Evaluator
         if (!(spec.Pass1Temperature >= 0)) throw new ArgumentException($"EvalSpec.Pass1Temperature must be ≥ 0, got {spec.Pass1Temperature}.", nameof(spec));
         if (!(spec.AvgTemperature >= 0)) throw new ArgumentException($"EvalSpec.AvgTemperature must be ≥ 0, got {spec.AvgTemperature}.", nameof(spec));
         if (!(spec.Pass1TopP is > 0 and <= 1)) throw new ArgumentException($"EvalSpec.Pass1TopP must lie in (0, 1], got {spec.Pass1TopP}.", nameof(spec));
-        if (options.MaxRowsPerBatch < Math.Max(spec.AvgK, spec.PassKSamples))
+        if (!(spec.TopP is > 0 and <= 1)) throw new ArgumentException($"EvalSpec.TopP must lie in (0, 1], got {spec.TopP}.", nameof(spec));
+        if (spec.DiversitySamples < 0) throw new ArgumentException($"EvalSpec.DiversitySamples must be ≥ 0 (0: none), got {spec.DiversitySamples}.", nameof(spec));
+        if (!(spec.DiversityTemperature >= 0)) throw new ArgumentException($"EvalSpec.DiversityTemperature must be ≥ 0, got {spec.DiversityTemperature}.", nameof(spec));
+        if (!(spec.DiversityTopP is > 0 and <= 1)) throw new ArgumentException($"EvalSpec.DiversityTopP must lie in (0, 1], got {spec.DiversityTopP}.", nameof(spec));
+        var mostSamples = Math.Max(Math.Max(spec.AvgK, spec.PassKSamples), spec.DiversitySamples);
+        if (options.MaxRowsPerBatch < mostSamples)
             throw new ArgumentException(
-                $"EvalOptions.MaxRowsPerBatch ({options.MaxRowsPerBatch}) must hold at least one problem's samples ({Math.Max(spec.AvgK, spec.PassKSamples)}).", nameof(options));
+                $"EvalOptions.MaxRowsPerBatch ({options.MaxRowsPerBatch}) must hold at least one problem's samples ({mostSamples}).", nameof(options));
     }
 
     /// <summary>One stream of samples over all problems, generated in chunks of at most maxRows sequences.</summary>

@@ -23,6 +23,8 @@ public class SweepSpecParserTests
         Assert.Equal([0, 1], spec.Seeds);
         Assert.Equal(new EvalSpec(), spec.Eval with { Benchmarks = new EvalSpec().Benchmarks });
         Assert.Equal((0.1, 0.9, 16, 0.7), (spec.Eval.Pass1Temperature, spec.Eval.Pass1TopP, spec.Eval.AvgK, spec.Eval.AvgTemperature));
+        // Avg@k/pass@k at the paper's top-p 0.9; diversity also at T 1.0 on 16 samples of the policy's own distribution
+        Assert.Equal((0.9, 1.0, 1.0, 16), (spec.Eval.TopP, spec.Eval.DiversityTemperature, spec.Eval.DiversityTopP, spec.Eval.DiversitySamples));
         Assert.Equal(new ResourceSpec(DeviceKind.Cpu, 2.0, 0), spec.Resources);
         Assert.Equal(1000, spec.MaxTrials);
     }
@@ -83,6 +85,15 @@ public class SweepSpecParserTests
             Assert.Equal(written, SweepSpecWriter.ToJson(again));
             Assert.Equal(SweepExpander.Expand(spec).Select(t => t.TrialId), SweepExpander.Expand(again).Select(t => t.TrialId));
         }
+    }
+
+    [Fact]
+    public void Eval_sampling_and_diversity_settings_are_read_and_written_back()
+    {
+        var spec = Valid(With(o => o["eval"] = JsonNode("""{"topP": 0.95, "diversityTemperature": 1.2, "diversityTopP": 0.8, "diversitySamples": 0}""")));
+        Assert.Equal((0.95, 1.2, 0.8, 0), (spec.Eval.TopP, spec.Eval.DiversityTemperature, spec.Eval.DiversityTopP, spec.Eval.DiversitySamples));
+        var again = SweepSpecParser.Parse(SweepSpecWriter.ToJson(spec)).GetSpecOrThrow();
+        Assert.Equal(spec.Eval, again.Eval with { Benchmarks = spec.Eval.Benchmarks });
     }
 
     [Fact]

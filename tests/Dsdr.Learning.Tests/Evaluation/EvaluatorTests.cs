@@ -45,6 +45,32 @@ public class EvaluatorTests
     }
 
     [Fact]
+    public void DiversityIsMeasuredAgainAtTheDiversityTemperatureOrReusesThePassKRollouts()
+    {
+        using var model = TestModels.Create(Config(), seed: 3);
+        var problems = SyntheticTasks.HeldOut(Countdown).Take(6).ToList();
+        EvalReport Run(EvalSpec spec) => Evaluator.Evaluate(model, Tokenizer, Task, "countdown", problems, spec, new CharCountEmbedder(), 1, 5, CancellationToken.None);
+
+        var hot = Run(new EvalSpec { AvgK = 4, PassKSamples = 4, DiversitySamples = 6, DiversityTemperature = 1.0 });
+        Assert.All(hot.ProblemOutcomes, o => Assert.Equal(6, o.DiversitySamples));
+        Assert.Contains(hot.Figures, f => f.Metric == EvalMetrics.DiversityDistinct);
+
+        // drawn as the pass@k rollouts are: the same rollouts, so the same diversity figures
+        var same = Run(new EvalSpec { AvgK = 4, PassKSamples = 4, DiversitySamples = 4, DiversityTemperature = 0.7, DiversityTopP = 0.9 });
+        Assert.True(Evaluator.DiversityReusesPassK(new EvalSpec { AvgK = 4, PassKSamples = 4, DiversitySamples = 4, DiversityTemperature = 0.7, DiversityTopP = 0.9 }));
+        Assert.All(same.ProblemOutcomes, o => Assert.Equal((o.PassKCorrect, o.DistinctCorrect, o.SemanticSimilarity, o.FormulaSimilarity),
+            (o.DiversityCorrect, o.DiversityDistinct, o.DiversitySemanticSimilarity, o.DiversityFormulaSimilarity)));
+
+        var none = Run(new EvalSpec { AvgK = 4, PassKSamples = 4, DiversitySamples = 0 });
+        Assert.DoesNotContain(none.Figures, f => f.Metric.StartsWith("diversity", StringComparison.Ordinal));
+        Assert.All(none.ProblemOutcomes, o => Assert.Equal(0, o.DiversitySamples));
+        // the Pass@1/Avg@k/pass@k rollouts do not depend on whether diversity rollouts are drawn
+        Assert.Equal(none.ProblemOutcomes.Select(o => (o.Pass1Correct, o.AvgCorrect, o.PassKCorrect)), hot.ProblemOutcomes.Select(o => (o.Pass1Correct, o.AvgCorrect, o.PassKCorrect)));
+        Assert.Throws<ArgumentException>(() => Run(new EvalSpec { TopP = 0 }));
+        Assert.Throws<ArgumentException>(() => Run(new EvalSpec { DiversitySamples = -1 }));
+    }
+
+    [Fact]
     public void RepeatedProblemIdsAreMadeUnique()
     {
         var problem = SyntheticTasks.HeldOut(Countdown)[0];
@@ -71,7 +97,7 @@ public class EvaluatorTests
     {
         using var model = TestModels.Create(Config(), seed: 4);
         var problems = SyntheticTasks.HeldOut(Countdown).Take(5).ToList();
-        var spec = new EvalSpec { AvgK = 4, PassKSamples = 4 };
+        var spec = new EvalSpec { AvgK = 4, PassKSamples = 4, DiversitySamples = 4 };
         // 4 samples per problem, 8 rows per batch: 2 problems per chunk, 3 chunks
         var report = Evaluator.Evaluate(model, Tokenizer, Task, "b", problems, spec, null, 0, 1, new EvalOptions(MaxNewTokens: 6, MaxRowsPerBatch: 8), CancellationToken.None);
         Assert.Equal(report.Find("b", EvalMetrics.AvgAtK, 4), report.Find("b", EvalMetrics.PassAtK, 1));

@@ -82,6 +82,7 @@ public sealed class DsdrPlatform(
                 ["evalEvery"] = trial.Eval.EverySteps,
                 ["avgK"] = trial.Eval.AvgK,
                 ["passKSamples"] = trial.Eval.PassKSamples,
+                ["diversitySamples"] = trial.Eval.DiversitySamples,
             };
             configJson = config.ToJsonString();
         }
