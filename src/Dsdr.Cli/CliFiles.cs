@@ -17,4 +17,14 @@ internal static class CliFiles
             throw new CliInputException($"{what} '{path}' cannot be read: {e.Message}");
         }
     }
+
+    /// <summary>The full path of an output file, checked before the work starts: its folder must exist and it must not be a folder.</summary>
+    public static string WritablePath(string path, string what)
+    {
+        var full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new CliInputException($"{what} '{path}' is a folder; give a file name.");
+        var folder = Path.GetDirectoryName(full);
+        if (folder is not null && !Directory.Exists(folder)) throw new CliInputException($"{what} '{path}': folder '{folder}' does not exist; create it first.");
+        return full;
+    }
 }

@@ -66,6 +66,7 @@ public class PlatformCommandTests
     [InlineData("demo", "--urls", "", "--urls is empty")]
     [InlineData("serve", "--silo-port", "70000", "--silo-port: 70000")]
     [InlineData("demo", "--spec", "/no/such/spec.json", "'/no/such/spec.json' not found")]
+    [InlineData("demo", "--json", "/no/such/folder/results.json", "folder '/no/such/folder' does not exist")]
     [InlineData("serve", "--api-key", "short", "at least 16")]
     public void BadOptionsExitTwoNamingTheOption(string command, string option, string value, string expected)
     {
@@ -122,8 +123,10 @@ public class DemoSmokeTests
         var data = Path.Combine(Path.GetTempPath(), "dsdr-cli-tests", Guid.NewGuid().ToString("N"));
         try
         {
+            var jsonPath = Path.Combine(data, "results.json");
             string[] Args() => ["demo", "--simulated", "--data-dir", data, "--urls", "http://127.0.0.1:0",
-                "--silo-port", PlatformFixture.FreePort().ToString(), "--gateway-port", PlatformFixture.FreePort().ToString()];
+                "--silo-port", PlatformFixture.FreePort().ToString(), "--gateway-port", PlatformFixture.FreePort().ToString(), "--json", jsonPath];
+            Directory.CreateDirectory(data);
             var first = CliRunner.Run(Args());
             Assert.True(first.Exit == 0, first.Output + first.Error);
             Assert.Matches(@"dashboard: http://127\.0\.0\.1:\d+/sweeps/demo", first.Output);
@@ -136,6 +139,15 @@ public class DemoSmokeTests
             Assert.Contains("Avg@16", first.Output);
             Assert.Contains("pass@16", first.Output);
             Assert.Contains("distinct", first.Output);
+            // with intervals and the paired difference against grpo, and the same table as JSON in --json's file
+            Assert.Contains("Avg@16 95 % CI", first.Output);
+            Assert.Contains("Δ vs grpo", first.Output);
+            Assert.Contains($"result table (json) written to {jsonPath}", first.Output);
+            var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(jsonPath)).RootElement;
+            Assert.Equal(["Backbone", "grpo", "dapo", "dsdr", "dsdr-no-gd", "dsdr-no-gc"], json.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("row").GetString()));
+            var dsdrCell = json.GetProperty("rows")[3].GetProperty("cells")[0];
+            Assert.Equal("grpo", dsdrCell.GetProperty("delta").GetProperty("reference").GetString());
+            Assert.True(dsdrCell.TryGetProperty("ciLow", out _) && dsdrCell.TryGetProperty("std", out _));
             Assert.True(File.Exists(Path.Combine(data, "api-key")));
 
             var second = CliRunner.Run(Args());

@@ -62,17 +62,32 @@ public class SweepApiCommandTests(PlatformFixture platform)
         Assert.True(markdown.Exit == 0, markdown.Error);
         Assert.StartsWith("| Row |", markdown.Output);
         foreach (var row in new[] { "Backbone", "grpo", "dapo", "dsdr", "dsdr-no-gd", "dsdr-no-gc" }) Assert.Contains($"| {row} |", markdown.Output);
+        Assert.Contains("95 % CI |", markdown.Output);
+        Assert.Contains("Δ vs grpo |", markdown.Output);
+        Assert.Contains("| grpo | ", markdown.Output);
+
+        // --reference picks the row the differences are against; an unknown one is refused naming the parameter
+        var vsDsdr = Sweep("", "results", "cli-results", "--metric", "avg@16", "--reference", "dsdr");
+        Assert.True(vsDsdr.Exit == 0, vsDsdr.Error);
+        Assert.Contains("Δ vs dsdr |", vsDsdr.Output);
+        var unknown = Sweep("", "results", "cli-results", "--reference", "ppo");
+        Assert.Equal(2, unknown.Exit);
+        Assert.Contains("reference: reference \"ppo\" is not a row of this table", unknown.Error);
 
         var csv = Sweep("", "results", "cli-results", "--format", "csv", "--metric", "distinct");
         Assert.True(csv.Exit == 0, csv.Error);
         var lines = csv.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.Equal("row,arm,benchmark,metric,k,mean,std,n", lines[0]);
+        Assert.StartsWith("row,arm,benchmark,metric,k,mean,std,n,ci_low,ci_high,delta_reference,", lines[0]);
         Assert.Equal(6, lines.Length - 1); // Backbone and five arms, one metric
         Assert.All(lines.Skip(1), line => Assert.Equal("distinct", line.Split(',')[3]));
 
         var json = Sweep("", "results", "cli-results", "--format", "json", "--metric", "avg@16", "--metric", "distinct");
         Assert.True(json.Exit == 0, json.Error);
-        Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(json.Output).RootElement.ValueKind);
+        var document = JsonDocument.Parse(json.Output).RootElement;
+        Assert.Equal(JsonValueKind.Object, document.ValueKind);
+        var dsdrAvg = document.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("row").GetString() == "dsdr").GetProperty("cells")[0];
+        Assert.True(dsdrAvg.GetProperty("ciLow").GetDouble() <= dsdrAvg.GetProperty("mean").GetDouble());
+        Assert.Equal("grpo", dsdrAvg.GetProperty("delta").GetProperty("reference").GetString());
 
         var latex = Sweep("", "results", "cli-results", "--format", "latex");
         Assert.True(latex.Exit == 0, latex.Error);

@@ -30,11 +30,12 @@ internal sealed class DsdrApiClient(HttpClient http, Uri baseAddress, string? ap
     public Task<JsonElement> CancelAsync(string sweepId, CancellationToken ct) =>
         SendJsonAsync(HttpMethod.Post, $"api/sweeps/{Uri.EscapeDataString(sweepId)}/cancel", null, ct);
 
-    /// <summary>GET /api/sweeps/{id}/results?format=&amp;metric=…: the table as the server renders it.</summary>
-    public async Task<string> GetResultsAsync(string sweepId, string format, IReadOnlyList<string> metrics, CancellationToken ct)
+    /// <summary>GET /api/sweeps/{id}/results?format=&amp;metric=…&amp;reference=…: the table as the server renders it.</summary>
+    public async Task<string> GetResultsAsync(string sweepId, string format, IReadOnlyList<string> metrics, CancellationToken ct, string? reference = null)
     {
         var query = new StringBuilder($"?format={Uri.EscapeDataString(format)}");
         if (metrics.Count > 0) query.Append("&metric=").Append(Uri.EscapeDataString(string.Join(',', metrics)));
+        if (reference is not null) query.Append("&reference=").Append(Uri.EscapeDataString(reference));
         using var response = await SendAsync(HttpMethod.Get, $"api/sweeps/{Uri.EscapeDataString(sweepId)}/results{query}", null, ct);
         return await response.Content.ReadAsStringAsync(ct);
     }

@@ -30,11 +30,15 @@ internal static class DemoCommand
     {
         var platform = new PlatformArguments("demo", DemoDevices);
         var spec = new Option<string?>("--spec") { Description = "Run this sweep spec instead of the built-in demo (examples/demo.json)." };
+        var json = new Option<string?>("--json")
+        {
+            Description = "When the sweep ends, write its result table as JSON to this file (the API's ?format=json document: mean, std, n, ciLow, ciHigh, delta vs grpo).",
+        };
         var command = new Command("demo",
             "Start the single-node platform, run the default ablation (grpo, dapo, dsdr, dsdr-no-gd, dsdr-no-gc on Countdown) and print its result table. " +
             "Ctrl-C stops; run it again to resume.")
         {
-            spec,
+            spec, json,
         };
         platform.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -42,7 +46,8 @@ internal static class DemoCommand
             var specJson = parse.GetValue(spec) is { } path ? CliFiles.ReadAllText(path, io, "--spec") : BuiltInSpec();
             var parsed = SweepCommand.Parse(specJson);
             var options = platform.Read(parse);
-            return await RunAsync(io, start, options, specJson, parsed, pollInterval ?? TimeSpan.FromSeconds(2), ct);
+            var jsonPath = parse.GetValue(json) is { } p ? CliFiles.WritablePath(p, "--json") : null;
+            return await RunAsync(io, start, options, specJson, parsed, jsonPath, pollInterval ?? TimeSpan.FromSeconds(2), ct);
         });
         return command;
     }
@@ -57,7 +62,7 @@ internal static class DemoCommand
     }
 
     private static async Task<int> RunAsync(CliIo io, PlatformStarter start, PlatformOptions options, string specJson, SweepSpec spec,
-        TimeSpan poll, CancellationToken ct)
+        string? jsonPath, TimeSpan poll, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         io.Output.WriteLine($"dsdr demo: {spec.Name} — {string.Join(", ", spec.Arms)}; data in {options.DataDirectory}");
@@ -87,6 +92,11 @@ internal static class DemoCommand
                     io.Output.WriteLine($"  {trial.Arm} ({trial.TrialId}): {trial.Error}");
                 io.Output.WriteLine();
                 io.Output.WriteLine(table is null || table.Rows.Count == 0 ? "(no evaluations recorded)" : ResultTableRenderer.ToMarkdown(table, new ResultFormat(Decimals: 2)).TrimEnd());
+                if (jsonPath is not null && table is not null)
+                {
+                    await File.WriteAllTextAsync(jsonPath, ResultTableRenderer.ToJson(table, indented: true), CancellationToken.None);
+                    io.Output.WriteLine($"result table (json) written to {jsonPath}");
+                }
                 return failed == 0 && cancelled == 0 ? CliExit.Ok : CliExit.Failed;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -102,7 +112,7 @@ internal static class DemoCommand
         }
     }
 
-    /// <summary>The demo's table (Avg@16, pass@16, distinct with the Backbone row); a platform failure is said, not thrown.</summary>
+    /// <summary>The demo's table (Avg@16, pass@16, distinct with the Backbone row; CIs and Δ vs grpo); a platform failure is said, not thrown.</summary>
     private static async Task<ResultTable?> ResultTableAsync(CliIo io, IDsdrPlatform platform, string sweepId)
     {
         try

@@ -109,7 +109,13 @@ internal static class SweepApiCommands
         {
             Description = "A column's metric, e.g. avg@16, pass@16, distinct (repeat the option for several; default: all).",
         };
-        var command = new Command("results", "Print a sweep's result table (mean ± std over seeds per row).") { id, format, metric };
+        var reference = new Option<string?>("--reference")
+        {
+            Description = "The row every other row's paired difference (Δ) is against: a row label, an arm or backbone (default: grpo).",
+        };
+        var command = new Command("results",
+            "Print a sweep's result table: mean ± std over seeds per row, the 95 % bootstrap CI over problems and seeds, and Δ against the reference row.")
+        { id, format, metric, reference };
         api.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -126,7 +132,7 @@ internal static class SweepApiCommands
                 }
             }
             var chosen = parse.GetValue(format)!;
-            var table = await api.Client(parse, http).GetResultsAsync(parse.GetValue(id)!, chosen, metrics, ct);
+            var table = await api.Client(parse, http).GetResultsAsync(parse.GetValue(id)!, chosen, metrics, ct, parse.GetValue(reference));
             io.Output.WriteLine(chosen == "json" ? Indent(table) : table.TrimEnd());
             return CliExit.Ok;
         });

@@ -2,8 +2,28 @@ using Dsdr.Core.Sweeps;
 
 namespace Dsdr.Core.Results;
 
-/// <summary>Mean, sample standard deviation (N − 1; null when n &lt; 2) and n over seeds.</summary>
-public sealed record ResultCell(double Mean, double? Std, int N);
+/// <summary>
+/// Mean, sample standard deviation (N − 1; null when n &lt; 2) and n over seeds; with statistics (docs/STATISTICS.md) the
+/// bootstrap's 95 % interval (<see cref="CiLow"/>, <see cref="CiHigh"/>; null where nothing varies) and, on a row other
+/// than the reference, the paired difference against it (<see cref="Delta"/>).
+/// </summary>
+public sealed record ResultCell(double Mean, double? Std, int N)
+{
+    public double? CiLow { get; init; }
+    public double? CiHigh { get; init; }
+    public ResultDelta? Delta { get; init; }
+}
+
+/// <summary>This cell minus the reference row's, paired by seed over the same problem draws: mean, interval, two-sided p, p &lt; α.</summary>
+public sealed record ResultDelta(string Reference, double Mean, double? CiLow, double? CiHigh, double? P, bool Significant);
+
+/// <summary>How a table's intervals and differences were computed.</summary>
+/// <param name="Reference">The reference row's label; null when the sweep has no such row (no differences then).</param>
+/// <param name="ProblemLevel">Whether per-problem outcomes were resampled (false: only seeds, the stored figures had no rows).</param>
+public sealed record ResultStatisticsSummary(string? Reference, int Replicates, ulong Seed, double Level, bool ProblemLevel)
+{
+    public const string Method = "bootstrap over problems (shared by all rows) and seeds (paired by seed for differences), percentile intervals; docs/STATISTICS.md";
+}
 
 /// <summary>A column: a benchmark (or <see cref="ResultColumn.AverageBenchmark"/>) and a metric.</summary>
 public sealed record ResultColumn(string Benchmark, MetricKey Metric)
@@ -18,9 +38,11 @@ public sealed record ResultColumn(string Benchmark, MetricKey Metric)
 /// <summary>A row: its label (arm plus grid point), its arm, one cell per column (null where no trial reported).</summary>
 public sealed record ResultRow(string Row, string Arm, IReadOnlyList<ResultCell?> Cells);
 
-/// <summary>Rows × columns of mean ± std over seeds.</summary>
+/// <summary>Rows × columns of mean ± std over seeds (with intervals and differences when <see cref="Statistics"/> is set).</summary>
 public sealed record ResultTable(IReadOnlyList<ResultColumn> Columns, IReadOnlyList<ResultRow> Rows)
 {
+    public ResultStatisticsSummary? Statistics { get; init; }
+
     /// <summary>Row label of the SFT backbone row (step-0 evaluations).</summary>
     public const string BackboneRow = "Backbone";
     public const string BackboneArm = "backbone";
@@ -66,6 +88,8 @@ public sealed record ResultTableOptions
     public bool IncludeAverage { get; init; } = true;
     /// <summary>Add a first "Backbone" row from the step-0 evaluations (the SFT model before RL), averaged per seed.</summary>
     public bool IncludeBackbone { get; init; }
+    /// <summary>Intervals and differences against a reference row (null: none, the table is means ± std only).</summary>
+    public ResultStatisticsOptions? Statistics { get; init; }
 
     /// <summary>Rows and arms ordered as a sweep expanded them.</summary>
     public static ResultTableOptions ForTrials(IEnumerable<TrialSpec> trials)
@@ -77,4 +101,22 @@ public sealed record ResultTableOptions
             Arms = list.Select(t => t.Arm).Distinct().ToList(),
         };
     }
+}
+
+/// <summary>How a table gets its intervals and differences (docs/STATISTICS.md).</summary>
+public sealed record ResultStatisticsOptions
+{
+    public const string DefaultReference = "grpo";
+
+    public Statistics.BootstrapOptions Bootstrap { get; init; } = Statistics.BootstrapOptions.Default;
+    /// <summary>The reference: a row label, an arm with a single row, or "backbone".</summary>
+    public string Reference { get; init; } = DefaultReference;
+    /// <summary>true: a reference that names no row is an error (<see cref="UnknownReferenceException"/>); false: no differences then.</summary>
+    public bool ReferenceRequired { get; init; }
+}
+
+/// <summary>The reference named no row of the table (or an arm with several rows).</summary>
+public sealed class UnknownReferenceException(string reference, string reason) : ArgumentException($"reference \"{reference}\" {reason}")
+{
+    public string Reference { get; } = reference;
 }

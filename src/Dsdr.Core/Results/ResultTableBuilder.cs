@@ -2,12 +2,32 @@ using Dsdr.Core.Sweeps;
 
 namespace Dsdr.Core.Results;
 
-/// <summary>Aggregates per-trial evaluation records into a result table (pure; pass completed trials' records).</summary>
+/// <summary>One trial's figure at the step a table uses.</summary>
+internal sealed record Figure(string TrialId, string Arm, string Row, int Seed, int Step, string Benchmark, MetricKey Metric, double Value);
+
+/// <summary>
+/// Aggregates per-trial evaluation records into a result table (pure; pass completed trials' records). With
+/// <see cref="ResultTableOptions.Statistics"/>, every cell also gets its bootstrap interval and, off the reference row,
+/// its paired difference against it, resampling the per-problem outcomes in <c>problems</c> where the table's
+/// evaluations have them (docs/STATISTICS.md).
+/// </summary>
 public static class ResultTableBuilder
 {
-    private sealed record Figure(string TrialId, string Arm, string Row, int Seed, string Benchmark, MetricKey Metric, double Value);
+    public static ResultTable Build(IEnumerable<TrialEvalRecord> records, ResultTableOptions? options = null, IEnumerable<TrialProblemRecord>? problems = null)
+    {
+        var (table, sample) = BuildWithSample(records, options, problems);
+        return sample is null ? table : ResultStatistics.Annotate(table, sample, options!.Statistics!);
+    }
 
-    public static ResultTable Build(IEnumerable<TrialEvalRecord> records, ResultTableOptions? options = null)
+    /// <summary>The bootstrap's view of what a table shows (rows × seeds × figures), for statistics beyond the table's cells.</summary>
+    public static ResultSample Sample(IEnumerable<TrialEvalRecord> records, ResultTableOptions options, IEnumerable<TrialProblemRecord>? problems = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return BuildWithSample(records, options with { Statistics = options.Statistics ?? new ResultStatisticsOptions() }, problems).Sample!;
+    }
+
+    private static (ResultTable Table, ResultSample? Sample) BuildWithSample(IEnumerable<TrialEvalRecord> records, ResultTableOptions? options,
+        IEnumerable<TrialProblemRecord>? problems)
     {
         ArgumentNullException.ThrowIfNull(records);
         options ??= new ResultTableOptions();
@@ -30,9 +50,10 @@ public static class ResultTableBuilder
 
         var figures = AtStep(selected.Where(r => options.Step is { } s ? r.Step == s : r.Step > 0), options.Step is null);
         var rows = new List<ResultRow>();
+        List<Figure> backbone = [];
         if (options.IncludeBackbone)
         {
-            var backbone = AtStep(selected.Where(r => r.Step == 0), latest: false);
+            backbone = AtStep(selected.Where(r => r.Step == 0), latest: false);
             if (backbone.Count > 0) rows.Add(BackboneRow(backbone, columns, benchmarks));
         }
         foreach (var (row, arm) in OrderRows(figures, options))
@@ -42,7 +63,10 @@ public static class ResultTableBuilder
                 .Where(f => f.Benchmark == c.Benchmark && f.Metric == c.Metric).Select(f => f.Value))).ToList();
             rows.Add(new ResultRow(row, arm, cells));
         }
-        return new ResultTable(columns, rows);
+        var table = new ResultTable(columns, rows);
+        if (options.Statistics is not { } statistics) return (table, null);
+        var units = figures.Concat(backbone.Select(f => f with { Arm = ResultTable.BackboneArm, Row = ResultTable.BackboneRow })).ToList();
+        return (table, new ResultSample(rows.Select(r => (r.Row, r.Arm)).ToList(), benchmarks, units, problems ?? [], statistics.Bootstrap));
     }
 
     /// <summary>One figure per trial × benchmark × metric: the latest step's (or the only step's) value.</summary>
@@ -57,7 +81,7 @@ public static class ResultTableBuilder
                 throw new ArgumentException($"trial {group.Key.TrialId} has {atStep.Count} records for step {step} {group.Key.Benchmark} "
                     + $"{new MetricKey(group.Key.Metric, group.Key.K)}; the store must keep one per trial, step, benchmark and metric");
             var r = atStep[0];
-            result.Add(new Figure(r.TrialId, r.Arm, r.Row, r.Seed, r.Benchmark, new MetricKey(r.Metric, r.K), r.Value));
+            result.Add(new Figure(r.TrialId, r.Arm, r.Row, r.Seed, r.Step, r.Benchmark, new MetricKey(r.Metric, r.K), r.Value));
         }
         return result;
     }
@@ -72,7 +96,7 @@ public static class ResultTableBuilder
     private static ResultRow BackboneRow(List<Figure> figures, List<ResultColumn> columns, IReadOnlyList<string> benchmarks)
     {
         var perSeed = figures.GroupBy(f => (f.Seed, f.Benchmark, f.Metric))
-            .Select(g => new Figure($"seed:{g.Key.Seed}", ResultTable.BackboneArm, ResultTable.BackboneRow, g.Key.Seed, g.Key.Benchmark, g.Key.Metric,
+            .Select(g => new Figure($"seed:{g.Key.Seed}", ResultTable.BackboneArm, ResultTable.BackboneRow, g.Key.Seed, 0, g.Key.Benchmark, g.Key.Metric,
                 g.Average(f => f.Value)))
             .ToList();
         var cells = columns.Select(c => c.IsAverage ? Summarise(TrialAverages(perSeed, c.Metric, benchmarks)) : Summarise(perSeed

@@ -27,7 +27,11 @@ public static class ResultTableRenderer
         _ => throw new ArgumentException($"unknown result format \"{format}\"; use one of {string.Join(", ", Formats)}", nameof(format)),
     };
 
-    /// <summary>{"columns":[{benchmark, metric, k, label}], "rows":[{row, arm, cells:[{mean, std, n} | null]}]}.</summary>
+    /// <summary>
+    /// {"columns":[{benchmark, metric, k, label}], "rows":[{row, arm, cells:[{mean, std, n, ciLow, ciHigh, delta?} | null]}],
+    /// "statistics": {reference, replicates, seed, level, problemLevel, method} | null}; delta = {reference, mean, ciLow, ciHigh, p,
+    /// significant} on the cells of rows other than the reference.
+    /// </summary>
     public static string ToJson(ResultTable table, bool indented = false)
     {
         using var stream = new MemoryStream();
@@ -59,21 +63,57 @@ public static class ResultTableRenderer
                     w.WriteNumber("mean", cell.Mean);
                     if (cell.Std is { } s) w.WriteNumber("std", s); else w.WriteNull("std");
                     w.WriteNumber("n", cell.N);
+                    NumberOrNull(w, "ciLow", cell.CiLow);
+                    NumberOrNull(w, "ciHigh", cell.CiHigh);
+                    if (cell.Delta is { } d)
+                    {
+                        w.WriteStartObject("delta");
+                        w.WriteString("reference", d.Reference);
+                        w.WriteNumber("mean", d.Mean);
+                        NumberOrNull(w, "ciLow", d.CiLow);
+                        NumberOrNull(w, "ciHigh", d.CiHigh);
+                        NumberOrNull(w, "p", d.P);
+                        w.WriteBoolean("significant", d.Significant);
+                        w.WriteEndObject();
+                    }
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            if (table.Statistics is { } st)
+            {
+                w.WriteStartObject("statistics");
+                if (st.Reference is { } reference) w.WriteString("reference", reference); else w.WriteNull("reference");
+                w.WriteNumber("replicates", st.Replicates);
+                w.WriteNumber("seed", st.Seed);
+                w.WriteNumber("level", st.Level);
+                w.WriteBoolean("problemLevel", st.ProblemLevel);
+                w.WriteString("method", ResultStatisticsSummary.Method);
+                w.WriteEndObject();
+            }
+            else w.WriteNull("statistics");
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    /// <summary>Tidy CSV (RFC 4180): row,arm,benchmark,metric,k,mean,std,n — one line per non-empty cell, raw values.</summary>
+    private static void NumberOrNull(Utf8JsonWriter w, string name, double? value)
+    {
+        if (value is { } v) w.WriteNumber(name, v); else w.WriteNull(name);
+    }
+
+    /// <summary>
+    /// Tidy CSV (RFC 4180): row,arm,benchmark,metric,k,mean,std,n — one line per non-empty cell, raw values; with statistics also
+    /// ci_low,ci_high,delta_reference,delta_mean,delta_ci_low,delta_ci_high,delta_p,delta_significant (empty where none).
+    /// </summary>
     public static string ToCsv(ResultTable table)
     {
-        var sb = new StringBuilder("row,arm,benchmark,metric,k,mean,std,n\r\n");
+        var withStatistics = table.Statistics is not null;
+        var sb = new StringBuilder("row,arm,benchmark,metric,k,mean,std,n");
+        if (withStatistics) sb.Append(",ci_low,ci_high,delta_reference,delta_mean,delta_ci_low,delta_ci_high,delta_p,delta_significant");
+        sb.Append("\r\n");
         foreach (var r in table.Rows)
             for (var i = 0; i < table.Columns.Count; i++)
             {
@@ -82,68 +122,77 @@ public static class ResultTableRenderer
                 sb.Append(Csv(r.Row)).Append(',').Append(Csv(r.Arm)).Append(',').Append(Csv(c.Benchmark)).Append(',')
                   .Append(Csv(c.Metric.Metric)).Append(',').Append(c.Metric.K?.ToString(CultureInfo.InvariantCulture)).Append(',')
                   .Append(Raw(cell.Mean)).Append(',').Append(cell.Std is { } s ? Raw(s) : "").Append(',')
-                  .Append(cell.N.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
+                  .Append(cell.N.ToString(CultureInfo.InvariantCulture));
+                if (withStatistics)
+                {
+                    var d = cell.Delta;
+                    sb.Append(',').Append(RawOrEmpty(cell.CiLow)).Append(',').Append(RawOrEmpty(cell.CiHigh)).Append(',')
+                      .Append(d is null ? "" : Csv(d.Reference)).Append(',').Append(RawOrEmpty(d?.Mean)).Append(',').Append(RawOrEmpty(d?.CiLow)).Append(',')
+                      .Append(RawOrEmpty(d?.CiHigh)).Append(',').Append(RawOrEmpty(d?.P)).Append(',').Append(d is null ? "" : d.Significant ? "true" : "false");
+                }
+                sb.Append("\r\n");
             }
         return sb.ToString();
     }
 
-    /// <summary>A GitHub Markdown table: "mean ± std" (just the mean when n = 1), best mean per column in bold, "–" where empty.</summary>
+    /// <summary>
+    /// A GitHub Markdown table: "mean ± std" (just the mean when n = 1), best mean per column in bold, "–" where empty. With
+    /// statistics each metric column is followed by its "95 % CI" column ("[low, high]") and, when there is a reference row,
+    /// a "Δ vs REF" column ("+Δ [low, high]", "*" when p &lt; α, "ref" on the reference row), and a legend line follows.
+    /// </summary>
     public static string ToMarkdown(ResultTable table, ResultFormat? display = null)
     {
         display ??= ResultFormat.Default;
+        var layout = Layout(table);
         var sb = new StringBuilder();
         sb.Append("| Row |");
-        foreach (var c in table.Columns) sb.Append(' ').Append(MarkdownEscape(c.Label)).Append(" |");
+        foreach (var (label, _, _) in layout) sb.Append(' ').Append(MarkdownEscape(label)).Append(" |");
         sb.Append('\n').Append("| --- |");
-        foreach (var _ in table.Columns) sb.Append(" ---: |");
+        foreach (var _ in layout) sb.Append(" ---: |");
         sb.Append('\n');
         var best = BestMask(table, display);
         for (var r = 0; r < table.Rows.Count; r++)
         {
             var row = table.Rows[r];
             sb.Append("| ").Append(MarkdownEscape(row.Row)).Append(" |");
-            for (var i = 0; i < table.Columns.Count; i++)
+            foreach (var (_, i, part) in layout)
             {
-                var cell = row.Cells[i];
-                sb.Append(' ');
-                if (cell is null) sb.Append('–');
-                else
-                {
-                    var mean = Number(cell.Mean, table.Columns[i].Metric, display);
-                    sb.Append(best[r, i] ? $"**{mean}**" : mean);
-                    if (cell.Std is { } s) sb.Append(" ± ").Append(Number(s, table.Columns[i].Metric, display));
-                }
-                sb.Append(" |");
+                sb.Append(' ').Append(CellText(table, row, r, i, part, best, display, bold: x => $"**{x}**", pm: " ± ", star: " *", empty: "–")).Append(" |");
             }
             sb.Append('\n');
         }
+        if (table.Statistics is { } st) sb.Append('\n').Append(Legend(st)).Append('\n');
         return sb.ToString();
     }
 
     /// <summary>
     /// A booktabs tabular: a benchmark header row (\multicolumn + \cmidrule) over a metric header row, cells
-    /// "mean $\pm$ std", the best mean per column in \textbf, "--" where empty, LaTeX specials escaped.
+    /// "mean $\pm$ std", the best mean per column in \textbf, "--" where empty, LaTeX specials escaped. With statistics,
+    /// CI and Δ columns as in <see cref="ToMarkdown"/> (significance: $^{*}$).
     /// </summary>
     public static string ToLatex(ResultTable table, ResultFormat? display = null)
     {
         display ??= ResultFormat.Default;
+        var layout = Layout(table);
         var sb = new StringBuilder();
-        sb.Append(@"\begin{tabular}{l").Append('r', table.Columns.Count).Append("}\n");
+        sb.Append(@"\begin{tabular}{l").Append('r', layout.Count).Append("}\n");
         sb.Append(@"\toprule").Append('\n');
 
         var groups = new List<(string Benchmark, int First, int Count)>();
-        for (var i = 0; i < table.Columns.Count; i++)
+        for (var n = 0; n < layout.Count; n++)
         {
-            if (groups.Count > 0 && groups[^1].Benchmark == table.Columns[i].Benchmark)
+            var benchmark = table.Columns[layout[n].Column].Benchmark;
+            if (groups.Count > 0 && groups[^1].Benchmark == benchmark)
                 groups[^1] = (groups[^1].Benchmark, groups[^1].First, groups[^1].Count + 1);
-            else groups.Add((table.Columns[i].Benchmark, i, 1));
+            else groups.Add((benchmark, n, 1));
         }
         foreach (var g in groups) sb.Append($@" & \multicolumn{{{g.Count}}}{{c}}{{{LatexEscape(g.Benchmark)}}}");
         sb.Append(@" \\").Append('\n');
         if (groups.Count > 0)
             sb.Append(string.Join(" ", groups.Select(g => $@"\cmidrule(lr){{{g.First + 2}-{g.First + g.Count + 1}}}"))).Append('\n');
         sb.Append("Row");
-        foreach (var c in table.Columns) sb.Append(" & ").Append(LatexEscape(c.Metric.Label));
+        foreach (var (label, i, part) in layout)
+            sb.Append(" & ").Append(LatexEscape(part switch { CellPart.Value => table.Columns[i].Metric.Label, CellPart.Ci => "95 % CI", _ => HeaderOfDelta(table) }));
         sb.Append(@" \\").Append('\n').Append(@"\midrule").Append('\n');
 
         var best = BestMask(table, display);
@@ -151,20 +200,70 @@ public static class ResultTableRenderer
         {
             var row = table.Rows[r];
             sb.Append(LatexEscape(row.Row));
-            for (var i = 0; i < table.Columns.Count; i++)
-            {
-                sb.Append(" & ");
-                var cell = row.Cells[i];
-                if (cell is null) { sb.Append("--"); continue; }
-                var mean = Number(cell.Mean, table.Columns[i].Metric, display);
-                sb.Append(best[r, i] ? $@"\textbf{{{mean}}}" : mean);
-                if (cell.Std is { } s) sb.Append(@" $\pm$ ").Append(Number(s, table.Columns[i].Metric, display));
-            }
+            foreach (var (_, i, part) in layout)
+                sb.Append(" & ").Append(CellText(table, row, r, i, part, best, display, bold: x => $@"\textbf{{{x}}}", pm: @" $\pm$ ", star: @"$^{*}$", empty: "--"));
             sb.Append(@" \\").Append('\n');
         }
         sb.Append(@"\bottomrule").Append('\n').Append(@"\end{tabular}").Append('\n');
+        if (table.Statistics is { } st) sb.Append("% ").Append(Legend(st)).Append('\n');
         return sb.ToString();
     }
+
+    private enum CellPart { Value, Ci, Delta }
+
+    /// <summary>The rendered columns: each metric column, then (with statistics) its CI and Δ columns.</summary>
+    private static List<(string Label, int Column, CellPart Part)> Layout(ResultTable table)
+    {
+        var layout = new List<(string, int, CellPart)>();
+        for (var i = 0; i < table.Columns.Count; i++)
+        {
+            var label = table.Columns[i].Label;
+            layout.Add((label, i, CellPart.Value));
+            if (table.Statistics is not { } st) continue;
+            layout.Add(($"{label} 95 % CI", i, CellPart.Ci));
+            if (st.Reference is not null) layout.Add(($"{label} {HeaderOfDelta(table)}", i, CellPart.Delta));
+        }
+        return layout;
+    }
+
+    private static string HeaderOfDelta(ResultTable table) => $"Δ vs {table.Statistics?.Reference}";
+
+    private static string CellText(ResultTable table, ResultRow row, int r, int i, CellPart part, bool[,] best, ResultFormat display,
+        Func<string, string> bold, string pm, string star, string empty)
+    {
+        var cell = row.Cells[i];
+        var metric = table.Columns[i].Metric;
+        if (cell is null) return empty;
+        switch (part)
+        {
+            case CellPart.Value:
+                var mean = Number(cell.Mean, metric, display);
+                var text = best[r, i] ? bold(mean) : mean;
+                return cell.Std is { } s ? text + pm + Number(s, metric, display) : text;
+            case CellPart.Ci:
+                return cell.CiLow is { } lo && cell.CiHigh is { } hi ? $"[{Number(lo, metric, display)}, {Number(hi, metric, display)}]" : empty;
+            default:
+                if (row.Row == table.Statistics?.Reference) return "ref";
+                if (cell.Delta is not { } d) return empty;
+                var delta = Signed(d.Mean, metric, display);
+                if (d.CiLow is { } dl && d.CiHigh is { } dh) delta += $" [{Number(dl, metric, display)}, {Number(dh, metric, display)}]";
+                return d.Significant ? delta + star : delta;
+        }
+    }
+
+    private static string Signed(double x, MetricKey metric, ResultFormat display)
+    {
+        var text = Number(x, metric, display);
+        return text.StartsWith('-') ? text : "+" + text;
+    }
+
+    /// <summary>One line saying how the intervals and differences were computed.</summary>
+    public static string Legend(ResultStatisticsSummary st) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{st.Level * 100:0.#} % CI: bootstrap over {(st.ProblemLevel ? "problems and seeds" : "seeds")} ({st.Replicates} replicates, seed {st.Seed}); ")
+        + (st.Reference is { } reference
+            ? string.Create(CultureInfo.InvariantCulture, $"Δ: paired difference vs {reference}, * p < {1 - st.Level:0.##} (two-sided). See docs/STATISTICS.md.")
+            : "no reference row, no differences. See docs/STATISTICS.md.");
 
     /// <summary>Best means compared at the shown precision, so values that print the same are all bold.</summary>
     private static bool[,] BestMask(ResultTable table, ResultFormat display)
@@ -186,6 +285,8 @@ public static class ResultTableRenderer
             .ToString("F" + display.Decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     private static string Raw(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string RawOrEmpty(double? x) => x is { } v ? Raw(v) : "";
 
     private static string Csv(string field) =>
         field.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
@@ -210,6 +311,7 @@ public static class ResultTableRenderer
                 '~' => @"\textasciitilde{}",
                 '^' => @"\textasciicircum{}",
                 'λ' => @"$\lambda$",
+                'Δ' => @"$\Delta$",
                 'τ' => @"$\tau$",
                 'σ' => @"$\sigma$",
                 'ε' => @"$\varepsilon$",

@@ -20,9 +20,9 @@ public class ResultTableRendererTests
             "{\"columns\":[{\"benchmark\":\"A\",\"metric\":\"pass1\",\"k\":null,\"label\":\"A Pass@1\"},"
             + "{\"benchmark\":\"A\",\"metric\":\"avg\",\"k\":16,\"label\":\"A Avg@16\"},"
             + "{\"benchmark\":\"B\",\"metric\":\"distinct\",\"k\":null,\"label\":\"B distinct\"}],"
-            + "\"rows\":[{\"row\":\"grpo\",\"arm\":\"grpo\",\"cells\":[{\"mean\":0.25,\"std\":0.05,\"n\":3},{\"mean\":0.5,\"std\":null,\"n\":1},{\"mean\":1.25,\"std\":0.25,\"n\":3}]},"
-            + "{\"row\":\"dsdr λd=0.01 τ=5\",\"arm\":\"dsdr\",\"cells\":[{\"mean\":0.375,\"std\":0.125,\"n\":3},null,{\"mean\":1.5,\"std\":0.5,\"n\":2}]},"
-            + "{\"row\":\"x_y & \\\"z%\\\", w\",\"arm\":\"custom\",\"cells\":[{\"mean\":0.375,\"std\":null,\"n\":1},{\"mean\":0.25,\"std\":0,\"n\":2},{\"mean\":1,\"std\":null,\"n\":1}]}]}";
+            + "\"rows\":[{\"row\":\"grpo\",\"arm\":\"grpo\",\"cells\":[{\"mean\":0.25,\"std\":0.05,\"n\":3,\"ciLow\":null,\"ciHigh\":null},{\"mean\":0.5,\"std\":null,\"n\":1,\"ciLow\":null,\"ciHigh\":null},{\"mean\":1.25,\"std\":0.25,\"n\":3,\"ciLow\":null,\"ciHigh\":null}]},"
+            + "{\"row\":\"dsdr λd=0.01 τ=5\",\"arm\":\"dsdr\",\"cells\":[{\"mean\":0.375,\"std\":0.125,\"n\":3,\"ciLow\":null,\"ciHigh\":null},null,{\"mean\":1.5,\"std\":0.5,\"n\":2,\"ciLow\":null,\"ciHigh\":null}]},"
+            + "{\"row\":\"x_y & \\\"z%\\\", w\",\"arm\":\"custom\",\"cells\":[{\"mean\":0.375,\"std\":null,\"n\":1,\"ciLow\":null,\"ciHigh\":null},{\"mean\":0.25,\"std\":0,\"n\":2,\"ciLow\":null,\"ciHigh\":null},{\"mean\":1,\"std\":null,\"n\":1,\"ciLow\":null,\"ciHigh\":null}]}],\"statistics\":null}";
         Assert.Equal(expected, ResultTableRenderer.ToJson(Table()));
     }
 

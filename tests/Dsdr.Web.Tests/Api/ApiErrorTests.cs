@@ -82,6 +82,8 @@ public sealed class ApiErrorTests(WebApiFixture web)
     [InlineData("metric=avg@16,,pass@16", "metric", "empty item")]
     [InlineData("step=latest", "step", "best:<benchmark>:<metric>")]
     [InlineData("backbone=maybe", "backbone", "true or false")]
+    [InlineData("reference=dapo", "reference", "\"dapo\" is not a row of this table")]
+    [InlineData("reference=%20", "reference", "is empty")]
     public async Task Bad_result_parameters_are_400_naming_the_parameter(string query, string parameter, string hint)
     {
         using var client = web.Client();

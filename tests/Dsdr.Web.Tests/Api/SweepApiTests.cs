@@ -64,19 +64,38 @@ public sealed class SweepApiTests(WebApiFixture web, Xunit.Abstractions.ITestOut
             var cell = row.GetProperty("cells")[0];
             Assert.Equal(perSeed.Average(), cell.GetProperty("mean").GetDouble(), 12);
             Assert.Equal(2, cell.GetProperty("n").GetInt32());
+            // the bootstrap interval (over the simulated runner's per-problem rows and the seeds) holds the mean
+            Assert.InRange(cell.GetProperty("mean").GetDouble(), cell.GetProperty("ciLow").GetDouble(), cell.GetProperty("ciHigh").GetDouble());
+            // the paired difference against grpo, on dsdr's cells only
+            if (arm == "grpo") Assert.False(cell.TryGetProperty("delta", out _));
+            else
+            {
+                var delta = cell.GetProperty("delta");
+                Assert.Equal("grpo", delta.GetProperty("reference").GetString());
+                var grpoMean = rows[1].GetProperty("cells")[0].GetProperty("mean").GetDouble();
+                Assert.Equal(cell.GetProperty("mean").GetDouble() - grpoMean, delta.GetProperty("mean").GetDouble(), 9);
+                Assert.InRange(delta.GetProperty("p").GetDouble(), 0, 1);
+            }
         }
+        Assert.True(table.GetProperty("statistics").GetProperty("problemLevel").GetBoolean());
+
+        // ?reference= picks another row: the Backbone's cells now carry a difference against dsdr
+        var vsDsdr = await (await client.GetAsync("/api/sweeps/e2e/results?format=json&metric=avg@4&reference=dsdr")).ReadJsonAsync();
+        Assert.Equal("dsdr", vsDsdr.GetProperty("rows")[0].GetProperty("cells")[0].GetProperty("delta").GetProperty("reference").GetString());
 
         var csv = await client.GetAsync("/api/sweeps/e2e/results?format=csv&metric=avg@4,pass@4");
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
         var csvLines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries); // RFC 4180 line ends
-        Assert.Equal("row,arm,benchmark,metric,k,mean,std,n", csvLines[0]);
+        Assert.Equal("row,arm,benchmark,metric,k,mean,std,n,ci_low,ci_high,delta_reference,delta_mean,delta_ci_low,delta_ci_high,delta_p,delta_significant", csvLines[0]);
         Assert.Equal(6, csvLines.Length - 1); // 3 rows × 2 metrics
         Assert.Contains(csvLines, l => l.StartsWith("grpo,grpo,simulated,avg,4,", StringComparison.Ordinal));
 
         var markdown = await client.GetAsync("/api/sweeps/e2e/results?format=markdown&metric=avg@4");
         Assert.Equal("text/markdown", markdown.Content.Headers.ContentType?.MediaType);
         var mdLines = (await markdown.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(5, mdLines.Length); // header, rule, Backbone, grpo, dsdr
+        Assert.Equal(6, mdLines.Length); // header, rule, Backbone, grpo, dsdr, legend
+        Assert.Equal("| Row | simulated Avg@4 | simulated Avg@4 95 % CI | simulated Avg@4 Δ vs grpo |", mdLines[0]);
+        Assert.StartsWith("95 % CI: bootstrap over problems and seeds", mdLines[5]);
         Assert.StartsWith("| Backbone |", mdLines[2]);
         Assert.StartsWith("| grpo |", mdLines[3]);
         Assert.StartsWith("| dsdr |", mdLines[4]);
@@ -84,7 +103,7 @@ public sealed class SweepApiTests(WebApiFixture web, Xunit.Abstractions.ITestOut
         var latex = await client.GetAsync("/api/sweeps/e2e/results?format=latex&metric=avg@4");
         Assert.Equal("application/x-latex", latex.Content.Headers.ContentType?.MediaType);
         var tex = await latex.Content.ReadAsStringAsync();
-        Assert.StartsWith(@"\begin{tabular}{lr}", tex);
+        Assert.StartsWith(@"\begin{tabular}{lrrr}", tex);
         Assert.Contains("\ngrpo & ", tex);
         Assert.Contains("\ndsdr & ", tex);
         Assert.Contains(@"\end{tabular}", tex);

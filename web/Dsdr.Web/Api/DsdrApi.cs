@@ -41,8 +41,9 @@ public static class DsdrApi
             .WithSummary("Cancels the sweep's queued and running trials (running ones stop at their next step).");
         sweeps.MapGet("/{id}/results", GetResults).WithName("GetSweepResults")
             .Produces<string>(StatusCodes.Status200OK, "application/json", "text/csv", "text/markdown", "application/x-latex")
-            .WithSummary("The paper-style result table (mean ± std over seeds; Backbone row from step-0 evaluations) " +
-                         "as json, csv, markdown or latex; ?metric=avg@16,pass@16,distinct picks metrics; ?step=final|best:<benchmark>:<metric@k>.");
+            .WithSummary("The paper-style result table (mean ± std over seeds, 95 % bootstrap CI over problems and seeds, paired Δ vs a reference row; " +
+                         "Backbone row from step-0 evaluations) as json, csv, markdown or latex; ?metric=avg@16,pass@16,distinct picks metrics; " +
+                         "?step=final|best:<benchmark>:<metric@k>; ?reference=grpo (a row, an arm or backbone; default grpo).");
     }
 
     private static void MapTrials(RouteGroupBuilder trials)
@@ -108,7 +109,7 @@ public static class DsdrApi
         await platform.CancelSweepAsync(id, cancellationToken) is { } sweep ? TypedResults.Ok(sweep) : ApiProblems.NotFound("sweep", id);
 
     internal static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetResults(
-        string id, IDsdrPlatform platform, string? metric, string? format, string? step, string? backbone, CancellationToken cancellationToken)
+        string id, IDsdrPlatform platform, string? metric, string? format, string? step, string? backbone, string? reference, CancellationToken cancellationToken)
     {
         if (ResultQueryParser.Format(format) is not { } chosen)
             return ApiProblems.BadParameter("format", $"\"{format}\" is not a result format; use one of {string.Join(", ", ResultTableRenderer.Formats)}.");
@@ -126,8 +127,18 @@ public static class DsdrApi
         if (backbone is not null && !bool.TryParse(backbone, out includeBackbone))
             return ApiProblems.BadParameter("backbone", $"\"{backbone}\" is not true or false.");
 
-        var table = await platform.GetResultTableAsync(id, new ResultQuery(metrics, string.IsNullOrWhiteSpace(step) ? "final" : step, includeBackbone),
-            cancellationToken);
+        if (reference is not null && string.IsNullOrWhiteSpace(reference))
+            return ApiProblems.BadParameter("reference", "is empty; name the reference row or arm, e.g. reference=grpo (or leave it out for grpo).");
+        ResultTable? table;
+        try
+        {
+            table = await platform.GetResultTableAsync(id, new ResultQuery(metrics, string.IsNullOrWhiteSpace(step) ? "final" : step, includeBackbone, reference?.Trim()),
+                cancellationToken);
+        }
+        catch (UnknownReferenceException ex)
+        {
+            return ApiProblems.BadParameter("reference", ex.Message);
+        }
         if (table is null) return ApiProblems.NotFound("sweep", id);
         return TypedResults.Content(ResultTableRenderer.Render(table, chosen.Format), chosen.ContentType);
     }

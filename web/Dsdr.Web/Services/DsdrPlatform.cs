@@ -22,6 +22,7 @@ public sealed class DsdrPlatform(
     TrialRepository trials,
     MetricRepository metrics,
     EvalRepository evals,
+    EvalProblemRepository evalProblems,
     RolloutGroupRepository rolloutGroups,
     ProblemRepository problems,
     PoolHistory poolHistory,
@@ -146,6 +147,18 @@ public sealed class DsdrPlatform(
 
     public async Task<ResultTable?> GetResultTableAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default)
     {
+        if (await ResultInputsAsync(sweepId, query, cancellationToken) is not { } inputs) return null;
+        return ResultTableBuilder.Build(inputs.Records, inputs.Options, inputs.Problems);
+    }
+
+    /// <summary>
+    /// A result table's inputs: each trial's figures at the chosen step (plus every trial's step 0 for the Backbone row), the
+    /// per-problem rows of those evaluations, and the table options (rows in the sweep's order, intervals and differences
+    /// against <see cref="ResultQuery.Reference"/>, required to exist when given). Null when there is no such sweep.
+    /// </summary>
+    private async Task<(List<TrialEvalRecord> Records, IReadOnlyList<TrialProblemRecord> Problems, ResultTableOptions Options)?> ResultInputsAsync(
+        string sweepId, ResultQuery query, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(query);
         var choice = ResultSteps.Parse(query.Step);
         var row = await sweeps.GetAsync(sweepId, cancellationToken);
@@ -157,7 +170,13 @@ public sealed class DsdrPlatform(
         records.RemoveAll(r => r.Step == 0);
         // The Backbone row is every trial's step-0 evaluation (the SFT model before RL).
         if (query.IncludeBackbone) records.AddRange(await evals.ResultTableAsync(sweepId, EvalStepChoice.AtStep(0), cancellationToken: cancellationToken));
-        return ResultTableBuilder.Build(records, tableOptions with { Metrics = query.Metrics, IncludeBackbone = query.IncludeBackbone });
+        var problemRows = await evalProblems.ListAsync([.. records.Select(r => (r.TrialId, r.Step)).Distinct()], cancellationToken);
+        var statistics = new ResultStatisticsOptions
+        {
+            Reference = query.Reference ?? ResultStatisticsOptions.DefaultReference,
+            ReferenceRequired = query.Reference is not null,
+        };
+        return (records, problemRows, tableOptions with { Metrics = query.Metrics, IncludeBackbone = query.IncludeBackbone, Statistics = statistics });
     }
 
     public async Task<TrialDetails?> GetTrialAsync(string trialId, CancellationToken cancellationToken = default)

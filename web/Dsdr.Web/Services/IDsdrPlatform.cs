@@ -108,9 +108,12 @@ public readonly record struct CurvePoint(int Step, double Value);
 /// <summary>One metric of one trial over steps; <paramref name="TotalPoints"/> counts stored points before downsampling.</summary>
 public sealed record MetricCurve(string TrialId, string Arm, string Row, int Seed, string Name, IReadOnlyList<CurvePoint> Points, long TotalPoints);
 
-/// <summary>How to build a result table: the metrics to show (null: all), which evaluation step, a Backbone row.</summary>
+/// <summary>How to build a result table: the metrics to show (null: all), which evaluation step, a Backbone row, the reference row.</summary>
 /// <param name="Step">"final" (each trial's last evaluation) or "best:&lt;benchmark&gt;:&lt;metric@k&gt;".</param>
-public sealed record ResultQuery(IReadOnlyList<MetricKey>? Metrics = null, string Step = "final", bool IncludeBackbone = true);
+/// <param name="Reference">The row every other row's paired difference is against (a row label, an arm with one row, or
+/// "backbone"); null: grpo when the sweep has it, else no differences. A given reference that names no row throws
+/// <see cref="UnknownReferenceException"/>.</param>
+public sealed record ResultQuery(IReadOnlyList<MetricKey>? Metrics = null, string Step = "final", bool IncludeBackbone = true, string? Reference = null);
 
 public sealed record RolloutStepView(string TrialId, int Step, IReadOnlyList<int> Steps, IReadOnlyList<RolloutGroupView> Groups);
 
