@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dsdr.Contracts;
@@ -6,6 +7,7 @@ using Dsdr.Core.Sweeps;
 using Dsdr.Storage.Repositories;
 using Dsdr.Silo.Postgres;
 using Dsdr.Web.Hosting;
+using Dsdr.Web.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using StoredRolloutGroup = Dsdr.Storage.Repositories.RolloutGroupRecord;
 
@@ -25,7 +27,8 @@ public sealed class DsdrPlatform(
     RolloutGroupRepository rolloutGroups,
     ProblemRepository problems,
     PoolHistory poolHistory,
-    DsdrWebOptions options) : IDsdrPlatform
+    DsdrWebOptions options,
+    PlatformAccess access) : IDsdrPlatform
 {
     /// <summary>Attempts a trial gets before it counts as failed.</summary>
     public const int MaxAttempts = 3;
@@ -40,8 +43,9 @@ public sealed class DsdrPlatform(
             [.. expanded.Select(t => new PreviewTrial(t.TrialId, t.Arm, t.Row, t.Seed, t.Config.TotalSteps))], spec.Arms, spec.Seeds);
     }
 
-    public async Task<SweepSubmitted> SubmitAsync(string specJson, CancellationToken cancellationToken = default)
+    public async Task<SweepSubmitted> SubmitAsync(string specJson, ClaimsPrincipal caller, CancellationToken cancellationToken = default)
     {
+        await access.EnsureOperatorAsync(caller, "submit a sweep");
         var spec = SweepSpecParser.Parse(specJson ?? "").GetSpecOrThrow();
         var sweepId = spec.Name;
         var normalised = SweepSpecWriter.ToJson(spec, indented: false);
@@ -125,8 +129,9 @@ public sealed class DsdrPlatform(
         return new SweepDetails(Summary(row, trialItems), specJson, trialItems, arms, benchmarks, metricKeys);
     }
 
-    public async Task<SweepListItem?> CancelSweepAsync(string sweepId, CancellationToken cancellationToken = default)
+    public async Task<SweepListItem?> CancelSweepAsync(string sweepId, ClaimsPrincipal caller, CancellationToken cancellationToken = default)
     {
+        await access.EnsureOperatorAsync(caller, "cancel a sweep");
         var row = await sweeps.GetAsync(sweepId, cancellationToken);
         if (row is null) return null;
         var progress = await grains.GetGrain<ISweepGrain>(sweepId).CancelAsync().WaitAsync(cancellationToken);
@@ -325,6 +330,7 @@ public static class DsdrPlatformServices
         services.AddSingleton(sp => (DsdrPlatform)sp.GetRequiredService<IDsdrPlatform>());
         services.AddHostedService<PoolSampler>();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(Components.Live.DashboardOptions.Default);
         return services;
     }
 }

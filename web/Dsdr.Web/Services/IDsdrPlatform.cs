@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Dsdr.Core.Results;
 using Dsdr.Core.Sweeps;
 
@@ -15,19 +16,22 @@ public interface IDsdrPlatform
     SweepPreview Preview(string specJson);
 
     /// <summary>
-    /// Validates, expands and submits a sweep. Throws <see cref="SweepSpecException"/> (every error, each naming
-    /// its JSON path) when the spec is invalid, <see cref="SweepConflictException"/> when a different sweep
-    /// already has this id. Submitting the same spec again is a no-op that returns the existing sweep.
+    /// Validates, expands and submits a sweep. Throws <see cref="Security.PlatformAccessDeniedException"/> unless
+    /// <paramref name="caller"/> passes <see cref="Security.DsdrAuth.OperatePolicy"/> (checked first, nothing done),
+    /// <see cref="SweepSpecException"/> (every error, each naming its JSON path) when the spec is invalid,
+    /// <see cref="SweepConflictException"/> when a different sweep already has this id. Submitting the same spec again
+    /// is a no-op that returns the existing sweep.
     /// </summary>
-    Task<SweepSubmitted> SubmitAsync(string specJson, CancellationToken cancellationToken = default);
+    /// <remarks>Every mutating method takes the caller: that is how the policy reaches the command path.</remarks>
+    Task<SweepSubmitted> SubmitAsync(string specJson, ClaimsPrincipal caller, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<SweepListItem>> ListSweepsAsync(int limit = 100, int offset = 0, CancellationToken cancellationToken = default);
 
     /// <summary>The sweep with its trials, or null when there is no such sweep.</summary>
     Task<SweepDetails?> GetSweepAsync(string sweepId, CancellationToken cancellationToken = default);
 
-    /// <summary>Cancels the sweep's queued and running trials; null when there is no such sweep.</summary>
-    Task<SweepListItem?> CancelSweepAsync(string sweepId, CancellationToken cancellationToken = default);
+    /// <summary>Cancels the sweep's queued and running trials (<paramref name="caller"/> must pass the operator policy); null when there is no such sweep.</summary>
+    Task<SweepListItem?> CancelSweepAsync(string sweepId, ClaimsPrincipal caller, CancellationToken cancellationToken = default);
 
     /// <summary>The paper-style result table of a sweep; null when there is no such sweep.</summary>
     Task<ResultTable?> GetResultTableAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default);
