@@ -82,6 +82,17 @@ public sealed class FakePlatform : IDsdrPlatform
             .Where(c => trialIds.Contains(c.TrialId) && (names.Count == 0 || names.Contains(c.Name))).ToList());
     }
 
+    public List<(int From, int To)> WindowRequests { get; } = [];
+
+    public Task<IReadOnlyList<MetricCurve>> GetMetricWindowAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int fromStep, int toStep,
+        int maxPoints = 500, CancellationToken cancellationToken = default)
+    {
+        WindowRequests.Add((fromStep, toStep));
+        return Task.FromResult<IReadOnlyList<MetricCurve>>(Curves
+            .Where(c => trialIds.Contains(c.TrialId) && (names.Count == 0 || names.Contains(c.Name)))
+            .Select(c => c with { Points = c.Points.Where(p => p.Step >= fromStep && p.Step <= toStep).ToList() }).ToList());
+    }
+
     public Task<RolloutStepView?> GetRolloutsAsync(string trialId, int? step, CancellationToken cancellationToken = default) =>
         Task.FromResult(Rollouts.GetValueOrDefault(trialId));
 

@@ -174,8 +174,16 @@ public sealed class DsdrPlatform(
             [.. figures.Select(e => new EvalFigure(e.Step, e.Benchmark, e.Metric, e.K, e.Value))], names, steps);
     }
 
-    public async Task<IReadOnlyList<MetricCurve>> GetMetricsAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int maxPoints = 500,
-        CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<MetricCurve>> GetMetricsAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int maxPoints = 500,
+        CancellationToken cancellationToken = default) =>
+        CurvesAsync(trialIds, names, null, null, maxPoints, cancellationToken);
+
+    public Task<IReadOnlyList<MetricCurve>> GetMetricWindowAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int fromStep, int toStep,
+        int maxPoints = 500, CancellationToken cancellationToken = default) =>
+        CurvesAsync(trialIds, names, fromStep, toStep, maxPoints, cancellationToken);
+
+    private async Task<IReadOnlyList<MetricCurve>> CurvesAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int? fromStep, int? toStep,
+        int maxPoints, CancellationToken cancellationToken)
     {
         var rows = new Dictionary<string, TrialRow>(StringComparer.Ordinal);
         foreach (var id in trialIds.Distinct(StringComparer.Ordinal))
@@ -188,7 +196,7 @@ public sealed class DsdrPlatform(
             foreach (var id in rows.Keys) all.UnionWith(await metrics.NamesAsync(id, cancellationToken));
             wanted = all;
         }
-        var series = await metrics.GetSeriesAsync(rows.Keys, wanted, maxPoints, cancellationToken);
+        var series = await metrics.GetSeriesAsync(rows.Keys, wanted, fromStep, toStep, maxPoints, cancellationToken);
         return [.. series.Select(s =>
         {
             var t = rows[s.TrialId];

@@ -43,6 +43,10 @@ public interface IDsdrPlatform
     Task<IReadOnlyList<MetricCurve>> GetMetricsAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int maxPoints = 500,
         CancellationToken cancellationToken = default);
 
+    /// <summary>The same curves restricted to steps in [<paramref name="fromStep"/>, <paramref name="toStep"/>]: a zoomed chart's exact points.</summary>
+    Task<IReadOnlyList<MetricCurve>> GetMetricWindowAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int fromStep, int toStep,
+        int maxPoints = 500, CancellationToken cancellationToken = default);
+
     /// <summary>One training step's rollout groups (the latest recorded step when <paramref name="step"/> is null); null when there is no such trial.</summary>
     Task<RolloutStepView?> GetRolloutsAsync(string trialId, int? step, CancellationToken cancellationToken = default);
 
