@@ -99,6 +99,7 @@ public sealed class DashboardFlowTests(DashboardServer server) : IClassFixture<D
             await page.GetByTestId("copy-markdown").ClickAsync();
             await Assertions.Expect(page.GetByTestId("copy-output")).ToContainTextAsync("| dsdr |");
             await ShotAsync(page, "03-sweep");
+            var compareHref = await page.GetByTestId("compare-link").GetAttributeAsync("href");
 
             // a trial page draws its own curve
             await page.GetByTestId("trial-link").First.ClickAsync();
@@ -112,6 +113,28 @@ public sealed class DashboardFlowTests(DashboardServer server) : IClassFixture<D
             await page.GetByTestId("nav-pool").ClickAsync();
             await Assertions.Expect(page.GetByTestId("slot-row")).ToHaveCountAsync(2);
             await ShotAsync(page, "05-pool");
+
+            // the compare view from the sweep's link, then as a shared URL opened in a fresh browser context
+            await page.GotoAsync(server.BaseUrl + compareHref);
+            await InteractiveAsync(page);
+            await Assertions.Expect(page.Locator("[data-testid=compare-chart-legend] li")).ToHaveCountAsync(4);
+            await Assertions.Expect(page.GetByTestId("compare-row")).ToHaveCountAsync(4);
+            await page.Locator("input[data-testid=compare-trial], [data-testid=compare-trial] input").First.UncheckAsync();
+            await page.WaitForURLAsync(new Regex("/compare\\?trials=[^&]+&metric="));
+            await Assertions.Expect(page.GetByTestId("compare-row")).ToHaveCountAsync(3);
+            var shared = page.Url;
+            var other = await server.NewPageAsync();
+            try
+            {
+                await other.GotoAsync(shared);
+                await Assertions.Expect(other.GetByTestId("compare-row")).ToHaveCountAsync(3);
+                await Assertions.Expect(other.Locator("[data-testid=compare-chart] .scatterlayer path.js-line").First).ToBeVisibleAsync();
+                await ShotAsync(other, "08-compare");
+            }
+            finally
+            {
+                await other.Context.CloseAsync();
+            }
         }
         catch
         {
