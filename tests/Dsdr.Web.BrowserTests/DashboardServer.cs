@@ -20,7 +20,13 @@ public sealed class DashboardServer : IAsyncLifetime
     private DsdrWebServer? _server;
     private IPlaywright? _playwright;
 
+    public const string ApiKey = "browser-tests-key-0123456789abcdef";
+    public const string OperatorPassword = "operator-password-1";
+    public const string ViewerPassword = "viewer-password-12";
+
     public string BaseUrl { get; private set; } = "";
+    /// <summary>The host's user store: "olga" (operator) and "vera" (viewer).</summary>
+    public Security.DashboardUserStore Users { get; private set; } = default!;
     public IBrowser Browser { get; private set; } = default!;
 
     /// <summary>Where screenshots go: $DSDR_TEST_RESULTS/screenshots, else artifacts/screenshots at the repository root.</summary>
@@ -33,6 +39,9 @@ public sealed class DashboardServer : IAsyncLifetime
                 $"Chromium is missing at {ChromiumPath}: the browser tests need Debian's Chromium. Install it with `apt-get install -y chromium` (as root), then rerun.");
 
         Directory.CreateDirectory(_root);
+        Users = new Security.DashboardUserStore(Path.Combine(_root, "users.json"));
+        Users.AddOrReplace("olga", Security.DsdrRoles.Operator, OperatorPassword);
+        Users.AddOrReplace("vera", Security.DsdrRoles.Viewer, ViewerPassword);
         var options = new DsdrWebOptions
         {
             Urls = "http://127.0.0.1:0",
@@ -43,7 +52,9 @@ public sealed class DashboardServer : IAsyncLifetime
             GatewayPort = FreePort(),
             DataDirectory = Path.Combine(_root, "pgdata"),
             CheckpointDirectory = Path.Combine(_root, "checkpoints"),
-            ApiKey = "browser-tests-key-0123456789abcdef",
+            ApiKey = ApiKey,
+            UsersFile = Users.FilePath,
+            SignInFailureDelay = TimeSpan.FromMilliseconds(200),
             PoolSampleInterval = TimeSpan.FromSeconds(1),
         };
         _server = await DsdrWebApp.StartAsync(options, UseDsdrWebStaticAssets);
@@ -74,6 +85,19 @@ public sealed class DashboardServer : IAsyncLifetime
         page.SetDefaultTimeout(30_000);
         return page;
     }
+
+    /// <summary>Signs <paramref name="page"/>'s context in through the sign-in form (no name: the API key), coming back to <paramref name="returnTo"/>.</summary>
+    public async Task SignInAsync(IPage page, string? user, string secret, string returnTo = "/")
+    {
+        await page.GotoAsync($"{BaseUrl}/signin?returnUrl={Uri.EscapeDataString(returnTo)}");
+        await page.FillAsync("#signin-user", user ?? "");
+        await page.FillAsync("#signin-secret", secret);
+        await page.GetByTestId("signin-submit").ClickAsync();
+        await page.WaitForURLAsync(BaseUrl + returnTo);
+    }
+
+    /// <summary>Waits until the Blazor circuit is live (prerendered HTML ignores input).</summary>
+    public static Task InteractiveAsync(IPage page) => page.Locator("#dsdr-interactive").WaitForAsync(new() { State = WaitForSelectorState.Attached });
 
     // The host runs inside the test process, whose entry assembly is not Dsdr.Web, so point ASP.NET at Dsdr.Web's
     // static web assets manifest (MudBlazor's _content and wwwroot) that its build wrote next to Dsdr.Web.dll.

@@ -72,7 +72,7 @@ internal static class DemoCommand
         {
             try
             {
-                var submitted = await session.Platform.SubmitAsync(specJson, ct);
+                var submitted = await session.Platform.SubmitAsync(specJson, Web.Security.DsdrAuth.ProcessOperator("dsdr demo"), ct);
                 io.Output.WriteLine($"platform up in {clock.Elapsed.TotalSeconds:0.0} s");
                 io.Output.WriteLine($"dashboard: {new Uri(session.Url, $"sweeps/{Uri.EscapeDataString(submitted.SweepId)}")}");
                 io.Output.WriteLine($"API:       {new Uri(session.Url, "api/sweeps")}   API key: {session.ApiKey}");

@@ -20,8 +20,16 @@ public sealed class MetricRepository(DsdrDatabase database)
     /// <paramref name="maxPoints"/> is cut into maxPoints/2 equal step ranges and keeps each range's minimum and maximum
     /// point, so spikes survive downsampling (a tie for the maximum keeps the later step).
     /// </summary>
+    public Task<IReadOnlyList<MetricSeries>> GetSeriesAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names,
+        int maxPoints = 1000, CancellationToken cancellationToken = default) =>
+        GetSeriesAsync(trialIds, names, null, null, maxPoints, cancellationToken);
+
+    /// <summary>
+    /// The same, restricted to steps in [<paramref name="fromStep"/>, <paramref name="toStep"/>] (null: open): a zoomed
+    /// chart asks for its window, so the window's points come back exact once they fit in <paramref name="maxPoints"/>.
+    /// </summary>
     public async Task<IReadOnlyList<MetricSeries>> GetSeriesAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names,
-        int maxPoints = 1000, CancellationToken cancellationToken = default)
+        int? fromStep, int? toStep, int maxPoints = 1000, CancellationToken cancellationToken = default)
     {
         if (maxPoints < 2) throw new ArgumentOutOfRangeException(nameof(maxPoints), maxPoints, "maxPoints must be at least 2 (one minimum and one maximum per bucket).");
         if (trialIds.Count == 0 || names.Count == 0) return [];
@@ -29,6 +37,7 @@ public sealed class MetricRepository(DsdrDatabase database)
         var rows = await connection.QueryAsync<SeriesRow>(new CommandDefinition("""
             WITH m AS (
                 SELECT trial_id, name, step, value FROM metrics WHERE trial_id = ANY(@trials) AND name = ANY(@names)
+                  AND step >= @fromStep AND step <= @toStep
             ), extent AS (
                 SELECT trial_id, name, min(step) AS lo, max(step) AS hi, count(*) AS n FROM m GROUP BY trial_id, name
             ), bucketed AS (
@@ -48,7 +57,8 @@ public sealed class MetricRepository(DsdrDatabase database)
             FROM ranked WHERE rank = 1 OR rank = size
             ORDER BY trial_id, name, step
             """,
-            new { trials = trialIds.ToArray(), names = names.ToArray(), maxPoints = (long)maxPoints, buckets = maxPoints / 2 },
+            new { trials = trialIds.ToArray(), names = names.ToArray(), maxPoints = (long)maxPoints, buckets = maxPoints / 2,
+                  fromStep = fromStep ?? int.MinValue, toStep = toStep ?? int.MaxValue },
             cancellationToken: cancellationToken));
 
         var series = new List<MetricSeries>();

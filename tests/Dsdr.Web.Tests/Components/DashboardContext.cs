@@ -1,5 +1,7 @@
 using Bunit;
+using Bunit.TestDoubles;
 using Dsdr.Web.Components.Live;
+using Dsdr.Web.Security;
 using Dsdr.Web.Services;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
@@ -10,6 +12,7 @@ namespace Dsdr.Web.Tests.Components;
 public class DashboardContext : BunitContext, IAsyncLifetime
 {
     public FakePlatform Platform { get; } = new();
+    public BunitAuthorizationContext Auth { get; }
 
     public DashboardContext(TimeSpan? refresh = null)
     {
@@ -17,6 +20,31 @@ public class DashboardContext : BunitContext, IAsyncLifetime
         Services.AddMudServices();
         Services.AddSingleton<IDsdrPlatform>(Platform);
         Services.AddSingleton(new DashboardOptions(refresh ?? TimeSpan.FromHours(1)));
+        Auth = AddAuthorization();
+        AsOperator(); // most tests act; the role tests say otherwise
+    }
+
+    /// <summary>No one signed in.</summary>
+    public void AsAnonymous()
+    {
+        Auth.SetPolicies();
+        Auth.SetRoles();
+        Auth.SetNotAuthorized();
+    }
+
+    /// <summary>A signed-in viewer: reads, and the operator policy refuses it.</summary>
+    public void AsViewer(string name = "vera")
+    {
+        Auth.SetAuthorized(name);
+        Auth.SetRoles(DsdrRoles.Viewer);
+        Auth.SetPolicies();
+    }
+
+    public void AsOperator(string name = "olga")
+    {
+        Auth.SetAuthorized(name);
+        Auth.SetRoles(DsdrRoles.Operator);
+        Auth.SetPolicies(DsdrAuth.OperatePolicy);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

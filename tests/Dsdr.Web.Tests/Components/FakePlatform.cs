@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Security.Claims;
 using Dsdr.Core.Results;
 using Dsdr.Core.Sweeps;
+using Dsdr.Web.Security;
 using Dsdr.Web.Services;
 
 namespace Dsdr.Web.Tests.Components;
@@ -36,12 +38,18 @@ public sealed class FakePlatform : IDsdrPlatform
             [.. SweepExpander.Expand(spec).Select(t => new PreviewTrial(t.TrialId, t.Arm, t.Row, t.Seed, t.Config.TotalSteps))], spec.Arms, spec.Seeds);
     }
 
-    public Task<SweepSubmitted> SubmitAsync(string specJson, CancellationToken cancellationToken = default)
+    public List<string> Cancelled { get; } = [];
+    /// <summary>The real policy check the platform makes on its command path; refusals are counted.</summary>
+    public Func<ClaimsPrincipal, string, Task> EnsureOperator { get; set; } = (caller, action) =>
+        caller.IsOperator() ? Task.CompletedTask : Task.FromException(new PlatformAccessDeniedException($"{action}: not an operator"));
+
+    public async Task<SweepSubmitted> SubmitAsync(string specJson, ClaimsPrincipal caller, CancellationToken cancellationToken = default)
     {
-        if (SubmitFailure is { } failure) return Task.FromException<SweepSubmitted>(failure);
+        await EnsureOperator(caller, "submit a sweep");
+        if (SubmitFailure is { } failure) throw failure;
         var spec = SweepSpecParser.Parse(specJson).GetSpecOrThrow();
         Submitted.Enqueue(specJson);
-        return Task.FromResult(new SweepSubmitted(spec.Name, SweepExpander.Expand(spec).Count, true));
+        return new SweepSubmitted(spec.Name, SweepExpander.Expand(spec).Count, true);
     }
 
     public Task<IReadOnlyList<SweepListItem>> ListSweepsAsync(int limit = 100, int offset = 0, CancellationToken cancellationToken = default)
@@ -53,8 +61,12 @@ public sealed class FakePlatform : IDsdrPlatform
     public Task<SweepDetails?> GetSweepAsync(string sweepId, CancellationToken cancellationToken = default) =>
         Task.FromResult(SweepDetails.GetValueOrDefault(sweepId));
 
-    public Task<SweepListItem?> CancelSweepAsync(string sweepId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(SweepDetails.GetValueOrDefault(sweepId)?.Sweep);
+    public async Task<SweepListItem?> CancelSweepAsync(string sweepId, ClaimsPrincipal caller, CancellationToken cancellationToken = default)
+    {
+        await EnsureOperator(caller, "cancel a sweep");
+        Cancelled.Add(sweepId);
+        return SweepDetails.GetValueOrDefault(sweepId)?.Sweep;
+    }
 
     public Task<ResultTable?> GetResultTableAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default) =>
         Task.FromResult(Tables.GetValueOrDefault(sweepId));
@@ -68,6 +80,17 @@ public sealed class FakePlatform : IDsdrPlatform
         MetricRequests.Add((trialIds, names));
         return Task.FromResult<IReadOnlyList<MetricCurve>>(Curves
             .Where(c => trialIds.Contains(c.TrialId) && (names.Count == 0 || names.Contains(c.Name))).ToList());
+    }
+
+    public List<(int From, int To)> WindowRequests { get; } = [];
+
+    public Task<IReadOnlyList<MetricCurve>> GetMetricWindowAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int fromStep, int toStep,
+        int maxPoints = 500, CancellationToken cancellationToken = default)
+    {
+        WindowRequests.Add((fromStep, toStep));
+        return Task.FromResult<IReadOnlyList<MetricCurve>>(Curves
+            .Where(c => trialIds.Contains(c.TrialId) && (names.Count == 0 || names.Contains(c.Name)))
+            .Select(c => c with { Points = c.Points.Where(p => p.Step >= fromStep && p.Step <= toStep).ToList() }).ToList());
     }
 
     public Task<RolloutStepView?> GetRolloutsAsync(string trialId, int? step, CancellationToken cancellationToken = default) =>

@@ -68,10 +68,12 @@ public class PageTests() : DashboardContext(TimeSpan.FromMilliseconds(50))
         Assert.Equal(2, cut.FindAll("[data-testid=heat-cell]").Count);
         Assert.Equal(2, cut.FindAll("[data-testid=result-row]").Count);
         Assert.Equal(3, cut.FindAll("[data-testid=trial-row]").Count);
-        var curves = cut.Find("[data-testid=curve-chart-svg]");
-        Assert.Equal(["grpo (2 seeds)", "dsdr (1 seed)"], curves.QuerySelectorAll("path[data-series]").Select(p => p.GetAttribute("data-series")));
-        Assert.Single(curves.QuerySelectorAll("path[data-band]")); // only grpo has two seeds
-        Assert.Equal(2, cut.Find("[data-testid=passk-chart-svg]").QuerySelectorAll("path[data-series]").Length);
+        var curves = cut.FindAll("[data-testid=curve-chart-legend] li");
+        Assert.Equal(["grpo (2 seeds)", "dsdr (1 seed)"], curves.Select(p => p.GetAttribute("data-series")));
+        Assert.Equal(["true", "false"], curves.Select(p => p.GetAttribute("data-band"))); // only grpo has two seeds
+        Assert.Equal(2, cut.FindAll("[data-testid=passk-chart-legend] li").Count);
+        // Δpass@k against GRPO: dsdr's pass@1 70 − 40 = +30 points at k = 2, 50 − 30 = +20 at k = 1
+        Assert.Equal(["dsdr"], cut.FindAll("[data-testid=delta-passk-chart-legend] li").Select(p => p.GetAttribute("data-series")));
         Assert.Contains(Platform.MetricRequests, r => r.Names.Contains("reward/mean") && r.Trials.Count == 3);
     }
 
@@ -99,8 +101,8 @@ public class PageTests() : DashboardContext(TimeSpan.FromMilliseconds(50))
 
         var cut = Render<TrialPage>(p => p.Add(x => x.TrialId, "t1"));
 
-        Assert.Single(cut.Find("[data-testid=trial-curve-chart-svg]").QuerySelectorAll("path[data-series]"));
-        Assert.Single(cut.Find("[data-testid=trial-eval-chart-svg]").QuerySelectorAll("path[data-series='Countdown']"));
+        Assert.Equal("dsdr seed 0", Assert.Single(cut.FindAll("[data-testid=trial-curve-chart-legend] li")).GetAttribute("data-series"));
+        Assert.Single(cut.FindAll("[data-testid=trial-eval-chart-legend] li[data-series='Countdown']"));
         Assert.Contains("40.0", cut.Find("[data-testid=trial-evals]").TextContent);
         var explorer = cut.Find("[data-testid=rollout-explorer]");
         Assert.Contains("1 / 2 rollouts correct", explorer.TextContent);

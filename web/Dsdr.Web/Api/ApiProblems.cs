@@ -58,6 +58,7 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
                 Extensions = { [ApiProblems.ErrorsExtension] = spec.Errors.Select(e => new SpecErrorDto(e.Path, e.Reason)).ToList() },
             },
             SweepConflictException conflict => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Sweep id already used", Detail = conflict.Message },
+            Security.PlatformAccessDeniedException denied => new ProblemDetails { Status = StatusCodes.Status403Forbidden, Title = "Needs the operator role", Detail = denied.Message },
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Bad request", Detail = bad.Message },
             TimeoutException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException
                 => new ProblemDetails

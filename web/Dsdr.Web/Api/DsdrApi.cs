@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Dsdr.Core.Results;
 using Dsdr.Core.Sweeps;
-using Dsdr.Web.Hosting;
+using Dsdr.Web.Security;
 using Dsdr.Web.Services;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,7 +10,8 @@ namespace Dsdr.Web.Api;
 
 /// <summary>
 /// The REST API of DESIGN.md, grouped by resource: sweeps, trials, pool, problems. Every error is a problem-details
-/// document (<see cref="ApiProblems"/>); POST routes need the X-Api-Key header (<see cref="ApiKeyFilter"/>).
+/// document (<see cref="ApiProblems"/>); POST routes need the operator policy, which the X-Api-Key header satisfies
+/// (<see cref="DsdrAuth.ApiKeyScheme"/>).
 /// </summary>
 public static class DsdrApi
 {
@@ -31,13 +32,13 @@ public static class DsdrApi
 
     private static void MapSweeps(RouteGroupBuilder sweeps)
     {
-        sweeps.MapPost("/", SubmitSweep).WithName("SubmitSweep").AddEndpointFilter<ApiKeyFilter>()
+        sweeps.MapPost("/", SubmitSweep).WithName("SubmitSweep").RequireAuthorization(DsdrAuth.OperatePolicy)
             .Accepts<SweepSpecDocument>("application/json")
             .WithSummary("Submits a sweep spec (JSON): validated by Core, expanded into trials, queued. The sweep id is the spec's name; " +
                          "resubmitting the identical spec returns the sweep (200), a different spec under the same name is a 409.");
         sweeps.MapGet("/", ListSweeps).WithName("ListSweeps").WithSummary("Sweeps, newest first, with their trials counted by status.");
         sweeps.MapGet("/{id}", GetSweep).WithName("GetSweep").WithSummary("A sweep with its spec and trials.");
-        sweeps.MapPost("/{id}/cancel", CancelSweep).WithName("CancelSweep").AddEndpointFilter<ApiKeyFilter>()
+        sweeps.MapPost("/{id}/cancel", CancelSweep).WithName("CancelSweep").RequireAuthorization(DsdrAuth.OperatePolicy)
             .WithSummary("Cancels the sweep's queued and running trials (running ones stop at their next step).");
         sweeps.MapGet("/{id}/results", GetResults).WithName("GetSweepResults")
             .Produces<string>(StatusCodes.Status200OK, "application/json", "text/csv", "text/markdown", "application/x-latex")
@@ -64,6 +65,7 @@ public static class DsdrApi
     internal static async Task<Results<Created<SweepSubmitted>, Ok<SweepSubmitted>, ProblemHttpResult>> SubmitSweep(
         HttpRequest request, IDsdrPlatform platform, CancellationToken cancellationToken)
     {
+        // the route's policy has already admitted the caller; the platform checks it again on its command path
         if (request.ContentLength > MaxSpecBytes)
             return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Sweep spec too large",
                 detail: $"The spec is {request.ContentLength} bytes; the limit is {MaxSpecBytes}.");
@@ -79,7 +81,7 @@ public static class DsdrApi
         }
         try
         {
-            var submitted = await platform.SubmitAsync(json, cancellationToken);
+            var submitted = await platform.SubmitAsync(json, request.HttpContext.User, cancellationToken);
             return submitted.Created
                 ? TypedResults.Created($"/api/sweeps/{Uri.EscapeDataString(submitted.SweepId)}", submitted)
                 : TypedResults.Ok(submitted);
@@ -105,8 +107,9 @@ public static class DsdrApi
     internal static async Task<Results<Ok<SweepDetails>, ProblemHttpResult>> GetSweep(string id, IDsdrPlatform platform, CancellationToken cancellationToken) =>
         await platform.GetSweepAsync(id, cancellationToken) is { } sweep ? TypedResults.Ok(sweep) : ApiProblems.NotFound("sweep", id);
 
-    internal static async Task<Results<Ok<SweepListItem>, ProblemHttpResult>> CancelSweep(string id, IDsdrPlatform platform, CancellationToken cancellationToken) =>
-        await platform.CancelSweepAsync(id, cancellationToken) is { } sweep ? TypedResults.Ok(sweep) : ApiProblems.NotFound("sweep", id);
+    internal static async Task<Results<Ok<SweepListItem>, ProblemHttpResult>> CancelSweep(string id, IDsdrPlatform platform, HttpContext http,
+        CancellationToken cancellationToken) =>
+        await platform.CancelSweepAsync(id, http.User, cancellationToken) is { } sweep ? TypedResults.Ok(sweep) : ApiProblems.NotFound("sweep", id);
 
     internal static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetResults(
         string id, IDsdrPlatform platform, string? metric, string? format, string? step, string? backbone, string? reference, CancellationToken cancellationToken)
@@ -200,27 +203,5 @@ public static class DsdrApi
             return true;
         }
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
-    }
-}
-
-/// <summary>Requires the configured API key in the X-Api-Key header (401 problem details naming the header otherwise).</summary>
-public sealed class ApiKeyFilter(ApiKey key) : IEndpointFilter
-{
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var headers = context.HttpContext.Request.Headers;
-        if (!headers.TryGetValue(DsdrWebOptions.ApiKeyHeader, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0]))
-            return Challenge(context.HttpContext,
-                $"This route changes state: send the API key in the {DsdrWebOptions.ApiKeyHeader} header " +
-                $"(configured as {DsdrWebOptions.ApiKeyKey}; a single node prints its generated key at start).");
-        if (values.Count > 1 || !key.Matches(values[0]))
-            return Challenge(context.HttpContext, $"The {DsdrWebOptions.ApiKeyHeader} header does not hold the configured API key ({DsdrWebOptions.ApiKeyKey}).");
-        return await next(context);
-    }
-
-    private static ProblemHttpResult Challenge(HttpContext http, string detail)
-    {
-        http.Response.Headers.WWWAuthenticate = $"ApiKey header=\"{DsdrWebOptions.ApiKeyHeader}\"";
-        return ApiProblems.Unauthorized(detail);
     }
 }

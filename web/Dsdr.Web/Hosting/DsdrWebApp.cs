@@ -7,6 +7,7 @@ using Dsdr.Silo.Postgres;
 using Dsdr.Storage;
 using Dsdr.Web.Api;
 using Dsdr.Web.Components;
+using Dsdr.Web.Security;
 using Dsdr.Web.Services;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -132,16 +133,20 @@ public static class DsdrWebApp
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.Services.AddDsdrSecurity(options); // sign-in cookie, the API key scheme, the operator and read policies
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
-        app.MapOpenApi();
-        app.MapScalarApiReference(scalar => scalar.WithTitle("Dsdr API"));
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference(scalar => scalar.WithTitle("Dsdr API")).AllowAnonymous();
         app.MapDsdrApi();
-        app.MapDsdrOperations();
+        app.MapGroup("").AllowAnonymous().MapDsdrOperations(); // probes and scrapers do not sign in
+        app.MapDsdrSignOut();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
         Announce(options, apiKey);

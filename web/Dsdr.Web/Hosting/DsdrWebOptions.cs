@@ -56,6 +56,28 @@ public sealed record DsdrWebOptions
     public TimeSpan PoolSampleInterval { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>Samples kept in the utilisation history (the oldest are dropped).</summary>
     public int PoolHistoryLength { get; init; } = 720;
+    /// <summary>
+    /// Whether pages and read routes answer without sign-in (Dsdr:AnonymousRead); null = only on a single node that
+    /// listens on loopback addresses alone (<see cref="AllowsAnonymousRead"/>).
+    /// </summary>
+    public bool? AnonymousRead { get; init; }
+    /// <summary>The dashboard's user store (Dsdr:UsersFile); null = users.json beside the data folder (<see cref="UsersFilePath"/>).</summary>
+    public string? UsersFile { get; init; }
+    /// <summary>How long a failed sign-in waits before it answers (doubling with each recent failure from the same address).</summary>
+    public TimeSpan SignInFailureDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Anonymous reading as configured, else: single node and every listening address a loopback one.</summary>
+    public bool AllowsAnonymousRead => AnonymousRead ?? (Mode == WebMode.SingleNode && ListensOnLoopbackOnly(Urls));
+
+    /// <summary>True when every URL's host is localhost, 127.x.x.x or ::1 (not *, +, 0.0.0.0 or a routable name).</summary>
+    public static bool ListensOnLoopbackOnly(string urls) =>
+        urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).All(url =>
+            Uri.TryCreate(url, UriKind.Absolute, out var uri) &&
+            (uri.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ||
+             (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip))));
+
+    /// <summary>The configured <see cref="UsersFile"/>, else users.json in the folder of the API key file.</summary>
+    public string UsersFilePath() => UsersFile ?? Path.Combine(Path.GetDirectoryName(Hosting.ApiKey.FilePathFor(this))!, Security.DashboardUserStore.FileName);
 
     public const string Usage = """
         Dsdr.Web — REST API (/api, OpenAPI at /openapi/v1.json, reference at /scalar) and dashboard.
@@ -75,7 +97,10 @@ public sealed record DsdrWebOptions
 
         Configuration: the same settings as Dsdr:Mode (singlenode|cluster), Dsdr:Devices, Dsdr:Simulated, … ;
         Dsdr:ApiKey (env Dsdr__ApiKey) is the key mutating routes require in the X-Api-Key header (single node
-        without one: generated at first start, saved beside the data folder, printed).
+        without one: generated at first start, saved beside the data folder, printed). The dashboard signs in with
+        that key or a user of Dsdr:UsersFile (default users.json beside the data folder; `dsdr user add`).
+        Dsdr:AnonymousRead (true|false) lets pages and read routes answer without sign-in; default: only on a single
+        node that listens on loopback addresses alone.
         """;
 
     /// <summary>Command-line flag → configuration key. Flags without a value are booleans.</summary>
@@ -179,6 +204,8 @@ public sealed record DsdrWebOptions
             ApiKey = Text(ApiKeyKey),
             PoolSampleInterval = Text("Dsdr:PoolSampleSeconds") is { } ps
                 ? TimeSpan.FromSeconds(Positive("Dsdr:PoolSampleSeconds", null, ps)) : d.PoolSampleInterval,
+            AnonymousRead = Bool("Dsdr:AnonymousRead", "env Dsdr__AnonymousRead", Text("Dsdr:AnonymousRead")),
+            UsersFile = Text("Dsdr:UsersFile") is { } users ? Path.GetFullPath(users) : null,
         };
         options.Validate();
         return options;

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dsdr.Contracts;
@@ -6,6 +7,7 @@ using Dsdr.Core.Sweeps;
 using Dsdr.Storage.Repositories;
 using Dsdr.Silo.Postgres;
 using Dsdr.Web.Hosting;
+using Dsdr.Web.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using StoredRolloutGroup = Dsdr.Storage.Repositories.RolloutGroupRecord;
 
@@ -26,7 +28,8 @@ public sealed class DsdrPlatform(
     RolloutGroupRepository rolloutGroups,
     ProblemRepository problems,
     PoolHistory poolHistory,
-    DsdrWebOptions options) : IDsdrPlatform
+    DsdrWebOptions options,
+    PlatformAccess access) : IDsdrPlatform
 {
     /// <summary>Attempts a trial gets before it counts as failed.</summary>
     public const int MaxAttempts = 3;
@@ -41,8 +44,9 @@ public sealed class DsdrPlatform(
             [.. expanded.Select(t => new PreviewTrial(t.TrialId, t.Arm, t.Row, t.Seed, t.Config.TotalSteps))], spec.Arms, spec.Seeds);
     }
 
-    public async Task<SweepSubmitted> SubmitAsync(string specJson, CancellationToken cancellationToken = default)
+    public async Task<SweepSubmitted> SubmitAsync(string specJson, ClaimsPrincipal caller, CancellationToken cancellationToken = default)
     {
+        await access.EnsureOperatorAsync(caller, "submit a sweep");
         var spec = SweepSpecParser.Parse(specJson ?? "").GetSpecOrThrow();
         var sweepId = spec.Name;
         var normalised = SweepSpecWriter.ToJson(spec, indented: false);
@@ -129,8 +133,9 @@ public sealed class DsdrPlatform(
         return new SweepDetails(Summary(row, trialItems), specJson, trialItems, arms, benchmarks, metricKeys);
     }
 
-    public async Task<SweepListItem?> CancelSweepAsync(string sweepId, CancellationToken cancellationToken = default)
+    public async Task<SweepListItem?> CancelSweepAsync(string sweepId, ClaimsPrincipal caller, CancellationToken cancellationToken = default)
     {
+        await access.EnsureOperatorAsync(caller, "cancel a sweep");
         var row = await sweeps.GetAsync(sweepId, cancellationToken);
         if (row is null) return null;
         var progress = await grains.GetGrain<ISweepGrain>(sweepId).CancelAsync().WaitAsync(cancellationToken);
@@ -191,8 +196,16 @@ public sealed class DsdrPlatform(
             [.. figures.Select(e => new EvalFigure(e.Step, e.Benchmark, e.Metric, e.K, e.Value))], names, steps);
     }
 
-    public async Task<IReadOnlyList<MetricCurve>> GetMetricsAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int maxPoints = 500,
-        CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<MetricCurve>> GetMetricsAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int maxPoints = 500,
+        CancellationToken cancellationToken = default) =>
+        CurvesAsync(trialIds, names, null, null, maxPoints, cancellationToken);
+
+    public Task<IReadOnlyList<MetricCurve>> GetMetricWindowAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int fromStep, int toStep,
+        int maxPoints = 500, CancellationToken cancellationToken = default) =>
+        CurvesAsync(trialIds, names, fromStep, toStep, maxPoints, cancellationToken);
+
+    private async Task<IReadOnlyList<MetricCurve>> CurvesAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int? fromStep, int? toStep,
+        int maxPoints, CancellationToken cancellationToken)
     {
         var rows = new Dictionary<string, TrialRow>(StringComparer.Ordinal);
         foreach (var id in trialIds.Distinct(StringComparer.Ordinal))
@@ -205,7 +218,7 @@ public sealed class DsdrPlatform(
             foreach (var id in rows.Keys) all.UnionWith(await metrics.NamesAsync(id, cancellationToken));
             wanted = all;
         }
-        var series = await metrics.GetSeriesAsync(rows.Keys, wanted, maxPoints, cancellationToken);
+        var series = await metrics.GetSeriesAsync(rows.Keys, wanted, fromStep, toStep, maxPoints, cancellationToken);
         return [.. series.Select(s =>
         {
             var t = rows[s.TrialId];
@@ -347,6 +360,7 @@ public static class DsdrPlatformServices
         services.AddSingleton(sp => (DsdrPlatform)sp.GetRequiredService<IDsdrPlatform>());
         services.AddHostedService<PoolSampler>();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(Components.Live.DashboardOptions.Default);
         return services;
     }
 }

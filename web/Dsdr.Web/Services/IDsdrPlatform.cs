@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Dsdr.Core.Results;
 using Dsdr.Core.Sweeps;
 
@@ -15,19 +16,22 @@ public interface IDsdrPlatform
     SweepPreview Preview(string specJson);
 
     /// <summary>
-    /// Validates, expands and submits a sweep. Throws <see cref="SweepSpecException"/> (every error, each naming
-    /// its JSON path) when the spec is invalid, <see cref="SweepConflictException"/> when a different sweep
-    /// already has this id. Submitting the same spec again is a no-op that returns the existing sweep.
+    /// Validates, expands and submits a sweep. Throws <see cref="Security.PlatformAccessDeniedException"/> unless
+    /// <paramref name="caller"/> passes <see cref="Security.DsdrAuth.OperatePolicy"/> (checked first, nothing done),
+    /// <see cref="SweepSpecException"/> (every error, each naming its JSON path) when the spec is invalid,
+    /// <see cref="SweepConflictException"/> when a different sweep already has this id. Submitting the same spec again
+    /// is a no-op that returns the existing sweep.
     /// </summary>
-    Task<SweepSubmitted> SubmitAsync(string specJson, CancellationToken cancellationToken = default);
+    /// <remarks>Every mutating method takes the caller: that is how the policy reaches the command path.</remarks>
+    Task<SweepSubmitted> SubmitAsync(string specJson, ClaimsPrincipal caller, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<SweepListItem>> ListSweepsAsync(int limit = 100, int offset = 0, CancellationToken cancellationToken = default);
 
     /// <summary>The sweep with its trials, or null when there is no such sweep.</summary>
     Task<SweepDetails?> GetSweepAsync(string sweepId, CancellationToken cancellationToken = default);
 
-    /// <summary>Cancels the sweep's queued and running trials; null when there is no such sweep.</summary>
-    Task<SweepListItem?> CancelSweepAsync(string sweepId, CancellationToken cancellationToken = default);
+    /// <summary>Cancels the sweep's queued and running trials (<paramref name="caller"/> must pass the operator policy); null when there is no such sweep.</summary>
+    Task<SweepListItem?> CancelSweepAsync(string sweepId, ClaimsPrincipal caller, CancellationToken cancellationToken = default);
 
     /// <summary>The paper-style result table of a sweep; null when there is no such sweep.</summary>
     Task<ResultTable?> GetResultTableAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default);
@@ -38,6 +42,10 @@ public interface IDsdrPlatform
     /// <summary>Metric curves of the given trials (all names when <paramref name="names"/> is empty), downsampled to at most <paramref name="maxPoints"/> each.</summary>
     Task<IReadOnlyList<MetricCurve>> GetMetricsAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int maxPoints = 500,
         CancellationToken cancellationToken = default);
+
+    /// <summary>The same curves restricted to steps in [<paramref name="fromStep"/>, <paramref name="toStep"/>]: a zoomed chart's exact points.</summary>
+    Task<IReadOnlyList<MetricCurve>> GetMetricWindowAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int fromStep, int toStep,
+        int maxPoints = 500, CancellationToken cancellationToken = default);
 
     /// <summary>One training step's rollout groups (the latest recorded step when <paramref name="step"/> is null); null when there is no such trial.</summary>
     Task<RolloutStepView?> GetRolloutsAsync(string trialId, int? step, CancellationToken cancellationToken = default);

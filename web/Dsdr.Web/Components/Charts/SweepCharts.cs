@@ -29,7 +29,7 @@ public static class SweepCharts
             .Select((g, i) =>
             {
                 var seeds = g.Select(c => c.Seed).Distinct().Count();
-                return new ChartSeries($"{g.Key} ({seeds} seed{(seeds == 1 ? "" : "s")})", SeedBands.Compute(g.Select(c => c.Points), kind), SeriesColours.At(i));
+                return new ChartSeries($"{g.Key} ({seeds} seed{(seeds == 1 ? "" : "s")})", SeedBands.Compute(g.Select(c => c.Points), kind), ArmColours.Of(g.Key));
             })
             .ToList();
     }
@@ -56,9 +56,27 @@ public static class SweepCharts
                 var std = cell.Std ?? 0;
                 return new BandPoint(Math.Log2(x.c.Metric.K!.Value), scale * cell.Mean, scale * (cell.Mean - std), scale * (cell.Mean + std), cell.N);
             }).ToList();
-            if (points.Count > 0) series.Add(new ChartSeries(row.Row, points, SeriesColours.At(series.Count)));
+            if (points.Count > 0) series.Add(new ChartSeries(row.Row, points, ArmColours.Of(row.Row)));
         }
         return (series, columns.Select(x => Math.Log2(x.c.Metric.K!.Value)).Distinct().ToList());
+    }
+
+    /// <summary>The arm Δ curves are measured against: GRPO's row when the table has one, else its first row that is not the Backbone.</summary>
+    public static string? ReferenceRow(ResultTable table) =>
+        table.Rows.FirstOrDefault(r => r.Row == "grpo")?.Row ?? table.Rows.FirstOrDefault(r => r.Row != ResultTable.BackboneRow)?.Row;
+
+    /// <summary>
+    /// Δpass@k of every other row against <paramref name="reference"/>: at each k both have, Δ = mean_row − mean_reference
+    /// (the seed means of <see cref="PassAtK"/>; no band: a paired interval over seeds is the statistics' to give).
+    /// </summary>
+    public static IReadOnlyList<ChartSeries> DeltaPassAtK(IReadOnlyList<ChartSeries> passAtK, string reference)
+    {
+        var baseline = passAtK.FirstOrDefault(s => s.Name == reference);
+        if (baseline is null) return [];
+        var at = baseline.Points.ToDictionary(p => p.X, p => p.Mean);
+        return passAtK.Where(s => s.Name != reference && s.Name != ResultTable.BackboneRow)
+            .Select(s => ChartSeries.Line(s.Name, s.Points.Where(p => at.ContainsKey(p.X)).Select(p => (p.X, p.Mean - at[p.X])), ArmColours.Of(s.Name)))
+            .Where(s => s.Points.Count > 0).ToList();
     }
 
     /// <summary>Tick label of a log2 k axis: k.</summary>

@@ -1,6 +1,5 @@
 using Dsdr.Web.Services;
 using Microsoft.AspNetCore.Components;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Dsdr.Web.Components.Live;
 
@@ -17,7 +16,7 @@ public sealed record DashboardOptions(TimeSpan RefreshInterval)
 public abstract class LivePage : ComponentBase, IDisposable
 {
     [Inject] protected IDsdrPlatform Platform { get; set; } = default!;
-    [Inject] private IServiceProvider Services { get; set; } = default!;
+    [Inject] private DashboardOptions Options { get; set; } = default!;
 
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
@@ -60,8 +59,7 @@ public abstract class LivePage : ComponentBase, IDisposable
 
     private async Task RunTimerAsync()
     {
-        var interval = Services.GetService<DashboardOptions>()?.RefreshInterval ?? DashboardOptions.Default.RefreshInterval;
-        using var timer = new PeriodicTimer(interval);
+        using var timer = new PeriodicTimer(Options.RefreshInterval);
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token))

@@ -21,6 +21,22 @@ public static class ResultText
         ? "–"
         : cell.Std is { } s ? $"{Number(cell.Mean, metric, format)} ± {Number(s, metric, format)}" : Number(cell.Mean, metric, format);
 
+    /// <summary>
+    /// The format with the fewest decimals (from <paramref name="format"/>'s, at most <paramref name="maximum"/>) at which
+    /// figures that differ stay different once shown (as scaled for the metric): similarities of 0.992 and 0.987 are not
+    /// both "1.0".
+    /// </summary>
+    public static ResultFormat Separating(IEnumerable<double> values, MetricKey metric, ResultFormat? format = null, int maximum = 4)
+    {
+        format ??= ResultFormat.Default;
+        var scale = format.Percent && metric.IsRate ? 100.0 : 1.0;
+        var distinct = values.Where(double.IsFinite).Select(v => scale * v).Distinct().ToList();
+        for (var decimals = format.Decimals; decimals < maximum; decimals++)
+            if (distinct.Select(v => Math.Round(v, decimals, MidpointRounding.AwayFromZero)).Distinct().Count() == distinct.Count)
+                return format with { Decimals = decimals };
+        return format with { Decimals = Math.Max(format.Decimals, maximum) };
+    }
+
     /// <summary>Unit suffix for a metric's figures: "%" for rates shown in percent.</summary>
     public static string Unit(MetricKey metric, ResultFormat? format = null) => (format ?? ResultFormat.Default).Percent && metric.IsRate ? "%" : "";
 }
