@@ -211,23 +211,42 @@ public class SamplerTests
 
 public class RolloutBatchTests
 {
-    [Fact]
-    public void PackedTrainingForwardReproducesTheSamplersLogProbs()
+    // On-policy, the PPO ratio ρ_t = π_θ(y_t)/π_old(y_t) is 1 at any sampling temperature: both sides are
+    // log_softmax(z/T) of the same logits (the sampler's incremental forward and the packed training forward).
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.6)]
+    [InlineData(1.5)]
+    public void OnPolicyRatioIsOneAtTheSamplingTemperature(double temperature)
     {
         using var model = TestModels.Create(TestModels.Micro());
         IReadOnlyList<IReadOnlyList<int>> prompts = [[3, 9, 4, 1, 7], [12], [5, 5, 8]];
         var eos = new Sampler(model, eosId: null).Generate(prompts, new SamplingOptions(MaxNewTokens: 12, Temperature: 0))[1].TokenIds[3];
-        var completions = new Sampler(model, eosId: eos).Generate([.. prompts, .. prompts], new SamplingOptions(MaxNewTokens: 12, Seed: 4));
+        var completions = new Sampler(model, eosId: eos).Generate([.. prompts, .. prompts], new SamplingOptions(MaxNewTokens: 12, Temperature: temperature, Seed: 4));
         Assert.True(completions.Select(c => c.Length).Distinct().Count() > 1, "want ragged responses");
 
-        using var batch = RolloutBatch.Create([.. prompts, .. prompts], completions);
+        using var batch = RolloutBatch.Create([.. prompts, .. prompts], completions, temperature);
         Assert.Equal(5, batch.PromptWidth);
         Assert.Equal(completions.Max(c => c.Length), batch.ResponseWidth);
         using var scope = TorchSharp.torch.NewDisposeScope();
-        var logProbs = batch.TokenLogProbs(batch.ResponseLogits(model));
-        var difference = (logProbs - batch.OldLogProbs).abs().mul(batch.ResponseMask).max().item<float>();
-        Assert.True(difference < 1e-5, $"training forward and sampler disagree by {difference}");
+        var responseLogits = batch.ResponseLogits(model);
+        var logProbs = batch.TokenLogProbs(responseLogits);
+        var ratioError = logProbs.sub(batch.OldLogProbs).exp().sub(1.0).abs().mul(batch.ResponseMask).max().item<float>();
+        Assert.True(ratioError < 1e-5, $"on-policy |ρ − 1| reaches {ratioError} at T = {temperature}");
         Assert.Equal(completions.Sum(c => c.Length), batch.ResponseMask.sum().item<float>());
+
+        // the bias this guards against: log-probs of the untempered logits are another distribution when T ≠ 1
+        var untempered = batch.TokenLogProbs(responseLogits.mul(temperature));
+        var bias = untempered.sub(batch.OldLogProbs).exp().sub(1.0).abs().mul(batch.ResponseMask).max().item<float>();
+        if (temperature != 1.0) Assert.True(bias > 1e-2, $"temperature-1 log-probs should be off at T = {temperature}, |ρ − 1| only {bias}");
+    }
+
+    [Fact]
+    public void ATemperatureThatIsNotPositiveIsRefused()
+    {
+        using var model = TestModels.Create(TestModels.Micro());
+        var completions = new Sampler(model, eosId: null).Generate([[3, 9]], new SamplingOptions(MaxNewTokens: 2, Seed: 1));
+        Assert.Contains("temperature", Assert.Throws<ArgumentException>(() => RolloutBatch.Create([[3, 9]], completions, 0)).Message);
     }
 }
 

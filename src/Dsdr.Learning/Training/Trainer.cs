@@ -342,7 +342,7 @@ public sealed class Trainer : IDisposable
                 groupIndex.Add(g);
             }
         }
-        using var batch = RolloutBatch.Create(prompts, completions, device, tokenizer.PadId);
+        using var batch = RolloutBatch.Create(prompts, completions, Config.Temperature, device, tokenizer.PadId);
         policy.train();
         var logits = batch.ResponseLogits(policy);
         Tensor? referenceLogProbs = null;

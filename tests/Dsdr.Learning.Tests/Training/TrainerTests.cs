@@ -205,6 +205,26 @@ public class TrainerTests
         Assert.Equal(3, summary.FinalEval!.Step);
     }
 
+    // One mini-batch per step: its update is on-policy, so ρ = 1 exactly up to float error — no clipping and no KL to π_old,
+    // whatever the sampling temperature (before the fix the T = 1 training log-probs made ρ ≠ 1 whenever T ≠ 1).
+    [Theory]
+    [InlineData(0.6)]
+    [InlineData(1.4)]
+    public void The_first_update_of_a_step_is_on_policy_at_any_temperature(double temperature)
+    {
+        using var policy = Policy();
+        var sink = new MemoryTrainingSink();
+        var config = Config(ArmPresets.Dsdr, steps: 2) with { Temperature = temperature, MiniBatchesPerStep = 1 };
+        using var trainer = Trainer(policy, new TrainerOptions(config, Sinks: [sink]), new ScriptedTask(Parity));
+        trainer.Run();
+        Assert.All(sink.Steps.Where(m => m.Updates > 0), m =>
+        {
+            Assert.True(Math.Abs(m.ApproxKlToOld) < 1e-6, $"KL(π_old‖π_θ) ≈ {m.ApproxKlToOld} on-policy at T = {temperature}");
+            Assert.Equal(0.0, m.ClipFractionLow);
+            Assert.Equal(0.0, m.ClipFractionHigh);
+        });
+    }
+
     private static StepMetrics WithoutTimes(StepMetrics m) => m with { TokensPerSecond = 0, Seconds = new StepTimings(0, 0, 0, 0, 0, 0) };
 
     private static string Describe(GroupRecord g) =>
