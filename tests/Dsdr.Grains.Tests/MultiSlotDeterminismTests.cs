@@ -91,6 +91,12 @@ public class MultiSlotDeterminismTests
                 Assert.Equal(6, aloneRows.Count);
                 Assert.All(aloneRows, r => Assert.Contains("\"semanticSimilarity\":0.", r));
                 Assert.Equal(aloneRows, MetricRows(Path.Combine(shared, trial.TrialId, JsonlTrainingSink.MetricsFile)));
+                var environment = File.ReadAllText(Path.Combine(alone, TrialRunner.EnvironmentFile));
+                Assert.Equal(environment, File.ReadAllText(Path.Combine(shared, trial.TrialId, TrialRunner.EnvironmentFile)));
+                var recorded = System.Text.Json.JsonSerializer.Deserialize<Learning.Compute.TrialEnvironment>(environment, JsonlTrainingSink.JsonOptions)!;
+                Assert.Equal(1, recorded.TorchThreads);
+                Assert.NotEqual("unknown", recorded.Commit);
+                Assert.False(string.IsNullOrEmpty(recorded.OnnxRuntime) || string.IsNullOrEmpty(recorded.Libtorch) || string.IsNullOrEmpty(recorded.Cpu));
                 Assert.Equal(2, File.ReadAllLines(Path.Combine(alone, JsonlTrainingSink.EvalsFile)).Length);
                 Assert.Equal(File.ReadAllLines(Path.Combine(alone, JsonlTrainingSink.EvalsFile)).Select(WithoutSeconds),
                     File.ReadAllLines(Path.Combine(shared, trial.TrialId, JsonlTrainingSink.EvalsFile)).Select(WithoutSeconds));
