@@ -25,7 +25,6 @@ namespace Dsdr.Learning.Sft;
 /// <param name="Threads">libtorch intra-op CPU threads (0 = one per core); does not change the cache key.</param>
 /// <param name="Device">"auto", "cpu", "cuda" or "cuda:N"; does not change the cache key.</param>
 /// <param name="Prompts">Prompt style; null = the task's default (Countdown compact, arith verbose).</param>
-/// <param name="CountdownTargets">How Countdown training targets are drawn (<see cref="SyntheticTasks.Countdown"/>); evaluate on held-out problems drawn the same way.</param>
 public sealed record SftRequest(
     TaskSpec Task,
     Qwen2Config Model,
@@ -34,8 +33,7 @@ public sealed record SftRequest(
     string CacheRoot,
     int Threads = 0,
     string Device = "auto",
-    PromptStyle? Prompts = null,
-    TargetChoice CountdownTargets = TargetChoice.UniformReachable);
+    PromptStyle? Prompts = null);
 
 /// <summary>Progress of a warm start: <see cref="Loss"/> is the mean response-token loss of the last logged steps.</summary>
 public sealed record SftProgress(int Step, int Steps, double Loss);
@@ -107,7 +105,6 @@ public static class SftWarmStart
             $"model={request.Model.ToJson()}",
             $"sft={JsonSerializer.Serialize(request.Sft)}",
             $"prompts={request.Prompts ?? SyntheticTasks.DefaultPromptStyle(request.Task.Kind)}",
-            $"targets={(request.Task.Kind == TaskKind.Countdown ? request.CountdownTargets : TargetChoice.UniformReachable)}",
             $"tokenizer={TokenizerFingerprint(request.Tokenizer)}");
 
     // the tokenizer as its saved files say (name and content of each), so any vocabulary change changes the key
@@ -181,7 +178,7 @@ public static class SftWarmStart
         var clock = Stopwatch.StartNew();
         var device = new ComputeConfig(request.Device, request.Threads).Apply();
         var sft = request.Sft;
-        var draw = SyntheticTasks.ExampleSource(request.Task, request.Prompts, request.CountdownTargets);
+        var draw = SyntheticTasks.ExampleSource(request.Task, request.Prompts);
         var dataRandom = new SeededRandom((ulong)sft.Seed);
 
         Qwen2ForCausalLM model;
