@@ -68,7 +68,7 @@ public static class SftWarmStart
         var folder = Path.Combine(request.CacheRoot, $"sft-{key}");
         if (IsComplete(folder)) return folder;
 
-        using var gate = AcquireLock(Path.Combine(request.CacheRoot, $"sft-{key}.lock"), ct);
+        using var gate = FileGate.Acquire(Path.Combine(request.CacheRoot, $"sft-{key}.lock"), ct);
         if (IsComplete(folder)) return folder;   // another caller finished it while we waited
         var temporary = Path.Combine(request.CacheRoot, $".sft-{key}.tmp-{Guid.NewGuid():N}");
         try
@@ -129,26 +129,6 @@ public static class SftWarmStart
     }
 
     private static bool IsComplete(string folder) => File.Exists(Path.Combine(folder, SummaryFile));
-
-    // an exclusive lock on the file (flock on Unix); waits, honouring ct, while another caller holds it
-    private static FileStream AcquireLock(string path, CancellationToken ct)
-    {
-        var wait = 100;
-        while (true)
-        {
-            ct.ThrowIfCancellationRequested();
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException)
-            {
-                // backing off to 1 s: several trials waiting for one backbone (a minute or more) should not spin
-                ct.WaitHandle.WaitOne(wait);
-                wait = Math.Min(wait * 2, 1000);
-            }
-        }
-    }
 
     private static void Validate(SftRequest request)
     {

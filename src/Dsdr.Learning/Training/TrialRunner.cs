@@ -95,11 +95,15 @@ public sealed class TrialRunner(IEmbedder embedder, WarmStart? warmStart, Benchm
             File.WriteAllText(Path.Combine(options.OutputFolder, EnvironmentFile), JsonSerializer.Serialize(environment, JsonlTrainingSink.JsonOptions));
             using var jsonl = new JsonlTrainingSink(options.OutputFolder);
             var benchmarks = trial.Eval.Benchmarks.Count > 0 ? trial.Eval.Benchmarks : data.HeldOut.Keys.ToList();
-            PolicyEvaluation? evaluation = evaluate is null ? null : (model, step, ct) =>
+            EvalReport EvaluateAll(Qwen2ForCausalLM model, int step, CancellationToken ct)
             {
-                var reports = benchmarks.Select(b => evaluate(model, tokenizer, data.Task, b, data.HeldOut[b], trial.Eval, embedder, step, trial.Seed, config.MaxNewTokens, ct)).ToList();
+                var reports = benchmarks.Select(b => evaluate!(model, tokenizer, data.Task, b, data.HeldOut[b], trial.Eval, embedder, step, trial.Seed, config.MaxNewTokens, ct)).ToList();
                 return new EvalReport(step, reports.SelectMany(r => r.Figures).ToList(), reports.Sum(r => r.Seconds));
-            };
+            }
+            // step 0 is the shared backbone itself: evaluated once for every trial that starts from it
+            PolicyEvaluation? evaluation = evaluate is null ? null : (model, step, ct) => step == 0 && backbone is not null
+                ? BackboneEvaluations.GetOrEvaluate(backbone, BackboneEvaluations.Key(trial, config.MaxNewTokens, benchmarks), () => EvaluateAll(model, step, ct), ct)
+                : EvaluateAll(model, step, ct);
             var trainerOptions = new TrainerOptions(config, checkpoints, options.CheckpointEverySteps, options.KeepCheckpoints,
                 evaluation, trial.Eval.EverySteps, trial.Eval.AtStart, [jsonl, .. options.Sinks ?? []]);
             using var trainer = new Trainer(policy, tokenizer, data.Task, data.Train, embedder, trainerOptions);
