@@ -14,12 +14,13 @@ public class SamplerTests
     private static Qwen2ForCausalLM Model() => TestModels.Create(TestModels.Micro());
 
     /// <summary>log_softmax of one full forward over prompt + completion, at the completion's tokens.</summary>
-    private static float[] FullForwardLogProbs(Qwen2ForCausalLM model, IReadOnlyList<int> prompt, IReadOnlyList<int> completion)
+    // log_softmax(z / T) of one full forward over prompt + completion, at the completion's positions
+    private static float[] FullForwardLogProbs(Qwen2ForCausalLM model, IReadOnlyList<int> prompt, IReadOnlyList<int> completion, double temperature = 1.0)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var sequence = prompt.Concat(completion).Select(i => (long)i).ToArray();
-        var logProbs = model.forward(tensor(sequence, [1, sequence.Length])).log_softmax(-1)[0];
+        var logProbs = model.forward(tensor(sequence, [1, sequence.Length])).div(temperature).log_softmax(-1)[0];
         return completion.Select((token, t) => logProbs[prompt.Count - 1 + t, token].item<float>()).ToArray();
     }
 
@@ -55,17 +56,18 @@ public class SamplerTests
     }
 
     [Fact]
-    public void ReturnedLogProbsEqualLogSoftmaxOfAFullForward()
+    public void ReturnedLogProbsEqualTemperedLogSoftmaxOfAFullForward()
     {
         using var model = Model();
         var sampler = new Sampler(model, eosId: null);
         var completions = sampler.Generate(Prompts, new SamplingOptions(MaxNewTokens: 15, Temperature: 0.8, TopP: 0.9, Seed: 7));
         foreach (var completion in completions)
         {
-            var expected = FullForwardLogProbs(model, Prompts[completion.PromptIndex], completion.TokenIds);
+            var expected = FullForwardLogProbs(model, Prompts[completion.PromptIndex], completion.TokenIds, temperature: 0.8);
             for (var t = 0; t < expected.Length; t++)
-                Assert.True(Math.Abs(expected[t] - completion.LogProbs[t]) < 1e-5, $"token {t}: {completion.LogProbs[t]} vs full forward {expected[t]}");
-            // the sampling distribution was sharpened and cut, so its log-probs are not the temperature-1 ones
+                // the logits' float error (1e-5) is divided by T as well
+                Assert.True(Math.Abs(expected[t] - completion.LogProbs[t]) < 1e-5 / 0.8, $"token {t}: {completion.LogProbs[t]} vs full forward {expected[t]}");
+            // the sampling distribution was also cut to the nucleus, so its log-probs are not the unfiltered tempered ones
             Assert.All(completion.SamplingLogProbs, lp => Assert.True(lp <= 0));
         }
         // at temperature 1 without filters both are the same
