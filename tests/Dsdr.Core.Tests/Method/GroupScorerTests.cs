@@ -9,13 +9,13 @@ public class GroupScorerTests
     private static GroupScores ScoreWorked(double[] rewards, ScoringConfig config) =>
         GroupScorer.Score(rewards, Embeddings, FormulaSets(), config);
 
-    // r̃ = r; A = (r − mean r)/(std r + ε) = ±1.0954 for three correct of five; w = 1/3 on each correct rollout; no d
+    // r̃ = r; A = (r − 0.6)/(√0.3 + 1e-6): 0.7302954 for the three correct of five, −1.0954431 for the others; w = 1/3 on each correct rollout; no d
     [Fact]
     public void A_group_scored_without_diversity_keeps_the_rewards_and_weighs_correct_rollouts_uniformly()
     {
         var s = GroupScorer.ScoreRewardsOnly(Rewards, new ScoringConfig(LambdaD: 0, Tau: 5));
         AssertClose(Rewards, s.ShapedRewards);
-        AssertClose([0.7302964, -1.0954447, 0.7302964, 0.7302964, -1.0954447], s.Advantages, 1e-6);
+        AssertClose([0.7302954, -1.0954431, 0.7302954, 0.7302954, -1.0954431], s.Advantages, 1e-6);
         AssertClose([1.0 / 3, 0, 1.0 / 3, 1.0 / 3, 0], s.Weights);
         Assert.False(s.HasDiversity);
         Assert.Empty(s.Diversity);
