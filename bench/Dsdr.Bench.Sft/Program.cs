@@ -20,11 +20,11 @@ var presetName = args.Length > 4 ? args[4] : "countdown";
 var trainSize = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : new TaskSpec().TrainSize;
 var targets = args.Length > 6 ? Enum.Parse<TargetChoice>(args[6], ignoreCase: true) : TargetChoice.UniformReachable;
 
-var task = new TaskSpec { TrainSize = trainSize };
+var task = new TaskSpec { TrainSize = trainSize, Targets = targets };
 var tokenizer = new CharTokenizer(CountdownProblem.CompactAlphabet);
 if (!ModelPresets.TryGet(presetName, out var preset)) throw new ArgumentException($"Unknown preset {presetName}.");
 var config = Qwen2Config.FromPreset(preset, tokenizer.VocabSize);
-var request = new SftRequest(task, config, tokenizer, new SftSpec(Steps: steps, Seed: seed), cacheRoot, threads, "cpu", CountdownTargets: targets);
+var request = new SftRequest(task, config, tokenizer, new SftSpec(Steps: steps, Seed: seed), cacheRoot, threads, "cpu");
 
 var clock = Stopwatch.StartNew();
 var folder = SftWarmStart.GetOrTrain(request, new Progress<SftProgress>(p =>
@@ -34,7 +34,7 @@ var folder = SftWarmStart.GetOrTrain(request, new Progress<SftProgress>(p =>
 Console.WriteLine($"SFT {presetName} targets {targets} ({steps} steps, batch 128, lr 1e-3, warm-up 100, {threads} threads): {clock.Elapsed.TotalSeconds:F1} s → {folder}");
 Console.WriteLine(File.ReadAllText(Path.Combine(folder, SftWarmStart.SummaryFile)).Split('\n').Where(l => l.Contains("Loss") || l.Contains("Seconds") || l.Contains("Parameters")).Aggregate("", (a, l) => a + l.Trim() + " "));
 
-var heldOut = SyntheticTasks.HeldOut(task, targets: targets);
+var heldOut = SyntheticTasks.HeldOut(task);
 var countdown = TaskCatalog.Get("countdown");
 foreach (var (label, model) in new[] { ("untrained", new Qwen2ForCausalLM(config)), ("backbone", Checkpoint.Load(folder)) })
 {

@@ -4,7 +4,8 @@ namespace Dsdr.Contracts;
 
 /// <summary>
 /// One scored rollout of a group, as the trainer computed it with Core: verifier reward, the
-/// semantic diversity d, the shaped reward r̃, the advantage A and the local coupling weight w.
+/// semantic diversity d (null where it was not computed: an arm that ignores d embeds only on the steps that log the
+/// semantic similarity, and dropped groups are not scored), the shaped reward r̃, the advantage A and the local coupling weight w.
 /// <paramref name="SolutionKey"/> is the canonical form of a correct solution (e.g. the
 /// normalised formula), so distinct correct solutions can be counted; null when incorrect.
 /// </summary>
@@ -14,7 +15,7 @@ public sealed record ScoredRollout(
     [property: Id(1)] double Reward,
     [property: Id(2)] bool Correct,
     [property: Id(3)] string? SolutionKey,
-    [property: Id(4)] double Diversity,
+    [property: Id(4)] double? Diversity,
     [property: Id(5)] double ShapedReward,
     [property: Id(6)] double Advantage,
     [property: Id(7)] double CouplingWeight);

@@ -200,13 +200,15 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFacto
     /// <summary>A trainer group as the platform's record; the correct rollouts carry the task's solution key.</summary>
     internal static RolloutGroupRecord ToRecord(string trialId, string dataset, IReasoningTask task, GroupRecord g)
     {
-        // Dropped groups (DAPO's all-0/all-1 groups) were never scored: d, r̃, A, w are 0 for them.
+        // Dropped groups (DAPO's all-0/all-1 groups) were never scored: r̃, A, w are 0 for them and d is absent, as it is for the
+        // groups of an arm that ignores d on a step that does not log the semantic similarity.
         static double At(IReadOnlyList<double> values, int i) => i < values.Count ? values[i] : 0;
+        static double? DiversityAt(IReadOnlyList<double> values, int i) => i < values.Count ? values[i] : null;
         var rollouts = g.Texts.Select((text, i) =>
         {
             var correct = g.Rewards[i] > 0;
             var key = correct ? task.SolutionKey(text, g.Gold) : null;
-            return new ScoredRollout(text, g.Rewards[i], correct, key, At(g.Diversity, i), At(g.ShapedRewards, i), At(g.Advantages, i), At(g.Weights, i));
+            return new ScoredRollout(text, g.Rewards[i], correct, key, DiversityAt(g.Diversity, i), At(g.ShapedRewards, i), At(g.Advantages, i), At(g.Weights, i));
         }).ToImmutableArray();
         return new RolloutGroupRecord(trialId, g.Step, GrainKeys.Problem(dataset, g.ProblemId), g.Prompt, rollouts, g.Gold);
     }

@@ -93,6 +93,33 @@ public class PlatformCommandTests
     }
 
     [Fact]
+    public void SeedsReplaceTheSpecsSeedsAndNameTheSweepAfterThem()
+    {
+        var spec = SweepSpecParser.Parse(DemoCommand.BuiltInSpec()).Spec!;
+        var rerun = SweepSpecParser.Parse(DemoCommand.WithSeeds(DemoCommand.BuiltInSpec(), [4, 5, 6, 7]));
+        Assert.True(rerun.IsValid, string.Join("; ", rerun.Errors));
+        Assert.Equal($"{spec.Name}-seeds-4-5-6-7", rerun.Spec!.Name);
+        Assert.Equal([4, 5, 6, 7], rerun.Spec.Seeds);
+        var trials = SweepExpander.Expand(rerun.Spec);
+        Assert.Equal(spec.Arms.Count * 4, trials.Count);
+        // everything but the seeds is the demo's
+        Assert.Equal(SweepExpander.Expand(spec).Select(t => (t.Arm, t.Config with { Seed = 0 }, t.Task, t.Eval)).Distinct(),
+            trials.Select(t => (t.Arm, t.Config with { Seed = 0 }, t.Task, t.Eval)).Distinct());
+    }
+
+    [Theory]
+    [InlineData("4,5,x", "\"x\" is not a whole number")]
+    [InlineData("4,-1", "\"-1\" is not a whole number ≥ 0")]
+    [InlineData("4,4", "4 appears twice")]
+    public void BadSeedsAreRefusedNamingTheOption(string seeds, string reason)
+    {
+        var result = CliRunner.Run("demo", "--seeds", seeds, "--simulated", "--data-dir", Path.Combine(Path.GetTempPath(), "dsdr-never-started"));
+        Assert.Equal(2, result.Exit);
+        Assert.Contains("--seeds", result.Error);
+        Assert.Contains(reason, result.Error);
+    }
+
+    [Fact]
     public void WebOptionsKeepDataCheckpointsAndKeyUnderTheDataFolderAndReadTheEnvironment()
     {
         var data = Path.Combine(Path.GetTempPath(), "dsdr-cli-web-options");

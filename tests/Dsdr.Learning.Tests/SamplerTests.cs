@@ -14,12 +14,13 @@ public class SamplerTests
     private static Qwen2ForCausalLM Model() => TestModels.Create(TestModels.Micro());
 
     /// <summary>log_softmax of one full forward over prompt + completion, at the completion's tokens.</summary>
-    private static float[] FullForwardLogProbs(Qwen2ForCausalLM model, IReadOnlyList<int> prompt, IReadOnlyList<int> completion)
+    // log_softmax(z / T) of one full forward over prompt + completion, at the completion's positions
+    private static float[] FullForwardLogProbs(Qwen2ForCausalLM model, IReadOnlyList<int> prompt, IReadOnlyList<int> completion, double temperature = 1.0)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var sequence = prompt.Concat(completion).Select(i => (long)i).ToArray();
-        var logProbs = model.forward(tensor(sequence, [1, sequence.Length])).log_softmax(-1)[0];
+        var logProbs = model.forward(tensor(sequence, [1, sequence.Length])).div(temperature).log_softmax(-1)[0];
         return completion.Select((token, t) => logProbs[prompt.Count - 1 + t, token].item<float>()).ToArray();
     }
 
@@ -55,17 +56,18 @@ public class SamplerTests
     }
 
     [Fact]
-    public void ReturnedLogProbsEqualLogSoftmaxOfAFullForward()
+    public void ReturnedLogProbsEqualTemperedLogSoftmaxOfAFullForward()
     {
         using var model = Model();
         var sampler = new Sampler(model, eosId: null);
         var completions = sampler.Generate(Prompts, new SamplingOptions(MaxNewTokens: 15, Temperature: 0.8, TopP: 0.9, Seed: 7));
         foreach (var completion in completions)
         {
-            var expected = FullForwardLogProbs(model, Prompts[completion.PromptIndex], completion.TokenIds);
+            var expected = FullForwardLogProbs(model, Prompts[completion.PromptIndex], completion.TokenIds, temperature: 0.8);
             for (var t = 0; t < expected.Length; t++)
-                Assert.True(Math.Abs(expected[t] - completion.LogProbs[t]) < 1e-5, $"token {t}: {completion.LogProbs[t]} vs full forward {expected[t]}");
-            // the sampling distribution was sharpened and cut, so its log-probs are not the temperature-1 ones
+                // the logits' float error (1e-5) is divided by T as well
+                Assert.True(Math.Abs(expected[t] - completion.LogProbs[t]) < 1e-5 / 0.8, $"token {t}: {completion.LogProbs[t]} vs full forward {expected[t]}");
+            // the sampling distribution was also cut to the nucleus, so its log-probs are not the unfiltered tempered ones
             Assert.All(completion.SamplingLogProbs, lp => Assert.True(lp <= 0));
         }
         // at temperature 1 without filters both are the same
@@ -211,23 +213,42 @@ public class SamplerTests
 
 public class RolloutBatchTests
 {
-    [Fact]
-    public void PackedTrainingForwardReproducesTheSamplersLogProbs()
+    // On-policy, the PPO ratio ρ_t = π_θ(y_t)/π_old(y_t) is 1 at any sampling temperature: both sides are
+    // log_softmax(z/T) of the same logits (the sampler's incremental forward and the packed training forward).
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.6)]
+    [InlineData(1.5)]
+    public void OnPolicyRatioIsOneAtTheSamplingTemperature(double temperature)
     {
         using var model = TestModels.Create(TestModels.Micro());
         IReadOnlyList<IReadOnlyList<int>> prompts = [[3, 9, 4, 1, 7], [12], [5, 5, 8]];
         var eos = new Sampler(model, eosId: null).Generate(prompts, new SamplingOptions(MaxNewTokens: 12, Temperature: 0))[1].TokenIds[3];
-        var completions = new Sampler(model, eosId: eos).Generate([.. prompts, .. prompts], new SamplingOptions(MaxNewTokens: 12, Seed: 4));
+        var completions = new Sampler(model, eosId: eos).Generate([.. prompts, .. prompts], new SamplingOptions(MaxNewTokens: 12, Temperature: temperature, Seed: 4));
         Assert.True(completions.Select(c => c.Length).Distinct().Count() > 1, "want ragged responses");
 
-        using var batch = RolloutBatch.Create([.. prompts, .. prompts], completions);
+        using var batch = RolloutBatch.Create([.. prompts, .. prompts], completions, temperature);
         Assert.Equal(5, batch.PromptWidth);
         Assert.Equal(completions.Max(c => c.Length), batch.ResponseWidth);
         using var scope = TorchSharp.torch.NewDisposeScope();
-        var logProbs = batch.TokenLogProbs(batch.ResponseLogits(model));
-        var difference = (logProbs - batch.OldLogProbs).abs().mul(batch.ResponseMask).max().item<float>();
-        Assert.True(difference < 1e-5, $"training forward and sampler disagree by {difference}");
+        var responseLogits = batch.ResponseLogits(model);
+        var logProbs = batch.TokenLogProbs(responseLogits);
+        var ratioError = logProbs.sub(batch.OldLogProbs).exp().sub(1.0).abs().mul(batch.ResponseMask).max().item<float>();
+        Assert.True(ratioError < 1e-5, $"on-policy |ρ − 1| reaches {ratioError} at T = {temperature}");
         Assert.Equal(completions.Sum(c => c.Length), batch.ResponseMask.sum().item<float>());
+
+        // the bias this guards against: log-probs of the untempered logits are another distribution when T ≠ 1
+        var untempered = batch.TokenLogProbs(responseLogits.mul(temperature));
+        var bias = untempered.sub(batch.OldLogProbs).exp().sub(1.0).abs().mul(batch.ResponseMask).max().item<float>();
+        if (temperature != 1.0) Assert.True(bias > 1e-2, $"temperature-1 log-probs should be off at T = {temperature}, |ρ − 1| only {bias}");
+    }
+
+    [Fact]
+    public void ATemperatureThatIsNotPositiveIsRefused()
+    {
+        using var model = TestModels.Create(TestModels.Micro());
+        var completions = new Sampler(model, eosId: null).Generate([[3, 9]], new SamplingOptions(MaxNewTokens: 2, Seed: 1));
+        Assert.Contains("temperature", Assert.Throws<ArgumentException>(() => RolloutBatch.Create([[3, 9]], completions, 0)).Message);
     }
 }
 

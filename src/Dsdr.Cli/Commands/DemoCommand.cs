@@ -34,22 +34,57 @@ internal static class DemoCommand
         {
             Description = "When the sweep ends, write its result table as JSON to this file (the API's ?format=json document: mean, std, n, ciLow, ciHigh, delta vs grpo).",
         };
+        var seeds = new Option<string?>("--seeds")
+        {
+            Description = "Run the same experiment on these seeds instead of the spec's (comma-separated, e.g. 4,5,6); the sweep is named after them, e.g. demo-seeds-4-5-6.",
+        };
         var command = new Command("demo",
             "Start the single-node platform, run the default ablation (grpo, dapo, dsdr, dsdr-no-gd, dsdr-no-gc on Countdown) and print its result table. " +
             "Ctrl-C stops; run it again to resume.")
         {
-            spec, json,
+            spec, json, seeds,
         };
         platform.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var specJson = parse.GetValue(spec) is { } path ? CliFiles.ReadAllText(path, io, "--spec") : BuiltInSpec();
+            if (parse.GetValue(seeds) is { } seedList) specJson = WithSeeds(specJson, ParseSeeds(seedList));
             var parsed = SweepCommand.Parse(specJson);
             var options = platform.Read(parse);
             var jsonPath = parse.GetValue(json) is { } p ? CliFiles.WritablePath(p, "--json") : null;
             return await RunAsync(io, start, options, specJson, parsed, jsonPath, pollInterval ?? TimeSpan.FromSeconds(2), ct);
         });
         return command;
+    }
+
+    /// <summary>"4,5,6" → [4, 5, 6]: distinct whole numbers; anything else is a <see cref="CliInputException"/> naming --seeds.</summary>
+    public static IReadOnlyList<int> ParseSeeds(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var seeds = new List<int>();
+        foreach (var part in parts)
+        {
+            if (!int.TryParse(part, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seed) || seed < 0)
+                throw new CliInputException($"--seeds: \"{part}\" is not a whole number ≥ 0; write the seeds comma-separated, e.g. --seeds 4,5,6.");
+            if (seeds.Contains(seed)) throw new CliInputException($"--seeds: {seed} appears twice; give each seed once.");
+            seeds.Add(seed);
+        }
+        return seeds;
+    }
+
+    /// <summary>The spec with its seeds replaced and its name (so its sweep id) and trial budget following them.</summary>
+    public static string WithSeeds(string specJson, IReadOnlyList<int> seeds)
+    {
+        if (System.Text.Json.Nodes.JsonNode.Parse(specJson) is not System.Text.Json.Nodes.JsonObject root)
+            throw new CliInputException("The demo spec is not a JSON object.");
+        var name = root["name"]?.GetValue<string>() ?? "demo";
+        var before = root["seeds"] is System.Text.Json.Nodes.JsonArray old ? Math.Max(1, old.Count) : 1;
+        root["name"] = $"{name}-seeds-{string.Join('-', seeds)}";
+        root["seeds"] = new System.Text.Json.Nodes.JsonArray([.. seeds.Select(s => System.Text.Json.Nodes.JsonValue.Create(s))]);
+        // the trial budget scales with the seeds: maxTrials·n/n₀ (rounded up)
+        if (root["maxTrials"] is { } budget)
+            root["maxTrials"] = Math.Max(budget.GetValue<int>(), (budget.GetValue<int>() * seeds.Count + before - 1) / before);
+        return root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
     }
 
     /// <summary>examples/demo.json as built into this binary.</summary>

@@ -37,7 +37,7 @@ internal static class TrainCommand
         public readonly Option<int?> Steps = new("--steps") { Description = "Override totalSteps (a resumed run may extend it)." };
         public readonly Option<int> CheckpointEvery = new("--checkpoint-every") { Description = "Checkpoint every N steps (and at the end).", DefaultValueFactory = _ => 50 };
         public readonly Option<string> Device = new("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
-        public readonly Option<int> Threads = new("--threads") { Description = "CPU threads for libtorch; 0 = one per core.", DefaultValueFactory = _ => 0 };
+        public readonly Option<int> Threads = new("--threads") { Description = "CPU threads for libtorch (default 1, as a learner slot: the same bits as the platform; 0 = one per core, faster, other last bits).", DefaultValueFactory = _ => 1 };
         public readonly Option<string?> SftCache = new("--sft-cache") { Description = "Folder of cached SFT backbones (default: beside --out, sft-cache/)." };
     }
 

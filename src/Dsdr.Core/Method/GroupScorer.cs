@@ -10,6 +10,7 @@ namespace Dsdr.Core.Method;
 /// <param name="ShapedRewards">r̃_i.</param>
 /// <param name="Advantages">A_i from r̃.</param>
 /// <param name="Weights">coupling weights w_i (sum to 1 over correct rollouts, 0 elsewhere).</param>
+/// <remarks>The four diversity arrays are empty when the arm uses no diversity and d was not computed (<see cref="GroupScorer.ScoreRewardsOnly"/>).</remarks>
 public sealed record GroupScores(
     double[] Semantic,
     double[] Formula,
@@ -19,7 +20,10 @@ public sealed record GroupScores(
     double[] Advantages,
     double[] Weights)
 {
-    public int Count => Semantic.Length;
+    public int Count => ShapedRewards.Length;
+
+    /// <summary>Whether d (and its parts) were computed for this group.</summary>
+    public bool HasDiversity => Diversity.Length == Count;
 }
 
 /// <summary>Scores one group of G rollouts: rewards + unit embeddings + formula sets → d, r̃, A, w.</summary>
@@ -51,6 +55,26 @@ public static class GroupScorer
         var advantages = GroupAdvantages(shaped, config.Epsilon, config.StdNormalize);
         var weights = CouplingWeights(rewards, clipped, config.Tau);
         return new GroupScores(semantic, formula, diversity, clipped, shaped, advantages, weights);
+    }
+
+    /// <summary>
+    /// Scores a group of an arm that uses no diversity signal (λ_d = 0, and its coupling weights unused or uniform): r̃ = r,
+    /// A from r, w uniform over the correct rollouts (τ = 0); d is not computed, so no embedding is needed.
+    /// </summary>
+    public static GroupScores ScoreRewardsOnly(IReadOnlyList<double> rewards, ScoringConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(rewards);
+        ValidateConfig(config);
+        if (config.LambdaD != 0)
+            throw new ArgumentException($"LambdaD (λ_d) = {config.LambdaD}: shaping needs d, so score the group with its embeddings (Score).", nameof(config));
+        if (rewards.Count == 0) throw new ArgumentException("rewards is empty: a group needs at least one rollout.", nameof(rewards));
+        for (int i = 0; i < rewards.Count; i++)
+            if (!double.IsFinite(rewards[i]))
+                throw new ArgumentException($"rewards[{i}] = {rewards[i]} is not a finite number; rewards are 1 (correct) or 0 (incorrect).", nameof(rewards));
+        var shaped = rewards.ToArray();
+        var advantages = GroupAdvantages(shaped, config.Epsilon, config.StdNormalize);
+        var weights = CouplingWeights(rewards, new double[rewards.Count], 0);
+        return new GroupScores([], [], [], [], shaped, advantages, weights);
     }
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first out-of-range field of <paramref name="config"/>.</summary>

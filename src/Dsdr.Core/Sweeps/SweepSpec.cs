@@ -1,3 +1,4 @@
+using Dsdr.Core.Tasks;
 using System.Text.Json.Serialization;
 
 namespace Dsdr.Core.Sweeps;
@@ -53,6 +54,10 @@ public sealed record TaskSpec
     public int Numbers { get; init; } = 3;
     public IntRange NumberRange { get; init; } = new(1, 20);
     public IntRange TargetRange { get; init; } = new(1, 100);
+    /// <summary>How a Countdown target is chosen among the values its numbers reach (uniformly, or weighted by the expressions reaching it).</summary>
+    public TargetChoice Targets { get; init; } = TargetChoice.UniformReachable;
+    /// <summary>Countdown problems with fewer distinct solutions than this are redrawn (1 keeps every solvable one).</summary>
+    public int MinSolutions { get; init; } = 1;
     public int Operands { get; init; } = 4;
     public int TrainSize { get; init; } = 10_000;
     public int HeldOutSize { get; init; } = 200;

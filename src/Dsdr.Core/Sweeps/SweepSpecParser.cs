@@ -1,3 +1,4 @@
+using Dsdr.Core.Tasks;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -14,7 +15,14 @@ public static partial class SweepSpecParser
     public static readonly IReadOnlyList<string> TopLevelProperties =
         ["name", "description", "task", "model", "base", "arms", "grid", "seeds", "eval", "resources", "maxTrials"];
 
-    private static readonly string[] CountdownProperties = ["kind", "numbers", "numberRange", "targetRange", "trainSize", "heldOutSize", "dataSeed"];
+    /// <summary>Spec names of <see cref="TargetChoice"/>: uniform among reachable targets, or weighted by the expressions reaching them.</summary>
+    public static IReadOnlyDictionary<string, TargetChoice> TargetChoiceNames { get; } = new Dictionary<string, TargetChoice>(StringComparer.Ordinal)
+    {
+        ["uniform"] = TargetChoice.UniformReachable,
+        ["byExpressions"] = TargetChoice.ByExpressions,
+    };
+
+    private static readonly string[] CountdownProperties = ["kind", "numbers", "numberRange", "targetRange", "targets", "minSolutions", "trainSize", "heldOutSize", "dataSeed"];
     private static readonly string[] ArithProperties = ["kind", "operands", "numberRange", "trainSize", "heldOutSize", "dataSeed"];
     private static readonly string[] MathProperties = ["kind", "trainPath", "benchmarks"];
     private static readonly string[] ModelProperties = ["preset", "checkpoint", "sft"];
@@ -254,6 +262,15 @@ public static partial class SweepSpecParser
             return null;
         }
 
+        private TargetChoice ReadTargetChoice(JsonElement obj, string path, TargetChoice fallback)
+        {
+            var text = ReadString(obj, path, "targets", required: false, $"one of {string.Join(", ", TargetChoiceNames.Keys.Select(k => $"\"{k}\""))}");
+            if (text is null) return fallback;
+            if (TargetChoiceNames.TryGetValue(text, out var choice)) return choice;
+            Error(Child(path, "targets"), $"unknown target choice \"{text}\"; use one of {string.Join(", ", TargetChoiceNames.Keys)}");
+            return fallback;
+        }
+
         private static bool TryInt(JsonElement value, out int result)
         {
             result = 0;
@@ -324,6 +341,8 @@ public static partial class SweepSpecParser
                 {
                     Numbers = ReadInt(element, path, "numbers", task.Numbers, v => v is 3 or 4 ? null : "must be 3 or 4 (numbers per Countdown problem)"),
                     TargetRange = ReadRange(element, path, "targetRange", task.TargetRange, 1),
+                    Targets = ReadTargetChoice(element, path, task.Targets),
+                    MinSolutions = ReadInt(element, path, "minSolutions", task.MinSolutions, v => v is >= 1 and <= 100 ? null : "must be between 1 and 100 (distinct solutions a problem needs)"),
                 };
             }
             else

@@ -78,7 +78,12 @@ public static class SweepSpecWriter
             if (task.Kind == TaskKind.Countdown) w.WriteNumber("numbers", task.Numbers);
             else w.WriteNumber("operands", task.Operands);
             WriteRange(w, "numberRange", task.NumberRange);
-            if (task.Kind == TaskKind.Countdown) WriteRange(w, "targetRange", task.TargetRange);
+            if (task.Kind == TaskKind.Countdown)
+            {
+                WriteRange(w, "targetRange", task.TargetRange);
+                w.WriteString("targets", SweepSpecParser.TargetChoiceNames.First(n => n.Value == task.Targets).Key);
+                w.WriteNumber("minSolutions", task.MinSolutions);
+            }
             w.WriteNumber("trainSize", task.TrainSize);
             w.WriteNumber("heldOutSize", task.HeldOutSize);
             w.WriteNumber("dataSeed", task.DataSeed);

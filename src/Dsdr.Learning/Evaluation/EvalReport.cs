@@ -16,6 +16,7 @@ public sealed record EvalFigure(string Benchmark, string Metric, int? K, double 
 public sealed record EvalReport(int Step, IReadOnlyList<EvalFigure> Figures, double Seconds, IReadOnlyList<ProblemEvalOutcome>? Problems = null)
 {
     /// <summary>The per-problem outcomes of every benchmark (empty when none were reported).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<ProblemEvalOutcome> ProblemOutcomes => Problems ?? [];
 
     /// <summary>The value of <paramref name="metric"/> (at <paramref name="k"/>) on <paramref name="benchmark"/>; null when not reported.</summary>

@@ -1,4 +1,5 @@
 using Dsdr.Learning.Model;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Dsdr.Learning.Sampling;
@@ -20,21 +21,30 @@ public sealed class RolloutBatch : IDisposable
     public Tensor ResponseIds { get; }
     /// <summary>1.0 on response tokens, 0.0 past their end [N, R] (float32).</summary>
     public Tensor ResponseMask { get; }
-    /// <summary>The sampler's temperature-1 log-probs of the response tokens (π_old) [N, R], 0 past the end.</summary>
+    /// <summary>The sampler's log-probs of the response tokens at the sampling temperature (π_old) [N, R], 0 past the end.</summary>
     public Tensor OldLogProbs { get; }
     public int PromptWidth { get; }
     public int ResponseWidth { get; }
+    /// <summary>T the rollouts were sampled at: <see cref="ResponseLogits"/> are divided by it, as the sampler's were.</summary>
+    public double Temperature { get; }
 
-    private RolloutBatch(Tensor inputIds, Tensor attentionMask, Tensor positionIds, Tensor responseIds, Tensor responseMask, Tensor oldLogProbs, int promptWidth, int responseWidth)
+    private RolloutBatch(Tensor inputIds, Tensor attentionMask, Tensor positionIds, Tensor responseIds, Tensor responseMask, Tensor oldLogProbs,
+        int promptWidth, int responseWidth, double temperature)
     {
         (InputIds, AttentionMask, PositionIds, ResponseIds, ResponseMask, OldLogProbs) = (inputIds, attentionMask, positionIds, responseIds, responseMask, oldLogProbs);
-        (PromptWidth, ResponseWidth) = (promptWidth, responseWidth);
+        (PromptWidth, ResponseWidth, Temperature) = (promptWidth, responseWidth, temperature);
     }
 
-    /// <summary>Packs completions with their prompts (prompt i of <paramref name="prompts"/> is the completion's PromptIndex).</summary>
-    public static RolloutBatch Create(IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<Completion> completions, Device? device = null, int padId = 0)
+    /// <summary>
+    /// Packs completions with their prompts (prompt i of <paramref name="prompts"/> is the completion's PromptIndex).
+    /// <paramref name="temperature"/> is the one they were sampled at (&gt; 0; greedy rollouts are not trained on).
+    /// </summary>
+    public static RolloutBatch Create(IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<Completion> completions, double temperature,
+        Device? device = null, int padId = 0)
     {
         if (completions.Count == 0) throw new ArgumentException("No completions to pack.", nameof(completions));
+        if (!(temperature > 0) || double.IsInfinity(temperature))
+            throw new ArgumentException($"The sampling temperature must be a finite number > 0, got {temperature}.", nameof(temperature));
         var rows = completions.Count;
         var promptWidth = completions.Max(c => prompts[c.PromptIndex].Count);
         var responseWidth = Math.Max(1, completions.Max(c => c.Length));
@@ -72,16 +82,22 @@ public sealed class RolloutBatch : IDisposable
             tensor(responseIds, [rows, responseWidth], device: device).DetachFromDisposeScope(),
             tensor(responseMask, [rows, responseWidth], device: device).DetachFromDisposeScope(),
             tensor(oldLogProbs, [rows, responseWidth], device: device).DetachFromDisposeScope(),
-            promptWidth, responseWidth);
+            promptWidth, responseWidth, temperature);
     }
 
-    /// <summary>Logits [N, R, V] that score the response tokens, from one forward of <paramref name="model"/> (differentiable).</summary>
+    /// <summary>
+    /// Logits [N, R, V] that score the response tokens, from one forward of <paramref name="model"/> (differentiable),
+    /// divided by the sampling temperature: log_softmax of them is log π(y_t) under the distribution the tokens were drawn
+    /// from, as <see cref="OldLogProbs"/> is (verl's logits.div_(temperature)).
+    /// </summary>
     public Tensor ResponseLogits(Qwen2ForCausalLM model)
     {
         using var scope = NewDisposeScope();
+        using var temperature = Temperature.ToScalar();
         // the last R+1 positions hold slots P−1 … P+R−1; the final one predicts nothing in the response
         var logits = model.Forward(InputIds, AttentionMask, PositionIds, logitsToKeep: ResponseWidth + 1);
-        return logits.narrow(1, 0, ResponseWidth).MoveToOuterDisposeScope();
+        // z_t / T
+        return logits.narrow(1, 0, ResponseWidth).div(temperature).MoveToOuterDisposeScope();
     }
 
     /// <summary>log π(y_t | y_&lt;t) = log_softmax(logits)[y_t] for response logits [N, R, V] → [N, R] (0 is not forced past the end: mask it).</summary>

@@ -72,17 +72,22 @@ public sealed class Sampler
 
     /// <summary>
     /// Picks the next token of each row from last-position logits [B, V] (float32). Returns the tokens [B, 1], their
-    /// temperature-1 log-probabilities log_softmax(logits) and their log-probabilities under the sampled distribution.
+    /// log-probabilities at the sampling temperature log_softmax(logits / T), unfiltered (T = 1 when greedy) — the π_old a
+    /// training forward at the same T is compared against — and their log-probabilities under the distribution actually
+    /// sampled from (also top-k/top-p filtered).
     /// </summary>
     public static (Tensor Tokens, Tensor LogProbs, Tensor SamplingLogProbs) ChooseTokens(Tensor logits, SamplingOptions options, Generator? generator)
     {
-        var logProbs = logits.log_softmax(-1);
         if (options.IsGreedy)
         {
             var greedy = logits.argmax(-1, keepdim: true);
-            return (greedy, logProbs.gather(-1, greedy), zeros_like(greedy, ScalarType.Float32));
+            return (greedy, logits.log_softmax(-1).gather(-1, greedy), zeros_like(greedy, ScalarType.Float32));
         }
-        var samplingLogProbs = FilterLogits(logits / options.Temperature, options.TopK, options.TopP).log_softmax(-1);
+        using var temperature = options.Temperature.ToScalar();
+        // z / T
+        var tempered = logits.div(temperature);
+        var logProbs = tempered.log_softmax(-1);
+        var samplingLogProbs = FilterLogits(tempered, options.TopK, options.TopP).log_softmax(-1);
         var tokens = samplingLogProbs.exp().multinomial(1, replacement: false, generator: generator);
         return (tokens, logProbs.gather(-1, tokens), samplingLogProbs.gather(-1, tokens));
     }

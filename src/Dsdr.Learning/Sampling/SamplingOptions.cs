@@ -48,8 +48,8 @@ public enum FinishReason
 /// <param name="PromptIndex">Index of its prompt in the request.</param>
 /// <param name="TokenIds">Generated ids, EOS included when it ended there.</param>
 /// <param name="LogProbs">
-/// log π(y_t | y_&lt;t) = log_softmax(logits)[y_t] of the model at temperature 1, unfiltered: the π_old that a
-/// temperature-1 training forward (π_θ) is compared against.
+/// log π(y_t | y_&lt;t) = log_softmax(logits / T)[y_t] at the sampling temperature T (T = 1 when greedy), unfiltered:
+/// the π_old that a training forward at the same temperature (π_θ, <see cref="RolloutBatch.ResponseLogits"/>) is compared against.
 /// </param>
 /// <param name="SamplingLogProbs">
 /// Log-probability under the distribution actually sampled from (temperature-scaled, top-k/top-p filtered,

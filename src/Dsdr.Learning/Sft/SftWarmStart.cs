@@ -25,7 +25,6 @@ namespace Dsdr.Learning.Sft;
 /// <param name="Threads">libtorch intra-op CPU threads (0 = one per core); does not change the cache key.</param>
 /// <param name="Device">"auto", "cpu", "cuda" or "cuda:N"; does not change the cache key.</param>
 /// <param name="Prompts">Prompt style; null = the task's default (Countdown compact, arith verbose).</param>
-/// <param name="CountdownTargets">How Countdown training targets are drawn (<see cref="SyntheticTasks.Countdown"/>); evaluate on held-out problems drawn the same way.</param>
 public sealed record SftRequest(
     TaskSpec Task,
     Qwen2Config Model,
@@ -34,8 +33,7 @@ public sealed record SftRequest(
     string CacheRoot,
     int Threads = 0,
     string Device = "auto",
-    PromptStyle? Prompts = null,
-    TargetChoice CountdownTargets = TargetChoice.UniformReachable);
+    PromptStyle? Prompts = null);
 
 /// <summary>Progress of a warm start: <see cref="Loss"/> is the mean response-token loss of the last logged steps.</summary>
 public sealed record SftProgress(int Step, int Steps, double Loss);
@@ -70,7 +68,7 @@ public static class SftWarmStart
         var folder = Path.Combine(request.CacheRoot, $"sft-{key}");
         if (IsComplete(folder)) return folder;
 
-        using var gate = AcquireLock(Path.Combine(request.CacheRoot, $"sft-{key}.lock"), ct);
+        using var gate = FileGate.Acquire(Path.Combine(request.CacheRoot, $"sft-{key}.lock"), ct);
         if (IsComplete(folder)) return folder;   // another caller finished it while we waited
         var temporary = Path.Combine(request.CacheRoot, $".sft-{key}.tmp-{Guid.NewGuid():N}");
         try
@@ -107,7 +105,6 @@ public static class SftWarmStart
             $"model={request.Model.ToJson()}",
             $"sft={JsonSerializer.Serialize(request.Sft)}",
             $"prompts={request.Prompts ?? SyntheticTasks.DefaultPromptStyle(request.Task.Kind)}",
-            $"targets={(request.Task.Kind == TaskKind.Countdown ? request.CountdownTargets : TargetChoice.UniformReachable)}",
             $"tokenizer={TokenizerFingerprint(request.Tokenizer)}");
 
     // the tokenizer as its saved files say (name and content of each), so any vocabulary change changes the key
@@ -132,26 +129,6 @@ public static class SftWarmStart
     }
 
     private static bool IsComplete(string folder) => File.Exists(Path.Combine(folder, SummaryFile));
-
-    // an exclusive lock on the file (flock on Unix); waits, honouring ct, while another caller holds it
-    private static FileStream AcquireLock(string path, CancellationToken ct)
-    {
-        var wait = 100;
-        while (true)
-        {
-            ct.ThrowIfCancellationRequested();
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException)
-            {
-                // backing off to 1 s: several trials waiting for one backbone (a minute or more) should not spin
-                ct.WaitHandle.WaitOne(wait);
-                wait = Math.Min(wait * 2, 1000);
-            }
-        }
-    }
 
     private static void Validate(SftRequest request)
     {
@@ -181,7 +158,7 @@ public static class SftWarmStart
         var clock = Stopwatch.StartNew();
         var device = new ComputeConfig(request.Device, request.Threads).Apply();
         var sft = request.Sft;
-        var draw = SyntheticTasks.ExampleSource(request.Task, request.Prompts, request.CountdownTargets);
+        var draw = SyntheticTasks.ExampleSource(request.Task, request.Prompts);
         var dataRandom = new SeededRandom((ulong)sft.Seed);
 
         Qwen2ForCausalLM model;

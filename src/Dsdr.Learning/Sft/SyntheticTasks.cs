@@ -13,13 +13,13 @@ public sealed record SftExample(string Prompt, string Response);
 public static class SyntheticTasks
 {
     /// <summary>
-    /// The Countdown generator of a task spec. <paramref name="targets"/>: <see cref="TargetChoice.UniformReachable"/>
-    /// (the generator's default; many targets then have one solution) or <see cref="TargetChoice.ByExpressions"/>
-    /// (targets weighted by how many expressions reach them, like a random expression's value: more multi-solution problems).
+    /// The Countdown generator of a task spec: numbers, ranges, how targets are chosen (<see cref="TargetChoice.UniformReachable"/>:
+    /// many targets then have one solution; <see cref="TargetChoice.ByExpressions"/>: weighted like a random expression's
+    /// value, more multi-solution problems) and the fewest distinct solutions a problem must have.
     /// </summary>
-    public static CountdownConfig Countdown(TaskSpec task, TargetChoice targets = TargetChoice.UniformReachable) =>
+    public static CountdownConfig Countdown(TaskSpec task) =>
         new(Count: task.Numbers, MinNumber: task.NumberRange.Min, MaxNumber: task.NumberRange.Max,
-            MinTarget: task.TargetRange.Min, MaxTarget: task.TargetRange.Max, Targets: targets);
+            MinTarget: task.TargetRange.Min, MaxTarget: task.TargetRange.Max, Targets: task.Targets, MinSolutions: task.MinSolutions);
 
     public static ArithConfig Arith(TaskSpec task) =>
         new(Terms: task.Operands, MinFactor: task.NumberRange.Min, MaxFactor: task.NumberRange.Max);
@@ -28,19 +28,19 @@ public static class SyntheticTasks
     public static PromptStyle DefaultPromptStyle(TaskKind kind) => kind == TaskKind.Arith ? PromptStyle.Verbose : PromptStyle.Compact;
 
     /// <summary>The <see cref="TaskSpec.HeldOutSize"/> held-out problems (seed <see cref="TaskSpec.DataSeed"/>).</summary>
-    public static IReadOnlyList<Problem> HeldOut(TaskSpec task, PromptStyle? style = null, TargetChoice targets = TargetChoice.UniformReachable) =>
-        Problems(task, SplitPart.HeldOut, task.HeldOutSize, style, targets);
+    public static IReadOnlyList<Problem> HeldOut(TaskSpec task, PromptStyle? style = null) =>
+        Problems(task, SplitPart.HeldOut, task.HeldOutSize, style);
 
     /// <summary>The <see cref="TaskSpec.TrainSize"/> training problems (seed <see cref="TaskSpec.DataSeed"/>).</summary>
-    public static IReadOnlyList<Problem> Train(TaskSpec task, PromptStyle? style = null, TargetChoice targets = TargetChoice.UniformReachable) =>
-        Problems(task, SplitPart.Train, task.TrainSize, style, targets);
+    public static IReadOnlyList<Problem> Train(TaskSpec task, PromptStyle? style = null) =>
+        Problems(task, SplitPart.Train, task.TrainSize, style);
 
-    public static IReadOnlyList<Problem> Problems(TaskSpec task, SplitPart part, int count, PromptStyle? style = null, TargetChoice targets = TargetChoice.UniformReachable)
+    public static IReadOnlyList<Problem> Problems(TaskSpec task, SplitPart part, int count, PromptStyle? style = null)
     {
         var prompts = style ?? DefaultPromptStyle(task.Kind);
         return task.Kind switch
         {
-            TaskKind.Countdown => [.. CountdownGenerator.Generate(Countdown(task, targets), (ulong)task.DataSeed, count, part).Select(p => p.ToProblem(prompts))],
+            TaskKind.Countdown => [.. CountdownGenerator.Generate(Countdown(task), (ulong)task.DataSeed, count, part).Select(p => p.ToProblem(prompts))],
             TaskKind.Arith => prompts == PromptStyle.Verbose
                 ? [.. ArithGenerator.Generate(Arith(task), (ulong)task.DataSeed, count, part).Select(p => p.ToProblem())]
                 : throw new ArgumentException($"The arith task has only the {PromptStyle.Verbose} prompt style; got {prompts}."),
@@ -53,14 +53,14 @@ public static class SyntheticTasks
     /// (<see cref="CountdownSolver.Solve"/>), written in a uniformly random one of its valid writings; arith gives
     /// the worked solution in a random valid order. Every draw is fresh, so a problem seen twice may be answered differently.
     /// </summary>
-    public static Func<SeededRandom, SftExample> ExampleSource(TaskSpec task, PromptStyle? style = null, TargetChoice targets = TargetChoice.UniformReachable)
+    public static Func<SeededRandom, SftExample> ExampleSource(TaskSpec task, PromptStyle? style = null)
     {
         var prompts = style ?? DefaultPromptStyle(task.Kind);
         switch (task.Kind)
         {
             case TaskKind.Countdown:
             {
-                var problems = CountdownGenerator.Generate(Countdown(task, targets), (ulong)task.DataSeed, task.TrainSize, SplitPart.Train);
+                var problems = CountdownGenerator.Generate(Countdown(task), (ulong)task.DataSeed, task.TrainSize, SplitPart.Train);
                 var solved = problems.Select(p => (Prompt: p.Prompt(prompts), Solutions: CountdownSolver.Solve(p))).ToArray();
                 return random =>
                 {

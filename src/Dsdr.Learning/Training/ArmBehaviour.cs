@@ -25,12 +25,21 @@ public sealed record ArmBehaviour(
     int MaxGenerationRounds,
     OverlongPenalty? Overlong)
 {
-    /// <summary>The behaviour of a resolved config.</summary>
+    /// <summary>
+    /// Whether the update depends on the diversity score d: through shaping (λ_d &gt; 0) or through the coupling weights of the
+    /// local term (λ_ℓ &gt; 0 and τ &gt; 0). Arms that do not (grpo, dapo, dsdr-no-gd) need embeddings only for the logged similarity.
+    /// </summary>
+    public bool UsesDiversity => Scoring.LambdaD > 0 || (Loss.LambdaLocal > 0 && Scoring.Tau > 0);
+
+    /// <summary>The behaviour of a resolved config. An arm whose update does not depend on d scores with τ = 0 (uniform w, which
+    /// its update ignores or already uses), so its groups score the same with or without embeddings.</summary>
     public static ArmBehaviour From(TrainingConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        var scoring = config.ToScoringConfig();
+        if (!(scoring.LambdaD > 0 || (config.LambdaL > 0 && scoring.Tau > 0))) scoring = scoring with { Tau = 0 };
         return new ArmBehaviour(
-            config.ToScoringConfig(),
+            scoring,
             new PolicyLossConfig(config.ClipLow, config.ClipHigh, config.DualClip, ToAggregation(config.LossAggregation),
                 config.LambdaL, config.KlBeta, ToKlEstimator(config.KlEstimator)),
             config.DynamicSampling,

@@ -153,7 +153,7 @@ public sealed class Trainer : IDisposable
             }
         }
 
-        var scored = Score(kept, clock);
+        var scored = Score(kept, step, clock);
         foreach (var s in scored)
             Emit(new GroupRecord(step, s.Group.Problem.Id, s.Group.Problem.Prompt, s.Group.Problem.Gold, s.Group.Texts, s.Group.Rewards,
                 s.Scores.Diversity, s.ShapedRewards, s.Advantages, s.Scores.Weights, Dropped: false));
@@ -181,7 +181,7 @@ public sealed class Trainer : IDisposable
             GradNorm: update.GradNorms.Count > 0 ? update.GradNorms.Average() : double.NaN,
             Kl: reference is null ? null : update.Mean(c => c.Kl ?? double.NaN),
             ApproxKlToOld: update.Mean(c => c.ApproxKlToOld),
-            SemanticSimilarity: MeanOrNull(scored.Select(s => (double?)DiversityMetrics.MeanPairwiseSemanticSimilarity(s.Embeddings))),
+            SemanticSimilarity: MeanOrNull(scored.Where(s => s.Embeddings.Count > 0).Select(s => (double?)DiversityMetrics.MeanPairwiseSemanticSimilarity(s.Embeddings))),
             FormulaSimilarity: MeanOrNull(scored.Select(s => DiversityMetrics.MeanPairwiseFormulaSimilarity(s.FormulaSets))),
             LearningRate: update.LearningRate,
             Updates: update.Components.Count,
@@ -242,20 +242,25 @@ public sealed class Trainer : IDisposable
         }, t => clock.Verify += t);
     }
 
-    private List<ScoredGroup> Score(List<SampledGroup> groups, StepClock clock)
+    // Arms whose update ignores d embed only on the steps that log the semantic similarity.
+    private bool EmbedsAt(int step) => arm.UsesDiversity || step % options.SemanticSimilarityEverySteps == 0;
+
+    private List<ScoredGroup> Score(List<SampledGroup> groups, int step, StepClock clock)
     {
         if (groups.Count == 0) return [];
         var texts = groups.SelectMany(g => g.Texts).ToList();
-        var embeddings = clock.Time(() => EmbedDistinct(texts), t => clock.Embed += t);
+        var embeddings = EmbedsAt(step) ? clock.Time(() => EmbedDistinct(texts), t => clock.Embed += t) : null;
         return clock.Time(() =>
         {
             var scored = new List<ScoredGroup>(groups.Count);
             for (var g = 0; g < groups.Count; g++)
             {
                 var group = groups[g];
-                var z = embeddings.Skip(g * Config.GroupSize).Take(Config.GroupSize).ToList();
+                var z = embeddings?.Skip(g * Config.GroupSize).Take(Config.GroupSize).ToList() ?? [];
                 var formulas = group.Texts.Select(t => task.Formulas.Extract(t)).ToList();
-                var scores = GroupScorer.Score(group.Rewards, z, formulas, arm.Scoring);
+                var scores = embeddings is null
+                    ? GroupScorer.ScoreRewardsOnly(group.Rewards, arm.Scoring)
+                    : GroupScorer.Score(group.Rewards, z, formulas, arm.Scoring);
                 var (shaped, advantages) = arm.Overlong is { } penalty
                     ? WithLengthPenalty(scores.ShapedRewards, group.Completions, penalty)
                     : (scores.ShapedRewards, scores.Advantages);
@@ -342,7 +347,7 @@ public sealed class Trainer : IDisposable
                 groupIndex.Add(g);
             }
         }
-        using var batch = RolloutBatch.Create(prompts, completions, device, tokenizer.PadId);
+        using var batch = RolloutBatch.Create(prompts, completions, Config.Temperature, device, tokenizer.PadId);
         policy.train();
         var logits = batch.ResponseLogits(policy);
         Tensor? referenceLogProbs = null;

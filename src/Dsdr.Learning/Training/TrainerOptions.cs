@@ -19,6 +19,8 @@ public delegate EvalReport PolicyEvaluation(Qwen2ForCausalLM policy, int step, C
 /// <param name="EvalAtStart">Evaluate the starting policy (step 0, the backbone) before training.</param>
 /// <param name="Sinks">Receivers of metrics, group records, evaluations and checkpoint notices.</param>
 /// <param name="WeightDecay">AdamW's decoupled weight decay (PyTorch's default 0.01).</param>
+/// <param name="SemanticSimilarityEverySteps">For arms whose update ignores d (<see cref="ArmBehaviour.UsesDiversity"/>): embed the rollouts, and so log
+/// the semantic similarity and record d, only every N steps (1 = every step). Arms that use d embed every step.</param>
 public sealed record TrainerOptions(
     TrainingConfig Config,
     string? CheckpointFolder = null,
@@ -28,7 +30,8 @@ public sealed record TrainerOptions(
     int EvalEverySteps = 0,
     bool EvalAtStart = false,
     IReadOnlyList<ITrainingSink>? Sinks = null,
-    double WeightDecay = 0.01)
+    double WeightDecay = 0.01,
+    int SemanticSimilarityEverySteps = 10)
 {
     public void Validate()
     {
@@ -37,6 +40,7 @@ public sealed record TrainerOptions(
         if (KeepCheckpoints < 1) throw new ArgumentException($"KeepCheckpoints must be ≥ 1, got {KeepCheckpoints}.");
         if (EvalEverySteps < 0) throw new ArgumentException($"EvalEverySteps must be ≥ 0 (0 = at the end only), got {EvalEverySteps}.");
         if (!(WeightDecay >= 0 && double.IsFinite(WeightDecay))) throw new ArgumentException($"WeightDecay must be a finite number ≥ 0, got {WeightDecay}.");
+        if (SemanticSimilarityEverySteps < 1) throw new ArgumentException($"SemanticSimilarityEverySteps must be ≥ 1, got {SemanticSimilarityEverySteps}.");
         if (Config.GroupSize < 2) throw new ArgumentException($"Config.GroupSize (G) must be ≥ 2, got {Config.GroupSize}: a group of one has no advantage.");
         if (Config.PromptsPerStep < 1) throw new ArgumentException($"Config.PromptsPerStep (B) must be ≥ 1, got {Config.PromptsPerStep}.");
         if (Config.MiniBatchesPerStep < 1) throw new ArgumentException($"Config.MiniBatchesPerStep must be ≥ 1, got {Config.MiniBatchesPerStep}.");

@@ -5,6 +5,7 @@ using Dsdr.Core.Tasks;
 using Dsdr.Learning.Checkpoints;
 using Dsdr.Learning.Compute;
 using Dsdr.Learning.Data;
+using Dsdr.Learning.Embedding;
 using Dsdr.Learning.Evaluation;
 using Dsdr.Learning.Model;
 using Dsdr.Learning.Sft;
@@ -44,8 +45,8 @@ internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     public void Report(T value) => report(value);
 }
 
-/// <summary>How a trial run ended.</summary>
-public sealed record TrialResult(TrialSpec Trial, TrainingSummary Training, bool Resumed, long Parameters, string? Backbone);
+/// <summary>How a trial run ended, and what it ran on.</summary>
+public sealed record TrialResult(TrialSpec Trial, TrainingSummary Training, bool Resumed, long Parameters, string? Backbone, TrialEnvironment Environment);
 
 /// <summary>
 /// One trial end to end: the task's problems, the policy (a preset trained from scratch with its SFT backbone, or a
@@ -56,6 +57,7 @@ public sealed class TrialRunner(IEmbedder embedder, WarmStart? warmStart, Benchm
 {
     public const string TrialFile = "trial.json";
     public const string SummaryFile = "summary.json";
+    public const string EnvironmentFile = "environment.json";
     public const string CheckpointsFolder = "checkpoints";
 
     /// <summary>The SFT warm start of Dsdr.Learning.Sft (cached by config hash).</summary>
@@ -89,25 +91,31 @@ public sealed class TrialRunner(IEmbedder embedder, WarmStart? warmStart, Benchm
         {
             Directory.CreateDirectory(options.OutputFolder);
             File.WriteAllText(Path.Combine(options.OutputFolder, TrialFile), trial.ToJson(indented: true));
+            var environment = TrialEnvironment.Capture(device, embedder as MiniLmEmbedder);
+            File.WriteAllText(Path.Combine(options.OutputFolder, EnvironmentFile), JsonSerializer.Serialize(environment, JsonlTrainingSink.JsonOptions));
             using var jsonl = new JsonlTrainingSink(options.OutputFolder);
             var benchmarks = trial.Eval.Benchmarks.Count > 0 ? trial.Eval.Benchmarks : data.HeldOut.Keys.ToList();
-            PolicyEvaluation? evaluation = evaluate is null ? null : (model, step, ct) =>
+            EvalReport EvaluateAll(Qwen2ForCausalLM model, int step, CancellationToken ct)
             {
-                var reports = benchmarks.Select(b => evaluate(model, tokenizer, data.Task, b, data.HeldOut[b], trial.Eval, embedder, step, trial.Seed, config.MaxNewTokens, ct)).ToList();
+                var reports = benchmarks.Select(b => evaluate!(model, tokenizer, data.Task, b, data.HeldOut[b], trial.Eval, embedder, step, trial.Seed, config.MaxNewTokens, ct)).ToList();
                 return new EvalReport(step, reports.SelectMany(r => r.Figures).ToList(), reports.Sum(r => r.Seconds),
                     reports.SelectMany(r => r.ProblemOutcomes).ToList());
-            };
+            }
+            // step 0 is the shared backbone itself: evaluated once for every trial that starts from it
+            PolicyEvaluation? evaluation = evaluate is null ? null : (model, step, ct) => step == 0 && backbone is not null
+                ? BackboneEvaluations.GetOrEvaluate(backbone, BackboneEvaluations.Key(trial, config.MaxNewTokens, benchmarks), () => EvaluateAll(model, step, ct), ct)
+                : EvaluateAll(model, step, ct);
             var trainerOptions = new TrainerOptions(config, checkpoints, options.CheckpointEverySteps, options.KeepCheckpoints,
                 evaluation, trial.Eval.EverySteps, trial.Eval.AtStart, [jsonl, .. options.Sinks ?? []]);
             using var trainer = new Trainer(policy, tokenizer, data.Task, data.Train, embedder, trainerOptions);
             var resumed = options.Resume && trainer.TryResume();
             if (resumed) log($"resumed at step {trainer.Step}");
             var summary = trainer.Run(cancellationToken);
-            var result = new TrialResult(trial, summary, resumed, policy.ParameterCount(), backbone);
+            var result = new TrialResult(trial, summary, resumed, policy.ParameterCount(), backbone, environment);
             File.WriteAllText(Path.Combine(options.OutputFolder, SummaryFile), JsonSerializer.Serialize(new
             {
                 trial.TrialId, trial.Arm, trial.Seed, summary.Steps, summary.Cancelled, summary.LastCheckpoint, summary.Seconds,
-                Resumed = resumed, result.Parameters, Backbone = backbone, FinalEval = summary.FinalEval,
+                Resumed = resumed, result.Parameters, Backbone = backbone, FinalEval = summary.FinalEval, Environment = environment,
             }, JsonlTrainingSink.JsonOptions));
             return result;
         }

@@ -9,6 +9,22 @@ public class GroupScorerTests
     private static GroupScores ScoreWorked(double[] rewards, ScoringConfig config) =>
         GroupScorer.Score(rewards, Embeddings, FormulaSets(), config);
 
+    // r̃ = r; A = (r − 0.6)/(√0.3 + 1e-6): 0.7302954 for the three correct of five, −1.0954431 for the others; w = 1/3 on each correct rollout; no d
+    [Fact]
+    public void A_group_scored_without_diversity_keeps_the_rewards_and_weighs_correct_rollouts_uniformly()
+    {
+        var s = GroupScorer.ScoreRewardsOnly(Rewards, new ScoringConfig(LambdaD: 0, Tau: 5));
+        AssertClose(Rewards, s.ShapedRewards);
+        AssertClose([0.7302954, -1.0954431, 0.7302954, 0.7302954, -1.0954431], s.Advantages, 1e-6);
+        AssertClose([1.0 / 3, 0, 1.0 / 3, 1.0 / 3, 0], s.Weights);
+        Assert.False(s.HasDiversity);
+        Assert.Empty(s.Diversity);
+        Assert.Equal(5, s.Count);
+        // the same r̃ and A as a full scoring with λ_d = 0
+        AssertClose(ScoreWorked(Rewards, new ScoringConfig(LambdaD: 0, Tau: 0)).Advantages, s.Advantages);
+        Assert.Contains("LambdaD", Assert.Throws<ArgumentException>(() => GroupScorer.ScoreRewardsOnly(Rewards, new ScoringConfig(LambdaD: 0.1))).Message);
+    }
+
     [Fact]
     public void Worked_group_with_spec_defaults_matches_every_output()
     {

@@ -68,6 +68,7 @@ public class SweepSpecParserTests
                  {
                      Minimal,
                      With(o => { o["task"] = JsonNode(MathTask); o["model"] = JsonNode("{\"checkpoint\": \"/m\", \"sft\": {\"enabled\": true, \"steps\": 5}}"); }),
+                     With(o => o["task"] = JsonNode("{\"kind\": \"countdown\", \"numbers\": 4, \"targets\": \"byExpressions\", \"minSolutions\": 3}")),
                      With(o =>
                      {
                          o["description"] = "λ grid, \"quoted\"";
@@ -80,6 +81,8 @@ public class SweepSpecParserTests
                  })
         {
             var spec = Valid(json);
+            if (spec.Task.Numbers == 4)
+                Assert.Equal((Dsdr.Core.Tasks.TargetChoice.ByExpressions, 3), (spec.Task.Targets, spec.Task.MinSolutions));
             var written = SweepSpecWriter.ToJson(spec);
             var again = Valid(written);
             Assert.Equal(written, SweepSpecWriter.ToJson(again));

@@ -58,7 +58,8 @@ public class SftWarmStartTests(Xunit.Abstractions.ITestOutputHelper output)
             request with { Model = request.Model with { NumHiddenLayers = 3 } },
             request with { Tokenizer = new CharTokenizer(CountdownProblem.CompactAlphabet + "x"), Model = request.Model with { VocabSize = request.Model.VocabSize + 1 } },
             request with { Prompts = PromptStyle.Verbose },
-            request with { CountdownTargets = TargetChoice.ByExpressions },
+            request with { Task = request.Task with { Targets = TargetChoice.ByExpressions } },
+            request with { Task = request.Task with { MinSolutions = 2 } },
         }.Select(SftWarmStart.CacheKey).ToList();
         Assert.Equal(keys.Count, keys.Distinct().Count());
         // threads and device do not
@@ -150,14 +151,14 @@ public class SftWarmStartTests(Xunit.Abstractions.ITestOutputHelper output)
     public void QuickWarmStartBeatsAnUntrainedModelOnHeldOutProblems()
     {
         var config = EvaluatorTests.Config("countdown");
-        var request = new SftRequest(EvaluatorTests.Countdown, config, EvaluatorTests.Tokenizer,
-            new SftSpec(Steps: 150, BatchSize: 64, LearningRate: 4e-3, WarmupSteps: 20, Seed: 0), TestModels.TempFolder(), Threads: 1, Device: "cpu",
-            CountdownTargets: TargetChoice.ByExpressions);
+        var countdown = EvaluatorTests.Countdown with { Targets = TargetChoice.ByExpressions };
+        var request = new SftRequest(countdown, config, EvaluatorTests.Tokenizer,
+            new SftSpec(Steps: 150, BatchSize: 64, LearningRate: 4e-3, WarmupSteps: 20, Seed: 0), TestModels.TempFolder(), Threads: 1, Device: "cpu");
         var clock = Stopwatch.StartNew();
         var folder = SftWarmStart.GetOrTrain(request, null, CancellationToken.None);
 
         var sftSeconds = clock.Elapsed.TotalSeconds;
-        var problems = SyntheticTasks.HeldOut(EvaluatorTests.Countdown, targets: TargetChoice.ByExpressions);
+        var problems = SyntheticTasks.HeldOut(countdown);
         var spec = new EvalSpec { AvgK = 8, PassKSamples = 8 };
         var task = TaskCatalog.Get("countdown");
         double Avg(Qwen2ForCausalLMFactory make)

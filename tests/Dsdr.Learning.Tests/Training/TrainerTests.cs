@@ -18,7 +18,7 @@ public class TrainerTests
         {
             using var policy = Policy();
             var sink = new MemoryTrainingSink();
-            using var trainer = Trainer(policy, new TrainerOptions(Config(armName), Sinks: [sink]), new ScriptedTask(Parity));
+            using var trainer = Trainer(policy, new TrainerOptions(Config(armName), Sinks: [sink], SemanticSimilarityEverySteps: 1), new ScriptedTask(Parity));
             var summary = trainer.Run();
 
             Assert.Equal(3, summary.Steps);
@@ -203,6 +203,71 @@ public class TrainerTests
         Assert.Equal([0, 2, 3], steps);
         Assert.Equal([0, 2, 3], sink.Evals.Select(e => e.Step));
         Assert.Equal(3, summary.FinalEval!.Step);
+    }
+
+    // One mini-batch per step: its update is on-policy, so ρ = 1 exactly up to float error — no clipping and no KL to π_old,
+    // whatever the sampling temperature (before the fix the T = 1 training log-probs made ρ ≠ 1 whenever T ≠ 1).
+    [Theory]
+    [InlineData(0.6)]
+    [InlineData(1.4)]
+    public void The_first_update_of_a_step_is_on_policy_at_any_temperature(double temperature)
+    {
+        using var policy = Policy();
+        var sink = new MemoryTrainingSink();
+        var config = Config(ArmPresets.Dsdr, steps: 2) with { Temperature = temperature, MiniBatchesPerStep = 1 };
+        using var trainer = Trainer(policy, new TrainerOptions(config, Sinks: [sink]), new ScriptedTask(Parity));
+        trainer.Run();
+        Assert.All(sink.Steps.Where(m => m.Updates > 0), m =>
+        {
+            Assert.True(Math.Abs(m.ApproxKlToOld) < 1e-6, $"KL(π_old‖π_θ) ≈ {m.ApproxKlToOld} on-policy at T = {temperature}");
+            Assert.Equal(0.0, m.ClipFractionLow);
+            Assert.Equal(0.0, m.ClipFractionHigh);
+        });
+    }
+
+    [Theory]
+    [InlineData(ArmPresets.Grpo, false)]
+    [InlineData(ArmPresets.Dapo, false)]
+    [InlineData(ArmPresets.DsdrNoGd, false)]
+    [InlineData(ArmPresets.Dsdr, true)]
+    [InlineData(ArmPresets.DsdrNoGc, true)]
+    [InlineData(ArmPresets.DsdrUniform, true)]
+    public void Only_arms_whose_update_uses_d_embed_every_step(string armName, bool everyStep)
+    {
+        using var policy = Policy();
+        var sink = new MemoryTrainingSink();
+        var embedder = new CountingEmbedder();
+        var config = Config(armName, steps: 4);
+        Assert.Equal(everyStep, ArmBehaviour.From(config).UsesDiversity);
+        using var trainer = new Trainer(policy, Tokenizer, new ScriptedTask(Parity), Problems(), embedder,
+            new TrainerOptions(config, Sinks: [sink, new CallbackSink(_ => embedder.StepDone())], SemanticSimilarityEverySteps: 2));
+        trainer.Run();
+
+        int[] embedded = everyStep ? [1, 2, 3, 4] : [2, 4];
+        Assert.Equal(embedded, embedder.Steps);
+        Assert.Equal(embedded, sink.Steps.Where(m => m.SemanticSimilarity is not null).Select(m => m.Step));
+        Assert.All(sink.Groups.Where(g => !g.Dropped), g => Assert.Equal(embedded.Contains(g.Step) ? g.Texts.Count : 0, g.Diversity.Count));
+    }
+
+    /// <summary>The bigram encoder, noting after which completed step each call came.</summary>
+    private sealed class CountingEmbedder : Core.Method.IEmbedder
+    {
+        private readonly BigramEmbedder inner = new();
+        private readonly List<int> calls = [];
+        public int Dimension => inner.Dimension;
+
+        public IReadOnlyList<float[]> Embed(IReadOnlyList<string> texts)
+        {
+            calls.Add(completedSteps);
+            return inner.Embed(texts);
+        }
+
+        private int completedSteps;
+
+        // a call made while k steps are done belongs to step k + 1
+        public int[] Steps => [.. calls.Select(c => c + 1)];
+
+        public void StepDone() => completedSteps++;
     }
 
     private static StepMetrics WithoutTimes(StepMetrics m) => m with { TokensPerSecond = 0, Seconds = new StepTimings(0, 0, 0, 0, 0, 0) };

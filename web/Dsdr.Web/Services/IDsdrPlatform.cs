@@ -134,7 +134,7 @@ public sealed record RolloutGroupView(string ProblemKey, string Prompt, IReadOnl
 
 /// <summary>One scored rollout: reward, correctness, its solution key, and DSDR's d, r̃, A and w.</summary>
 public sealed record RolloutView(
-    string Text, double Reward, bool Correct, string? SolutionKey, double Diversity, double ShapedReward, double Advantage, double Weight);
+    string Text, double Reward, bool Correct, string? SolutionKey, double? Diversity, double ShapedReward, double Advantage, double Weight);
 
 public sealed record PoolView(
     IReadOnlyList<SlotView> Slots,
