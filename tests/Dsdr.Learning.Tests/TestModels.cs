@@ -20,7 +20,7 @@ internal static class TestModels
         lock (Gate)
         {
             random.manual_seed(seed);
-            var model = new Qwen2ForCausalLM(config);
+            var model = new Qwen2ForCausalLM(config, initSeed: seed);
             using var noGrad = no_grad();
             foreach (var (name, p) in model.named_parameters())
                 if (!name.EndsWith("proj.weight") && !name.EndsWith("embed_tokens.weight") && name != "lm_head.weight")
