@@ -8,15 +8,7 @@ internal static class PyTorchReference
     public const string Python = "/usr/bin/python3";
     public const string Missing = Python + " cannot import torch: apt-get install -y python3-torch libopenblas0-pthread";
 
-    public static string BenchFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Dsdr.sln")))
-                return Path.Combine(dir.FullName, "bench", "pytorch");
-        }
-        throw new DirectoryNotFoundException($"No Dsdr.sln above {AppContext.BaseDirectory}; run the tests from a checkout of the repository.");
-    }
+    public static string BenchFolder() => Path.Combine(TestModels.RepositoryRoot(), "bench", "pytorch");
 
     public static bool Available()
     {

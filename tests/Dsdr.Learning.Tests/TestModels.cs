@@ -36,6 +36,14 @@ internal static class TestModels
 
     public static float MaxAbsDiff(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
 
+    /// <summary>The checkout these tests run from (the folder holding Dsdr.sln).</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Dsdr.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException($"No Dsdr.sln above {AppContext.BaseDirectory}; run the tests from a checkout of the repository.");
+    }
+
     public static string TempFolder()
     {
         var path = Path.Combine(Path.GetTempPath(), "dsdr-tests", Guid.NewGuid().ToString("N"));
