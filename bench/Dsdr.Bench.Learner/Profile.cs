@@ -28,7 +28,8 @@ internal static class Profile
                 var k = randn(b, h, 400, d).narrow(2, 0, s);
                 var v = randn(b, h, 400, d).narrow(2, 0, s);
                 Time($"  SDPA x4 [{b},{h},{g},{d}] S={s}", () => { for (var i = 0; i < 4; i++) nn.functional.scaled_dot_product_attention(query, k, v); }, 50);
-                Time($"  matmul-softmax-matmul x4", () => { for (var i = 0; i < 4; i++) query.matmul(k.transpose(2, 3)).mul_(1.0 / Math.Sqrt(d)).softmax(-1).matmul(v); }, 50);
+                using var scale = (1.0 / Math.Sqrt(d)).ToScalar();
+                Time($"  matmul-softmax-matmul x4", () => { for (var i = 0; i < 4; i++) query.matmul(k.transpose(2, 3)).mul_(scale).softmax(-1).matmul(v); }, 50);
             }
             return;
         }

@@ -6,6 +6,7 @@ using Dsdr.Learning.Checkpoints;
 using Dsdr.Learning.Compute;
 using Dsdr.Learning.Model;
 using Dsdr.Learning.Sampling;
+using Dsdr.Learning.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -151,7 +152,7 @@ static (double Wall, double Cpu) TokensPerSecond(Func<IReadOnlyList<Completion>>
 
 static (double Wall, double Cpu) TrainStepMilliseconds(Qwen2ForCausalLM model, int batch, int length, int steps)
 {
-    using var optimizer = optim.AdamW(model.parameters(), lr: 1e-4);
+    using var optimizer = new AdamW(model.parameters(), 1e-4);
     using var ids = randint(0, model.Config.VocabSize, [batch, length]);
     using var process = Process.GetCurrentProcess();
     var times = new List<double>();
@@ -165,9 +166,9 @@ static (double Wall, double Cpu) TrainStepMilliseconds(Qwen2ForCausalLM model, i
         {
             var logits = model.forward(ids.narrow(1, 0, length - 1));
             var loss = nn.functional.cross_entropy(logits.reshape(-1, model.Config.VocabSize), ids.narrow(1, 1, length - 1).reshape(-1));
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
         }
         process.Refresh();
         if (i == 0) continue;
@@ -195,7 +196,10 @@ static double CrossCheck(string python, string script)
     using var checkModel = new Qwen2ForCausalLM(checkConfig);
     using (no_grad())
         foreach (var (name, parameter) in checkModel.named_parameters())
-            parameter.add_(randn_like(parameter).mul_(name.Contains("norm") ? 0.3 : 0.05));   // non-trivial biases and norm scales
+        {
+            using var scale = (name.Contains("norm") ? 0.3 : 0.05).ToScalar();
+            parameter.add_(randn_like(parameter).mul_(scale), Scalars.One);   // non-trivial biases and norm scales
+        }
     checkModel.eval();
     Checkpoint.Save(checkModel, folder);
     long[,] ids = { { 3, 14, 15, 9, 2, 6, 5, 35, 8, 9, 7, 9 }, { 0, 0, 0, 0, 23, 8, 46, 26, 43, 38, 32, 7 } };

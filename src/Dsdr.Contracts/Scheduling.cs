@@ -101,7 +101,11 @@ public sealed record TrialLease(
     [property: Id(1)] int Attempt,
     [property: Id(2)] DateTimeOffset ExpiresAt);
 
-/// <summary>One attempt of a trial as it happened.</summary>
+/// <summary>
+/// One attempt of a trial as it happened. <paramref name="Outcome"/> is null while it runs; <paramref name="EndReason"/>
+/// says why an attempt that did not complete ended: for a failure its error's first line and where in our code it was
+/// raised (the full trace is in the node's log), or the lost lease.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record TrialAttemptRecord(
     [property: Id(0)] int Attempt,
@@ -109,7 +113,8 @@ public sealed record TrialAttemptRecord(
     [property: Id(2)] DateTimeOffset StartedAt,
     [property: Id(3)] int ResumedFromStep,
     [property: Id(4)] DateTimeOffset? EndedAt,
-    [property: Id(5)] string? EndReason);
+    [property: Id(5)] string? EndReason,
+    [property: Id(6)] AttemptEnd? Outcome = null);
 
 /// <summary>Everything the platform knows about one trial.</summary>
 [GenerateSerializer, Immutable]

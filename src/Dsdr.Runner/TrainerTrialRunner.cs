@@ -14,7 +14,7 @@ namespace Dsdr.Runner;
 
 /// <summary>How the trainer runner runs its trials.</summary>
 /// <param name="CheckpointDirectory">Shared by every node; a trial writes under &lt;dir&gt;/&lt;trialId&gt;/ (trial.json, JSONL files, checkpoints/).</param>
-/// <param name="Threads">Intra-op CPU threads of libtorch (process-wide: the last trial to start sets it).</param>
+/// <param name="Threads">Intra-op CPU threads of libtorch: process-wide, set once by the first trial of the process (<see cref="Learning.Compute.LibTorchProcess"/>).</param>
 /// <param name="HeartbeatInterval">How often the runner says it is alive inside a long step.</param>
 /// <param name="ReportQueueCapacity">Reports the training thread may run ahead of the platform before it waits.</param>
 /// <param name="SftCacheFolder">Where SFT backbones are cached; null = &lt;CheckpointDirectory&gt;/sft-cache.</param>

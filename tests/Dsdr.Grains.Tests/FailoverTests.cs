@@ -27,7 +27,8 @@ public sealed class FailoverTests
         Assert.Equal("node-a/cpu:0", done.Attempts[1].SlotKey);
         var resumedFrom = done.Attempts[1].ResumedFromStep;
         Assert.True(resumedFrom >= 10, $"resumed from step {resumedFrom}");
-        Assert.Contains("Interrupted", done.Attempts[0].EndReason);
+        Assert.Equal(AttemptEnd.Interrupted, done.Attempts[0].Outcome);
+        Assert.Contains("interrupted", done.Attempts[0].EndReason);
 
         var second = h.Log.Attempts.Single(a => a.Attempt == 2);
         Assert.Equal(resumedFrom, second.ResumedFromStep);
@@ -105,6 +106,10 @@ public sealed class FailoverTests
         Assert.Equal((1, 1), (progress.Completed, progress.Failed));
         var once = await h.Client.GetGrain<ITrialGrain>("cr-once").GetAsync();
         Assert.Equal((TrialStatus.Completed, 2, 3), (once.Status, once.Attempt, once.Attempts[1].ResumedFromStep));
+        // the failed attempt keeps its reason after the later attempt succeeded
+        Assert.Equal([AttemptEnd.Failed, AttemptEnd.Completed], once.Attempts.Select(a => a.Outcome));
+        Assert.Contains("simulated device fault", once.Attempts[0].EndReason);
+        Assert.Null(once.Attempts[1].EndReason);
         var always = await h.Client.GetGrain<ITrialGrain>("cr-always").GetAsync();
         Assert.Equal((TrialStatus.Failed, 2), (always.Status, always.Attempt));
         Assert.Contains("simulated device fault", always.Error);

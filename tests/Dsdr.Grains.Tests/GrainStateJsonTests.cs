@@ -37,7 +37,7 @@ public sealed class GrainStateJsonTests(PostgresServer postgres)
                 CheckpointPath = "/ckpt/t-7/step-000010", CheckpointStep = 10, Step = 12, TotalSteps = 40,
                 Lease = new TrialLease("node-b/cuda:1", 2, T0.AddSeconds(20)), Error = "lease expired", QueuedAt = T0,
                 FinishedAt = T0.AddMinutes(3), IndexInSweep = 5,
-                Attempts = [new TrialAttemptRecord(1, "node-a/cuda:0", T0, 0, T0.AddMinutes(1), "Interrupted"),
+                Attempts = [new TrialAttemptRecord(1, "node-a/cuda:0", T0, 0, T0.AddMinutes(1), "ExternalException: Unknown scalar type. (at Dsdr.Learning.Model.Qwen2RmsNorm.forward, Qwen2ForCausalLM.cs:391)", AttemptEnd.Failed),
                             new TrialAttemptRecord(2, "node-b/cuda:1", T0.AddMinutes(2), 10, null, null)],
             }),
             "sweep" => Check(new SweepState

@@ -6,20 +6,18 @@ namespace Dsdr.Learning.Tests;
 public class ComputeConfigTests
 {
     [Fact]
-    public void CpuAndAutoResolveHereAndThreadsDefaultToCores()
+    public void The_thread_count_is_set_once_per_process_and_later_trials_do_not_change_it()
     {
-        var before = torch.get_num_threads();
-        try
-        {
-            Assert.Equal(DeviceType.CPU, new ComputeConfig("cpu", 1).Apply().type);
-            Assert.Equal(1, torch.get_num_threads());
-            Assert.Equal(torch.cuda.is_available() ? DeviceType.CUDA : DeviceType.CPU, new ComputeConfig().Apply().type);
-            Assert.Equal(Environment.ProcessorCount, torch.get_num_threads());
-        }
-        finally
-        {
-            torch.set_num_threads(before);
-        }
+        // whichever test asked first set it; every later request, a trial's config included, gets that count
+        var inForce = LibTorchProcess.UseThreads(1);
+        Assert.Equal(inForce, LibTorchProcess.Threads);
+        Assert.Equal(inForce, torch.get_num_threads());
+
+        Assert.Equal(inForce, LibTorchProcess.UseThreads(inForce + 1));
+        Assert.Equal(DeviceType.CPU, new ComputeConfig("cpu", inForce + 2).Apply().type);
+        Assert.Equal(torch.cuda.is_available() ? DeviceType.CUDA : DeviceType.CPU, new ComputeConfig().Apply().type);
+        Assert.Equal(inForce, torch.get_num_threads());
+        Assert.Throws<ArgumentOutOfRangeException>(() => LibTorchProcess.UseThreads(-1));
     }
 
     [Fact]

@@ -153,7 +153,9 @@ public class ModelTests
         {
             var firstReal = row * 3;
             var diff = TestModels.MaxAbsDiff(full[row].narrow(0, firstReal, 10 - firstReal), cached[row].narrow(0, firstReal, 10 - firstReal));
-            Assert.True(diff < 1e-5, $"row {row}: KV-cache logits differ from the full forward by {diff}");
+            // float32 sums grouped differently by the two paths: relative to the logits' scale
+            var scale = Math.Max(1f, full.abs().max().item<float>());
+            Assert.True(diff < 1e-5 * scale, $"row {row}: KV-cache logits differ from the full forward by {diff} (max |logit| {scale})");
         }
     }
 

@@ -20,7 +20,7 @@ internal static class TestModels
         lock (Gate)
         {
             random.manual_seed(seed);
-            var model = new Qwen2ForCausalLM(config);
+            var model = new Qwen2ForCausalLM(config, initSeed: seed);
             using var noGrad = no_grad();
             foreach (var (name, p) in model.named_parameters())
                 if (!name.EndsWith("proj.weight") && !name.EndsWith("embed_tokens.weight") && name != "lm_head.weight")
@@ -35,6 +35,14 @@ internal static class TestModels
     public static readonly object Gate = new();
 
     public static float MaxAbsDiff(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
+
+    /// <summary>The checkout these tests run from (the folder holding Dsdr.sln).</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Dsdr.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException($"No Dsdr.sln above {AppContext.BaseDirectory}; run the tests from a checkout of the repository.");
+    }
 
     public static string TempFolder()
     {

@@ -85,6 +85,37 @@ public sealed class RepositoryTests(PostgresFixture fixture) : DatabaseTest(fixt
     }
 
     [Fact]
+    public async Task A_synced_trial_keeps_every_attempt_and_its_failure_reasons_after_a_later_success()
+    {
+        await SeedSweepAsync("sw1", ("t1", "dapo", "dapo", 0), ("t2", "grpo", "grpo", 0));
+        var t0 = new DateTime(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
+        const string native = "ExternalException: Unknown scalar type. (at Dsdr.Learning.Model.Qwen2RmsNorm.forward, Qwen2ForCausalLM.cs:391)";
+        TrialAttemptRow First(DateTime? ended, string? outcome, string? reason) => new(1, "local/cpu:0", 0, t0, ended, outcome, reason);
+        // attempt 1 running, then failed and requeued, then attempt 2 completes: each sync replaces what it knew
+        Assert.True(await Trials.SyncAsync(Sync("t1", RunStatus.Running, 1, [First(null, null, null)])));
+        Assert.True(await Trials.SyncAsync(Sync("t1", RunStatus.Queued, 1, [First(t0.AddMinutes(1), "failed", native)])));
+        Assert.True(await Trials.SyncAsync(Sync("t1", RunStatus.Completed, 2,
+            [First(t0.AddMinutes(1), "failed", native), new TrialAttemptRow(2, "local/cpu:3", 40, t0.AddMinutes(2), t0.AddMinutes(9), "completed", null)])));
+
+        var attempts = await Trials.ListAttemptsAsync("t1");
+        Assert.Equal([1, 2], attempts.Select(a => a.Attempt));
+        Assert.Equal(("local/cpu:0", "failed", native, t0.AddMinutes(1)), (attempts[0].SlotId, attempts[0].Outcome, attempts[0].Reason, attempts[0].EndedAt));
+        Assert.Equal(("local/cpu:3", 40, "completed", (string?)null), (attempts[1].SlotId, attempts[1].ResumedFromStep, attempts[1].Outcome, attempts[1].Reason));
+        var row = await Trials.GetAsync("t1");
+        Assert.Equal((RunStatus.Completed, 2, 1, native), (row!.Status, row.Attempts, row.FailedAttempts, row.LastFailure));
+        var other = (await Trials.ListBySweepAsync("sw1")).Single(t => t.TrialId == "t2");
+        Assert.Equal((0, (string?)null), (other.FailedAttempts, other.LastFailure));
+
+        Assert.Contains("unknown outcome 'lost'", (await Assert.ThrowsAsync<ArgumentException>(() =>
+            Trials.SyncAsync(Sync("t2", RunStatus.Queued, 1, [First(t0, "lost", null)])))).Message);
+        Assert.True(await Trials.DeleteAsync("t1"));
+        Assert.Empty(await Trials.ListAttemptsAsync("t1"));
+
+        static TrialSync Sync(string id, RunStatus status, int attempts, IReadOnlyList<TrialAttemptRow> records) =>
+            new(id, status, attempts, null, null, 40, null, null, null, records[0].StartedAt, null, records);
+    }
+
+    [Fact]
     public async Task Metric_series_keep_every_point_when_short_and_min_max_per_bucket_when_long()
     {
         await SeedSweepAsync("sw1", ("t1", "grpo", "grpo", 0));

@@ -323,7 +323,7 @@ internal sealed partial class LearnerSlotGrain(
         catch (Exception ex)
         {
             LogRunnerFailed(logger, ex, _key, assignment.Trial.TrialId);
-            return TrialOutcome.Failed(running.Step, $"{ex.GetType().Name}: {ex.Message}");
+            return TrialOutcome.Failed(running.Step, AttemptFailure.Describe(ex));
         }
     }
 

@@ -111,10 +111,10 @@ internal sealed partial class TrialGrain(
     async Task ITrialGrain.EndAttemptAsync(AttemptResult result)
     {
         var now = clock.GetUtcNow();
-        var reason = result.Error is null ? result.End.ToString() : $"{result.End}: {result.Error}";
+        var reason = result.Error ?? EndReasonOf(result.End);
         if (S.Status == TrialStatus.Cancelled && S.Lease is { } lease && lease.SlotKey == result.SlotKey && lease.Attempt == result.Attempt)
         {
-            CloseAttempt(result.Attempt, now, reason);
+            CloseAttempt(result.Attempt, now, AttemptEnd.Cancelled, reason);
             S.Lease = null;
             await state.WriteStateAsync();
             await MirrorAsync();
@@ -125,7 +125,7 @@ internal sealed partial class TrialGrain(
         switch (result.End)
         {
             case AttemptEnd.Completed:
-                CloseAttempt(result.Attempt, now, reason);
+                CloseAttempt(result.Attempt, now, AttemptEnd.Completed, null);
                 S.Status = TrialStatus.Completed;
                 S.Lease = null;
                 S.FinishedAt = now;
@@ -135,10 +135,10 @@ internal sealed partial class TrialGrain(
                 LogFinished(logger, TrialId, S.Status, S.Attempt);
                 break;
             case AttemptEnd.Failed:
-                await LoseAttemptAsync(reason, countsAsFailure: true);
+                await LoseAttemptAsync(AttemptEnd.Failed, reason, countsAsFailure: true);
                 break;
             default: // Cancelled by the runner without a cancel from us, or Interrupted: the slot went away.
-                await LoseAttemptAsync(reason, countsAsFailure: false);
+                await LoseAttemptAsync(result.End, reason, countsAsFailure: false);
                 break;
         }
     }
@@ -147,7 +147,7 @@ internal sealed partial class TrialGrain(
     {
         if (HoldsLease(slotKey, attempt))
         {
-            await LoseAttemptAsync($"lease expired: slot {slotKey} missed its heartbeats", countsAsFailure: true);
+            await LoseAttemptAsync(AttemptEnd.Failed, $"lease expired: slot {slotKey} missed its heartbeats", countsAsFailure: true);
         }
         else if (S.Status == TrialStatus.Queued && attempt == S.Attempt + 1)
         {
@@ -178,7 +178,7 @@ internal sealed partial class TrialGrain(
         if (S.Status == TrialStatus.Queued)
             await EnqueueNextAttemptAsync();
         else if (S.Status == TrialStatus.Running && S.Lease is { } lease && now > lease.ExpiresAt + _options.LeaseTimeout)
-            await LoseAttemptAsync($"lease expired at {lease.ExpiresAt:O} without the scheduler noticing", countsAsFailure: true);
+            await LoseAttemptAsync(AttemptEnd.Failed, $"lease expired at {lease.ExpiresAt:O} without the scheduler noticing", countsAsFailure: true);
         return S.Status;
     }
 
@@ -188,10 +188,10 @@ internal sealed partial class TrialGrain(
         S.Status == TrialStatus.Running && S.Lease is { } lease && lease.SlotKey == slotKey && lease.Attempt == attempt;
 
     /// <summary>The running attempt is lost: requeue from the last checkpoint, or fail once attempts are spent.</summary>
-    private async Task LoseAttemptAsync(string reason, bool countsAsFailure)
+    private async Task LoseAttemptAsync(AttemptEnd outcome, string? reason, bool countsAsFailure)
     {
         var now = clock.GetUtcNow();
-        CloseAttempt(S.Attempt, now, reason);
+        CloseAttempt(S.Attempt, now, outcome, reason);
         S.Lease = null;
         if (countsAsFailure) S.Failures++;
         if (countsAsFailure && S.Attempt >= S.MaxAttempts)
@@ -220,12 +220,20 @@ internal sealed partial class TrialGrain(
         return Scheduler.EnqueueAsync(new QueuedTrial(d.TrialId, d.SweepId, d.Priority, d.Needs, S.Attempt + 1, S.QueuedAt ?? clock.GetUtcNow(), S.IndexInSweep));
     }
 
-    private void CloseAttempt(int attempt, DateTimeOffset now, string reason)
+    private void CloseAttempt(int attempt, DateTimeOffset now, AttemptEnd outcome, string? reason)
     {
         var i = S.Attempts.FindLastIndex(a => a.Attempt == attempt);
         if (i >= 0 && S.Attempts[i].EndedAt is null)
-            S.Attempts[i] = S.Attempts[i] with { EndedAt = now, EndReason = reason };
+            S.Attempts[i] = S.Attempts[i] with { EndedAt = now, EndReason = reason, Outcome = outcome };
     }
+
+    private static string? EndReasonOf(AttemptEnd end) => end switch
+    {
+        AttemptEnd.Interrupted => "interrupted: the slot went away (its node shut down); resumed elsewhere",
+        AttemptEnd.Cancelled => "cancelled",
+        AttemptEnd.Failed => "failed (the runner gave no reason)",
+        _ => null,
+    };
 
     /// <summary>After a saved change: the mirror gets the new snapshot and the sweep the new status.</summary>
     private async Task ChangedAsync()
@@ -268,7 +276,7 @@ internal sealed partial class TrialGrain(
     private static partial void LogAttemptBegun(ILogger logger, string trial, int attempt, string slot, int step);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trial {Trial} requeued after attempt {Attempt} ({Reason}); resumes from step {Step}")]
-    private static partial void LogRequeued(ILogger logger, string trial, int attempt, string reason, int step);
+    private static partial void LogRequeued(ILogger logger, string trial, int attempt, string? reason, int step);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trial {Trial} {Status} after {Attempts} attempt(s)")]
     private static partial void LogFinished(ILogger logger, string trial, TrialStatus status, int attempts);

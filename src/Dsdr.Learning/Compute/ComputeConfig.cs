@@ -6,17 +6,20 @@ namespace Dsdr.Learning.Compute;
 /// <summary>
 /// Where tensors live and how many CPU threads libtorch uses.
 /// <paramref name="Device"/>: "auto" (CUDA when present, else CPU), "cpu", "cuda" or "cuda:N".
-/// <paramref name="Threads"/>: intra-op CPU threads; 0 = one per core.
+/// <paramref name="Threads"/>: intra-op CPU threads; 0 = one per core. The count is process-wide and set once per process
+/// (<see cref="LibTorchProcess"/>): the first config applied in a process decides it.
 /// CUDA needs the CUDA native package: build with -p:LibTorchBackend=cuda (see src/Dsdr.Learning/README.md).
 /// </summary>
 public sealed record ComputeConfig(string Device = "auto", int Threads = 0)
 {
-    /// <summary>Sets libtorch's thread count and returns the device to use; throws when CUDA is asked for but absent.</summary>
+    /// <summary>
+    /// Makes sure libtorch's process-wide thread count is set (by the first config applied in this process) and returns
+    /// the device to use; throws when CUDA is asked for but absent.
+    /// </summary>
     public torch.Device Apply()
     {
         if (Threads < 0) throw new ArgumentException($"Threads must be ≥ 0 (0 = one per core), got {Threads}.");
-        var threads = Threads == 0 ? Environment.ProcessorCount : Threads;
-        if (get_num_threads() != threads) set_num_threads(threads);
+        LibTorchProcess.UseThreads(Threads);
         return ResolveDevice();
     }
 

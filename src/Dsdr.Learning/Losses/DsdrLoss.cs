@@ -1,3 +1,4 @@
+using Dsdr.Learning.Compute;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -112,21 +113,23 @@ public static class DsdrLoss
             ? LocalEntropyTerm.Compute(localLogp, batch.OldLogProbs, mask, batch.CouplingWeights, batch.GroupIndex)
             : LocalEntropyTerm.Compute(localLogp, batch.OldLogProbs, mask, batch.CouplingWeights, totals.Prompts);
 
-        var loss = config.LambdaLocal != 0 ? policyLoss - config.LambdaLocal * localTerm : policyLoss;
+        using var lambdaLocal = config.LambdaLocal.ToScalar();
+        using var klBeta = config.KlBeta.ToScalar();
+        var loss = config.LambdaLocal != 0 ? policyLoss - localTerm.mul(lambdaLocal) : policyLoss;
         Tensor? kl = null;
         if (config.KlBeta > 0)
         {
             kl = KlPenalty.Loss(logp, batch.RefLogProbs!, mask, config.KlEstimator, config.Aggregation,
                 AggregationDenominator(config.Aggregation, totals));
-            loss = loss + config.KlBeta * kl;
+            loss = loss.add(kl.mul(klBeta), Scalars.One);
         }
 
         var entropy = LossAggregation.MaskedMeanValue(TokenLogProbs.TokenEntropy(logits), mask);
         var components = new LossComponents(
-            Total: loss.detach().ToDouble(),
-            PolicyLoss: policyLoss.detach().ToDouble(),
-            LocalTerm: localTerm.detach().ToDouble(),
-            Kl: kl?.detach().ToDouble(),
+            Total: Scalars.ValueOf(loss),
+            PolicyLoss: Scalars.ValueOf(policyLoss),
+            LocalTerm: Scalars.ValueOf(localTerm),
+            Kl: kl is null ? null : Scalars.ValueOf(kl),
             ClipFractions: surrogate.ClipFractions,
             Entropy: entropy,
             ApproxKlToOld: PolicyGradientLoss.ApproxKlToOld(logp, batch.OldLogProbs, mask));

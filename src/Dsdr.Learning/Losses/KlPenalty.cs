@@ -1,3 +1,4 @@
+using Dsdr.Learning.Compute;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -43,12 +44,16 @@ public static class KlPenalty
     public static Tensor K1(Tensor logp, Tensor logpRef) => logp - logpRef;
 
     // k2 = ½ (log π_θ − log π_ref)²
-    public static Tensor K2(Tensor logp, Tensor logpRef) => 0.5 * (logp - logpRef).square();
+    public static Tensor K2(Tensor logp, Tensor logpRef)
+    {
+        var difference = logp - logpRef;
+        return difference.mul(difference).mul(Scalars.Half);
+    }
 
     // k3 = exp(δ) − δ − 1,  δ = clamp(log π_ref − log π_θ, −20, 20)
     public static Tensor K3(Tensor logp, Tensor logpRef)
     {
-        var delta = (logpRef - logp).clamp(-PolicyGradientLoss.MaxLogRatio, PolicyGradientLoss.MaxLogRatio);
-        return delta.exp() - delta - 1.0;
+        var delta = (logpRef - logp).clamp(PolicyGradientLoss.LowestLogRatio, PolicyGradientLoss.HighestLogRatio);
+        return (delta.exp() - delta).sub(Scalars.One);
     }
 }

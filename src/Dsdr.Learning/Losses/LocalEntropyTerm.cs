@@ -1,3 +1,4 @@
+using Dsdr.Learning.Compute;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -47,15 +48,16 @@ public static class LocalEntropyTerm
         if (promptCount < 1)
             throw new ArgumentOutOfRangeException(nameof(promptCount), promptCount, "promptCount (B) must be at least 1.");
         using var scope = NewDisposeScope();
+        using var prompts = promptCount.ToScalar();
         var m = mask.to_type(logp.dtype);
         var perSequence = SequenceEntropyEstimate(logp, logpOld, m);
-        return ((weights.to_type(logp.dtype) * perSequence).sum() / promptCount).MoveToOuterDisposeScope();
+        return (weights.to_type(logp.dtype) * perSequence).sum().div(prompts).MoveToOuterDisposeScope();
     }
 
     // ĥ_i = −(1/T_i) Σ_t m_{i,t} · ρ_{i,t} · log π_θ(o_{i,t}),  T_i = Σ_t m_{i,t}  (0 for a sequence without tokens)
     public static Tensor SequenceEntropyEstimate(Tensor logp, Tensor logpOld, Tensor mask)
     {
         var ratio = PolicyGradientLoss.Ratio(logp, logpOld);
-        return -(ratio * logp * mask).sum(1) / mask.sum(1).clamp_min(1.0);
+        return -(ratio * logp * mask).sum(1) / mask.sum(1).clamp_min(Scalars.One);
     }
 }

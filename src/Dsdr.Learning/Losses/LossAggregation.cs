@@ -1,3 +1,4 @@
+using Dsdr.Learning.Compute;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -43,15 +44,21 @@ public static class LossAggregation
 
     // L = Σ_{n,t} m_{n,t} L_{n,t} / Σ_{n,t} m_{n,t}
     private static Tensor TokenMean(Tensor loss, Tensor m, double? denominator) =>
-        denominator is { } d ? (loss * m).sum() / d : (loss * m).sum() / m.sum().clamp_min(1.0);
+        denominator is { } d ? DivideBy((loss * m).sum(), d) : (loss * m).sum().div(m.sum().clamp_min(Scalars.One));
 
     // L = (1/N) Σ_n [ Σ_t m_{n,t} L_{n,t} / Σ_t m_{n,t} ]
     private static Tensor SeqMeanTokenMean(Tensor loss, Tensor m, double? denominator) =>
-        ((loss * m).sum(1) / m.sum(1).clamp_min(1.0)).sum() / (denominator ?? loss.shape[0]);
+        DivideBy((loss * m).sum(1).div(m.sum(1).clamp_min(Scalars.One)).sum(), denominator ?? loss.shape[0]);
 
     // L = (1/N) Σ_n Σ_t m_{n,t} L_{n,t}
     private static Tensor SeqMeanTokenSum(Tensor loss, Tensor m, double? denominator) =>
-        (loss * m).sum() / (denominator ?? loss.shape[0]);
+        DivideBy((loss * m).sum(), denominator ?? loss.shape[0]);
+
+    private static Tensor DivideBy(Tensor value, double divisor)
+    {
+        using var by = divisor.ToScalar();
+        return value.div(by);
+    }
 
     // masked mean of a per-token statistic, Σ m·x / max(Σ m, 1), as a number (for logging)
     internal static double MaskedMeanValue(Tensor values, Tensor mask)
@@ -59,6 +66,6 @@ public static class LossAggregation
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var m = mask.to_type(ScalarType.Float64);
-        return ((values.detach().to_type(ScalarType.Float64) * m).sum() / m.sum().clamp_min(1.0)).ToDouble();
+        return Scalars.ValueOf((values.detach().to_type(ScalarType.Float64) * m).sum().div(m.sum().clamp_min(Scalars.One)));
     }
 }

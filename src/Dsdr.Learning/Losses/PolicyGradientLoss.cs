@@ -1,3 +1,4 @@
+using Dsdr.Learning.Compute;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,11 +19,13 @@ public static class PolicyGradientLoss
     /// <summary>Bound on |log ρ| before exponentiation (as verl), so exp cannot overflow; far outside any clip range.</summary>
     public const double MaxLogRatio = 20.0;
 
+    internal static readonly Scalar LowestLogRatio = Scalars.Constant(-MaxLogRatio), HighestLogRatio = Scalars.Constant(MaxLogRatio);
+
     // ρ = exp(clamp(log π_θ − log π_old, −20, 20))
     public static Tensor Ratio(Tensor logp, Tensor logpOld)
     {
         LossChecks.RequireSameShape(logpOld, nameof(logpOld), logp, nameof(logp));
-        return (logp - logpOld).clamp(-MaxLogRatio, MaxLogRatio).exp();
+        return (logp - logpOld).clamp(LowestLogRatio, HighestLogRatio).exp();
     }
 
     /// <summary>
@@ -39,22 +42,25 @@ public static class PolicyGradientLoss
         LossChecks.RequireSameShape(mask, nameof(mask), logp, nameof(logp));
         CheckClipRange(clipLow, clipHigh, dualClip);
         using var scope = NewDisposeScope();
+        using var lowerBound = (1.0 - clipLow).ToScalar();
+        using var upperBound = (1.0 + clipHigh).ToScalar();
+        using var dualBound = (dualClip ?? 0.0).ToScalar();
         var a = LossChecks.AsPerToken(advantages, nameof(advantages), logp).to_type(logp.dtype);
         var ratio = Ratio(logp, logpOld);
         var unclipped = -a * ratio;
-        var clipped = -a * ratio.clamp(1.0 - clipLow, 1.0 + clipHigh);
+        var clipped = -a * ratio.clamp(lowerBound, upperBound);
         var loss = maximum(unclipped, clipped);
-        if (dualClip is { } c)
-            loss = where(a.lt(0.0), minimum(loss, -a * c), loss);
+        if (dualClip is not null)
+            loss = where(a.lt(Scalars.Zero), minimum(loss, (-a).mul(dualBound)), loss);
 
         ClipFractions fractions;
         using (no_grad())
         {
             var r = ratio.detach();
-            var negative = a.lt(0.0);
-            var low = MaskedShare(negative.logical_and(r.lt(1.0 - clipLow)), mask);
-            var high = MaskedShare(a.gt(0.0).logical_and(r.gt(1.0 + clipHigh)), mask);
-            var dual = dualClip is { } c2 ? MaskedShare(negative.logical_and(r.gt(c2)), mask) : 0.0;
+            var negative = a.lt(Scalars.Zero);
+            var low = MaskedShare(negative.logical_and(r.lt(lowerBound)), mask);
+            var high = MaskedShare(a.gt(Scalars.Zero).logical_and(r.gt(upperBound)), mask);
+            var dual = dualClip is not null ? MaskedShare(negative.logical_and(r.gt(dualBound)), mask) : 0.0;
             fractions = new ClipFractions(low, high, dual);
         }
         return new SurrogateResult(loss.MoveToOuterDisposeScope(), fractions);

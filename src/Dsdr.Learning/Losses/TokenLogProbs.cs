@@ -1,3 +1,4 @@
+using Dsdr.Learning.Compute;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,8 +27,8 @@ public static class TokenLogProbs
         var ids = tokens.to_type(ScalarType.Int64);
         if (ids.numel() > 0)
         {
-            var min = ids.min().ToInt64();
-            var max = ids.max().ToInt64();
+            var min = Scalars.IntegerValueOf(ids.min());
+            var max = Scalars.IntegerValueOf(ids.max());
             if (min < 0 || max >= v)
                 throw new ArgumentException($"tokens holds ids in [{min}, {max}] but the logits have a vocabulary of {v}; every id (padding included) must be in [0, {v - 1}].", nameof(tokens));
         }

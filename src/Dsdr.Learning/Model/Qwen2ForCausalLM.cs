@@ -1,3 +1,4 @@
+using Dsdr.Learning.Compute;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -20,13 +21,14 @@ public sealed class Qwen2ForCausalLM : nn.Module<Tensor, Tensor>
 
     public Qwen2Config Config { get; }
 
-    public Qwen2ForCausalLM(Qwen2Config config) : base(nameof(Qwen2ForCausalLM))
+    /// <param name="initSeed">Seeds the model's own generator for the random initial weights (torch's global one is not used).</param>
+    public Qwen2ForCausalLM(Qwen2Config config, long initSeed = 0) : base(nameof(Qwen2ForCausalLM))
     {
         Config = config.Validate();
         decoder = new Qwen2Decoder(config);
         if (!config.TieWordEmbeddings) lmHead = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
         RegisterComponents();
-        InitializeWeights();
+        InitializeWeights(initSeed);
     }
 
     /// <summary>Logits [B, T, V] for token ids [B, T]: no padding, positions 0…T−1.</summary>
@@ -55,19 +57,21 @@ public sealed class Qwen2ForCausalLM : nn.Module<Tensor, Tensor>
     /// <summary>Position ids [B, S] from a padding mask [B, S]: the number of real tokens before each slot (0 on padding).</summary>
     public static Tensor PositionIdsFromMask(Tensor attentionMask) =>
         // pos_j = max(0, Σ_{i ≤ j} m_i − 1)
-        attentionMask.to(ScalarType.Int64).cumsum(-1).sub_(1).clamp_min_(0);
+        attentionMask.to(ScalarType.Int64).cumsum(-1).sub_(Scalars.IntegerOne).clamp_min_(Scalars.IntegerZero);
 
     public long ParameterCount() => parameters().Sum(p => p.numel());
 
     // Hugging Face's Qwen2 initialisation: N(0, initializer_range) for linear and embedding weights, zero biases, unit norms.
-    private void InitializeWeights()
+    // Every parameter is written here, so what the layers' own constructors drew from torch's global generator is gone.
+    private void InitializeWeights(long seed)
     {
         using var noGrad = no_grad();
+        using var generator = new Generator((ulong)seed);
         foreach (var (name, parameter) in named_parameters())
         {
-            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) parameter.fill_(1.0);
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) parameter.fill_(Scalars.One);
             else if (name.EndsWith(".bias", StringComparison.Ordinal)) parameter.zero_();
-            else parameter.normal_(0.0, Config.InitializerRange);
+            else parameter.normal_(0.0, Config.InitializerRange, generator);
         }
     }
 
@@ -176,7 +180,7 @@ internal sealed class Qwen2Decoder : nn.Module
 
         positionIds ??= keyMask is not null
             ? Qwen2ForCausalLM.PositionIdsFromMask(keyMask).narrow(1, offset, steps)
-            : arange(offset, offset + steps, ScalarType.Int64, device).unsqueeze(0).expand(inputIds.shape[0], steps);
+            : Scalars.Arange(offset, offset + steps, device).unsqueeze(0).expand(inputIds.shape[0], steps);
 
         var hidden = embedTokens.forward(inputIds);
         var rotary = RotaryTables(positionIds, hidden.dtype);
@@ -214,7 +218,7 @@ internal sealed class Qwen2Decoder : nn.Module
 internal readonly record struct Rotary(Tensor Cos, Tensor SignedSin)
 {
     // x·cos + rotate_half(x)·sin, rotate_half(x) = [−x₂, x₁]  ≡  x·cos + roll(x, D/2)·[−sin, sin]
-    public Tensor Apply(Tensor x) => x.mul(Cos).addcmul_(x.roll(x.shape[^1] / 2, -1), SignedSin, 1);
+    public Tensor Apply(Tensor x) => x.mul(Cos).addcmul_(x.roll(x.shape[^1] / 2, -1), SignedSin, Scalars.One);
 }
 
 /// <summary>Which keys each query may see: causal by cache slot, padding masked, and a padded query sees itself (no empty rows).</summary>
@@ -231,14 +235,14 @@ internal sealed record AttentionBias(Tensor? Mask, bool IsCausal)
         var keys = keyMask.unsqueeze(1).unsqueeze(1);                                    // [B, 1, 1, S]
         if (steps == 1) return new AttentionBias(keys, false);
         var causal = CausalMask(offset, steps, device);                                  // [T, S]
-        var self = arange(offset + steps, device: device).unsqueeze(0)
-            .eq(arange(offset, offset + steps, device: device).unsqueeze(1));           // slot j is query i
+        var self = Scalars.Arange(0, offset + steps, device).unsqueeze(0)
+            .eq(Scalars.Arange(offset, offset + steps, device).unsqueeze(1));           // slot j is query i
         return new AttentionBias(causal.logical_and(keys.logical_or(self)), false);      // [B, 1, T, S]
     }
 
     // allowed[i, j] = j ≤ offset + i
     private static Tensor CausalMask(long offset, long steps, Device device) =>
-        arange(offset + steps, device: device).unsqueeze(0).le(arange(offset, offset + steps, device: device).unsqueeze(1));
+        Scalars.Arange(0, offset + steps, device).unsqueeze(0).le(Scalars.Arange(offset, offset + steps, device).unsqueeze(1));
 }
 
 internal sealed class Qwen2DecoderLayer : nn.Module
@@ -259,8 +263,8 @@ internal sealed class Qwen2DecoderLayer : nn.Module
 
     public Tensor Forward(Tensor hidden, Rotary rotary, AttentionBias bias, KvCache? cache, int layerIndex)
     {
-        hidden = hidden + selfAttention.Forward(inputNorm.forward(hidden), rotary, bias, cache, layerIndex);
-        return hidden + mlp.forward(postAttentionNorm.forward(hidden));
+        hidden = hidden.add(selfAttention.Forward(inputNorm.forward(hidden), rotary, bias, cache, layerIndex), Scalars.One);
+        return hidden.add(mlp.forward(postAttentionNorm.forward(hidden)), Scalars.One);
     }
 
     protected override void Dispose(bool disposing)
@@ -375,11 +379,11 @@ internal sealed class Qwen2Mlp : nn.Module<Tensor, Tensor>
 internal sealed class Qwen2RmsNorm : nn.Module<Tensor, Tensor>
 {
     [ComponentName(Name = "weight")] private Parameter weight;
-    private readonly double epsilon;
+    private readonly Scalar epsilon;
 
     public Qwen2RmsNorm(long size, double epsilon) : base("norm")
     {
-        this.epsilon = epsilon;
+        this.epsilon = epsilon.ToScalar();
         weight = new Parameter(ones(size));
         RegisterComponents();
     }
@@ -388,7 +392,13 @@ internal sealed class Qwen2RmsNorm : nn.Module<Tensor, Tensor>
     {
         var input = x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);
         // x / √(mean(x²) + ε)
-        var normalized = input * input.square().mean([-1], keepdim: true).add_(epsilon).rsqrt_();
+        var normalized = input * input.mul(input).mean([-1], keepdim: true).add_(epsilon, Scalars.One).rsqrt_();
         return weight * (x.dtype == ScalarType.Float32 ? normalized : normalized.to(x.dtype));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) epsilon.Dispose();
+        base.Dispose(disposing);
     }
 }

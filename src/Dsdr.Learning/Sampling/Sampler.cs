@@ -1,3 +1,4 @@
+using Dsdr.Learning.Compute;
 using Dsdr.Learning.Model;
 using Dsdr.Learning.Tokenizers;
 using TorchSharp;
@@ -102,7 +103,7 @@ public sealed class Sampler
         if (topK > 0 && topK < vocab)
         {
             var kth = logits.topk(topK, -1).values.narrow(-1, topK - 1, 1);
-            logits = logits.masked_fill(logits.lt(kth), double.NegativeInfinity);
+            logits = logits.masked_fill(logits.lt(kth), Scalars.NegativeInfinity);
         }
         if (topP < 1.0)
         {
@@ -110,9 +111,10 @@ public sealed class Sampler
             var probabilities = sorted.softmax(-1);
             // token i (by falling probability) is outside the nucleus when the mass before it already reaches p
             var massBefore = probabilities.cumsum(-1).sub_(probabilities);
-            var outsideSorted = massBefore.ge(topP);
+            using var nucleus = topP.ToScalar();
+            var outsideSorted = massBefore.ge(nucleus);
             var outside = zeros_like(outsideSorted).scatter_(-1, order, outsideSorted);
-            logits = logits.masked_fill(outside, double.NegativeInfinity);
+            logits = logits.masked_fill(outside, Scalars.NegativeInfinity);
         }
         return logits;
     }
@@ -198,9 +200,10 @@ internal sealed class GenerationRun
         if (cache is not null && step == 0 && samplesPerPrompt > 1)
         {
             // prefill each distinct prompt once (rows 0, G, 2G, … hold them), then give every sample its copy
-            var firsts = arange(0, batch, samplesPerPrompt, ScalarType.Int64, device);
+            var firsts = Scalars.Arange(0, batch, device, step: samplesPerPrompt);
             var distinct = model.Forward(input.index_select(0, firsts), mask?.index_select(0, firsts), positions.index_select(0, firsts), cache, logitsToKeep: 1);
-            var everyRow = arange(batch, ScalarType.Int64, device).div(samplesPerPrompt, rounding_mode: RoundingMode.floor);
+            using var group = samplesPerPrompt.ToScalar();
+            var everyRow = Scalars.Arange(0, batch, device).div(group, rounding_mode: RoundingMode.floor);
             cache.KeepRows(everyRow);
             logits = distinct.index_select(0, everyRow).squeeze(1).to(ScalarType.Float32);
         }

@@ -9,6 +9,7 @@ using Dsdr.Learning.Compute;
 using Dsdr.Learning.Losses;
 using Dsdr.Learning.Model;
 using Dsdr.Learning.Tokenizers;
+using Dsdr.Learning.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,12 +53,11 @@ public sealed record SftSummary(string Key, int Steps, double FirstLoss, double 
 public static class SftWarmStart
 {
     /// <summary>Bump when the training procedure changes, so old cached backbones are not reused.</summary>
-    public const string CodeVersion = "sft-1";
+    public const string CodeVersion = "sft-2";
     public const string SummaryFile = "sft.json";
     public const double GradClip = 1.0;
     public const double WeightDecay = 0.01;
     private const int LogEvery = 10;
-    private static readonly object InitGate = new();
 
     /// <summary>The cached backbone for <paramref name="request"/>, trained first when absent. Returns its checkpoint folder.</summary>
     public static string GetOrTrain(SftRequest request, IProgress<SftProgress>? progress, CancellationToken ct)
@@ -161,17 +161,11 @@ public static class SftWarmStart
         var draw = SyntheticTasks.ExampleSource(request.Task, request.Prompts);
         var dataRandom = new SeededRandom((ulong)sft.Seed);
 
-        Qwen2ForCausalLM model;
-        lock (InitGate)
-        {
-            torch.random.manual_seed(sft.Seed);
-            model = new Qwen2ForCausalLM(request.Model);
-        }
-        using (model)
+        using (var model = new Qwen2ForCausalLM(request.Model, initSeed: sft.Seed))
         {
             model.to(device);
             model.train();
-            using var optimizer = optim.AdamW(model.parameters(), lr: sft.LearningRate, weight_decay: WeightDecay);
+            using var optimizer = new AdamW(model.parameters(), sft.LearningRate, weightDecay: WeightDecay);
             double firstLoss = double.NaN, windowSum = 0, lastWindow = double.NaN;
             var windowCount = 0;
             for (var step = 0; step < sft.Steps; step++)
@@ -183,11 +177,11 @@ public static class SftWarmStart
                 {
                     using var batch = SftBatch.Create(examples, request.Tokenizer, request.Model.MaxPositionEmbeddings, device);
                     var value = ResponseLoss(model, batch);
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     value.backward();
                     nn.utils.clip_grad_norm_(model.parameters(), GradClip);
-                    foreach (var group in optimizer.ParamGroups) group.LearningRate = LearningRateAt(step, sft.LearningRate, sft.WarmupSteps);
-                    optimizer.step();
+                    optimizer.LearningRate = LearningRateAt(step, sft.LearningRate, sft.WarmupSteps);
+                    optimizer.Step();
                     loss = value.item<float>();
                 }
                 if (!double.IsFinite(loss)) throw new InvalidOperationException($"SFT loss became {loss} at step {step}; lower SftSpec.LearningRate.");

@@ -4,7 +4,6 @@ using Dsdr.Core.Sweeps;
 using Dsdr.Learning.Checkpoints;
 using Dsdr.Learning.Model;
 using Dsdr.Learning.Tokenizers;
-using TorchSharp.Modules;
 
 namespace Dsdr.Learning.Training;
 
@@ -16,16 +15,17 @@ public sealed record TrainerState(int FormatVersion, int Step, long DataCursor, 
 
 /// <summary>
 /// Training checkpoints: one folder per step, <c>step-000050/</c>, holding <c>model/</c> (Hugging Face layout, float32,
-/// with the tokenizer), <c>optimizer.bin</c> (AdamW moments and step counts), <c>reference/</c> when β &gt; 0, and
+/// with the tokenizer), <c>optimizer.safetensors</c> (AdamW moments and step counts), <c>reference/</c> when β &gt; 0, and
 /// <c>trainer.json</c>. A checkpoint is written into a hidden temporary folder and renamed into place, so a crash never
 /// leaves a half-written <c>step-*</c> folder; only the newest N are kept.
 /// </summary>
 public static class CheckpointStore
 {
-    public const int FormatVersion = 1;
+    /// <summary>2: the optimiser state is Dsdr's <see cref="AdamW"/> in safetensors (1 was TorchSharp's AdamW state).</summary>
+    public const int FormatVersion = 2;
     public const string ModelFolder = "model";
     public const string ReferenceFolder = "reference";
-    public const string OptimizerFile = "optimizer.bin";
+    public const string OptimizerFile = "optimizer.safetensors";
     public const string StateFile = "trainer.json";
     private const string Prefix = "step-";
 
@@ -42,7 +42,7 @@ public static class CheckpointStore
         {
             Checkpoint.Save(policy, Path.Combine(temporary, ModelFolder), tokenizer);
             if (reference is not null) Checkpoint.Save(reference, Path.Combine(temporary, ReferenceFolder), tokenizer);
-            optimizer.save_state_dict(Path.Combine(temporary, OptimizerFile));
+            optimizer.Save(Path.Combine(temporary, OptimizerFile));
             File.WriteAllText(Path.Combine(temporary, StateFile), JsonSerializer.Serialize(state, SweepJson.Indented));
             if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
             Directory.Move(temporary, final);
@@ -95,7 +95,7 @@ public static class CheckpointStore
                 throw new InvalidDataException($"Checkpoint {folder} has no {ReferenceFolder}/ but this run uses a KL penalty (β > 0); it was written with β = 0.");
             Checkpoint.LoadWeights(reference, referenceFolder);
         }
-        optimizer.load_state_dict(Path.Combine(folder, OptimizerFile));
+        optimizer.Load(Path.Combine(folder, OptimizerFile));
         return state;
     }
 }

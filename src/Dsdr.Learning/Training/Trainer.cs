@@ -9,7 +9,6 @@ using Dsdr.Learning.Model;
 using Dsdr.Learning.Sampling;
 using Dsdr.Learning.Tokenizers;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Dsdr.Learning.Training;
@@ -62,7 +61,7 @@ public sealed class Trainer : IDisposable
         sinks = options.Sinks ?? [];
         device = policy.parameters().First().device;
         sampler = new Sampler(policy, tokenizer);
-        optimizer = optim.AdamW(policy.parameters(), Config.LearningRate, weight_decay: options.WeightDecay);
+        optimizer = new AdamW(policy.parameters(), Config.LearningRate, weightDecay: options.WeightDecay);
         // β > 0: the frozen reference is the starting policy (resumes load the saved copy over it)
         if (Config.KlBeta > 0) reference = CopyOf(policy);
     }
@@ -112,6 +111,7 @@ public sealed class Trainer : IDisposable
 
     private EvalReport Evaluate(CancellationToken cancellationToken)
     {
+        using var scope = NewDisposeScope();
         var report = options.Evaluate!(policy, Step, cancellationToken);
         foreach (var sink in sinks) sink.OnEval(report);
         return report;
@@ -120,6 +120,9 @@ public sealed class Trainer : IDisposable
     /// <summary>One training step; returns (and sends to the sinks) its metrics.</summary>
     public StepMetrics TrainStep()
     {
+        // every tensor of the step, TorchSharp's own temporaries too, is held by this scope until the step ends: a
+        // temporary that nothing holds could be finalized by another thread's collection while libtorch reads it
+        using var scope = NewDisposeScope();
         var step = Step + 1;
         var total = Stopwatch.StartNew();
         var clock = new StepClock();
@@ -360,11 +363,11 @@ public sealed class Trainer : IDisposable
         var result = DsdrLoss.Compute(logits, lossBatch, arm.Loss);
         if (!double.IsFinite(result.Components.Total))
             throw new InvalidOperationException($"The loss is not finite ({result.Components.Total}) at update {Updates}; lower the learning rate or check the inputs.");
-        optimizer.zero_grad();
+        optimizer.ZeroGrad();
         result.Loss.backward();
         var norm = nn.utils.clip_grad_norm_(policy.parameters(), Config.GradClip);
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
-        optimizer.step();
+        optimizer.LearningRate = learningRate;
+        optimizer.Step();
         return (result.Components, norm);
     }
 

@@ -78,6 +78,8 @@ public sealed class TrialRunner(IEmbedder embedder, WarmStart? warmStart, Benchm
         ArgumentNullException.ThrowIfNull(options);
         var log = options.Log ?? (_ => { });
         var device = new ComputeConfig(options.Device, options.Threads).Apply();
+        if (options.Threads > 0 && LibTorchProcess.Threads != options.Threads)
+            log($"libtorch runs {LibTorchProcess.Threads} intra-op threads, set once for this process (this trial asked for {options.Threads})");
         var config = options.TotalSteps is { } steps ? trial.Config with { TotalSteps = steps } : trial.Config;
         var checkpoints = Path.Combine(options.OutputFolder, CheckpointsFolder);
         if (!options.Resume && CheckpointStore.Latest(checkpoints) is { } existing)
@@ -145,8 +147,7 @@ public sealed class TrialRunner(IEmbedder embedder, WarmStart? warmStart, Benchm
             return (Checkpoint.Load(backbone, load), TokenizerFiles.Load(backbone), backbone);
         }
         log($"model: {preset.Name} from random weights (seed {trial.Seed})");
-        torch.random.manual_seed(trial.Seed);
-        var policy = new Qwen2ForCausalLM(modelConfig);
+        var policy = new Qwen2ForCausalLM(modelConfig, initSeed: trial.Seed);
         policy.to(device);
         return (policy, tokenizer, null);
     }

@@ -33,7 +33,9 @@ public sealed class PostgresRunMirror(SweepRepository sweeps, TrialRepository tr
         if (trial.Descriptor is not { } d || RunStatusOf(trial.Status) is not { } status) return;
         var sync = new TrialSync(d.TrialId, status, trial.Attempt, trial.Lease?.SlotKey, trial.Lease?.ExpiresAt.UtcDateTime, trial.Step,
             trial.LastCheckpointPath, trial.LastCheckpointPath is null ? null : trial.LastCheckpointStep, trial.Error,
-            trial.Attempts.IsDefaultOrEmpty ? null : trial.Attempts[0].StartedAt.UtcDateTime, trial.FinishedAt?.UtcDateTime);
+            trial.Attempts.IsDefaultOrEmpty ? null : trial.Attempts[0].StartedAt.UtcDateTime, trial.FinishedAt?.UtcDateTime,
+            trial.Attempts.IsDefault ? [] : [.. trial.Attempts.Select(a => new TrialAttemptRow(a.Attempt, a.SlotKey, a.ResumedFromStep,
+                a.StartedAt.UtcDateTime, a.EndedAt?.UtcDateTime, a.Outcome?.ToString().ToLowerInvariant(), a.EndReason))]);
         if (!await trials.SyncAsync(sync, cancellationToken))
             throw new InvalidOperationException($"Trial '{d.TrialId}' has no row in the trials table: its sweep was submitted without the run mirror.");
     }

@@ -18,15 +18,27 @@ public sealed record SweepSummary(
 /// <summary>One expanded trial of a sweep. <paramref name="Row"/> is its result-table row (arm plus grid point).</summary>
 public sealed record NewTrial(string TrialId, string SweepId, string Arm, string Row, int Seed, string ConfigJson);
 
+/// <summary>A trial's row; <paramref name="FailedAttempts"/> and <paramref name="LastFailure"/> (the newest failed attempt's reason) come from trial_attempts.</summary>
 public sealed record TrialRow(
     string TrialId, string SweepId, string Arm, string Row, int Seed, string Config, RunStatus Status, int Attempts,
     string? SlotId, DateTime? LeaseExpiresAt, DateTime? HeartbeatAt, int? LastStep, string? CheckpointPath, int? CheckpointStep,
-    string? Error, DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, DateTime UpdatedAt);
+    string? Error, DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, DateTime UpdatedAt, int FailedAttempts, string? LastFailure);
 
-/// <summary>A trial's status as the scheduler knows it, for <see cref="TrialRepository.SyncAsync"/> (times in UTC).</summary>
+/// <summary>
+/// A trial's status as the scheduler knows it, for <see cref="TrialRepository.SyncAsync"/> (times in UTC), with every
+/// attempt so far.
+/// </summary>
 public sealed record TrialSync(
     string TrialId, RunStatus Status, int Attempts, string? SlotId, DateTime? LeaseExpiresAt, int LastStep,
-    string? CheckpointPath, int? CheckpointStep, string? Error, DateTime? StartedAt, DateTime? FinishedAt);
+    string? CheckpointPath, int? CheckpointStep, string? Error, DateTime? StartedAt, DateTime? FinishedAt,
+    IReadOnlyList<TrialAttemptRow>? AttemptRecords = null);
+
+/// <summary>
+/// One attempt of a trial: the slot it ran on, the step it resumed from, when it started and ended, its outcome
+/// ("completed", "failed", "cancelled", "interrupted"; null while it runs) and why it ended when it did not complete.
+/// </summary>
+public sealed record TrialAttemptRow(
+    int Attempt, string SlotId, int ResumedFromStep, DateTime StartedAt, DateTime? EndedAt, string? Outcome, string? Reason);
 
 /// <summary>One training-step metric value: the unit of ingest, idempotent on (trial, name, step).</summary>
 public sealed record MetricSample(string TrialId, int Step, string Name, double Value);

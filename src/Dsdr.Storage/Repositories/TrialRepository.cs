@@ -13,7 +13,10 @@ public sealed class TrialRepository(DsdrDatabase database)
         trial_id AS TrialId, sweep_id AS SweepId, arm AS Arm, row_label AS Row, seed AS Seed, config::text AS Config,
         status AS Status, attempts AS Attempts, slot_id AS SlotId, lease_expires_at AS LeaseExpiresAt, heartbeat_at AS HeartbeatAt,
         last_step AS LastStep, checkpoint_path AS CheckpointPath, checkpoint_step AS CheckpointStep, error AS Error,
-        created_at AS CreatedAt, started_at AS StartedAt, finished_at AS FinishedAt, updated_at AS UpdatedAt
+        created_at AS CreatedAt, started_at AS StartedAt, finished_at AS FinishedAt, updated_at AS UpdatedAt,
+        (SELECT count(*)::int FROM trial_attempts a WHERE a.trial_id = trials.trial_id AND a.outcome = 'failed') AS FailedAttempts,
+        (SELECT a.reason FROM trial_attempts a WHERE a.trial_id = trials.trial_id AND a.outcome = 'failed'
+         ORDER BY a.attempt DESC LIMIT 1) AS LastFailure
         """;
 
     /// <summary>Stores trials (a sweep's expansion); trials already stored are left as they are. Returns how many were new.</summary>
@@ -127,11 +130,18 @@ public sealed class TrialRepository(DsdrDatabase database)
             """, new { trialId }, cancellationToken);
 
     /// <summary>
-    /// Overwrites a trial's status fields with the scheduler's own record of it (the Orleans trial grain is the
-    /// authority; this table is its queryable copy). False when the trial has no row.
+    /// Overwrites a trial's status fields and attempts with the scheduler's own record of it (the Orleans trial grain is
+    /// the authority; these tables are its queryable copy), in one transaction. False when the trial has no row.
     /// </summary>
-    public Task<bool> SyncAsync(TrialSync trial, CancellationToken cancellationToken = default) =>
-        UpdateAsync("""
+    public async Task<bool> SyncAsync(TrialSync trial, CancellationToken cancellationToken = default)
+    {
+        var attempts = trial.AttemptRecords ?? [];
+        foreach (var a in attempts)
+            if (a.Outcome is not (null or "completed" or "failed" or "cancelled" or "interrupted"))
+                throw new ArgumentException($"Attempt {a.Attempt} of trial {trial.TrialId}: unknown outcome '{a.Outcome}' (completed, failed, cancelled or interrupted).", nameof(trial));
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var updated = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE trials SET status = @status, attempts = @Attempts, slot_id = @SlotId, lease_expires_at = @LeaseExpiresAt,
                    heartbeat_at = CASE WHEN @status = 'running' THEN now() ELSE heartbeat_at END,
                    last_step = @LastStep, checkpoint_path = @CheckpointPath, checkpoint_step = @CheckpointStep, error = @Error,
@@ -142,7 +152,39 @@ public sealed class TrialRepository(DsdrDatabase database)
             {
                 trial.TrialId, status = DbText.Of(trial.Status), trial.Attempts, trial.SlotId, trial.LeaseExpiresAt, trial.LastStep,
                 trial.CheckpointPath, trial.CheckpointStep, trial.Error, trial.StartedAt, trial.FinishedAt,
-            }, cancellationToken);
+            }, transaction, cancellationToken: cancellationToken));
+        if (updated == 1 && attempts.Count > 0)
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO trial_attempts (trial_id, attempt, slot_id, resumed_from_step, started_at, ended_at, outcome, reason)
+                SELECT @trialId, * FROM unnest(@numbers, @slots, @resumedFrom, @started, @ended, @outcomes, @reasons)
+                ON CONFLICT (trial_id, attempt) DO UPDATE SET slot_id = EXCLUDED.slot_id, resumed_from_step = EXCLUDED.resumed_from_step,
+                    started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at, outcome = EXCLUDED.outcome, reason = EXCLUDED.reason
+                """,
+                new
+                {
+                    trialId = trial.TrialId,
+                    numbers = attempts.Select(a => a.Attempt).ToArray(),
+                    slots = attempts.Select(a => a.SlotId).ToArray(),
+                    resumedFrom = attempts.Select(a => a.ResumedFromStep).ToArray(),
+                    started = attempts.Select(a => a.StartedAt).ToArray(),
+                    ended = attempts.Select(a => a.EndedAt).ToArray(),
+                    outcomes = attempts.Select(a => a.Outcome).ToArray(),
+                    reasons = attempts.Select(a => a.Reason).ToArray(),
+                }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return updated == 1;
+    }
+
+    /// <summary>A trial's attempts, first to last.</summary>
+    public async Task<IReadOnlyList<TrialAttemptRow>> ListAttemptsAsync(string trialId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<TrialAttemptRow>(new CommandDefinition("""
+            SELECT attempt AS Attempt, slot_id AS SlotId, resumed_from_step AS ResumedFromStep, started_at AS StartedAt,
+                   ended_at AS EndedAt, outcome AS Outcome, reason AS Reason
+            FROM trial_attempts WHERE trial_id = @trialId ORDER BY attempt
+            """, new { trialId }, cancellationToken: cancellationToken))).AsList();
+    }
 
     /// <summary>Deletes a trial with its metrics, evals and rollout groups.</summary>
     public async Task<bool> DeleteAsync(string trialId, CancellationToken cancellationToken = default)

@@ -16,7 +16,7 @@ namespace Dsdr.Learning.Tests.Losses;
 public class PyTorchCrossCheckTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-6;
-    private const string Python = "/usr/bin/python3";
+    private const string Python = PyTorchReference.Python;
 
     [Fact]
     public void AdvantagesAndLossMatchTheCommittedPyTorchValues()
@@ -116,45 +116,9 @@ public class PyTorchCrossCheckTests(ITestOutputHelper output)
     private static JsonDocument ReadJson(string name) =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(BenchFolder(), "fixtures", name)));
 
-    private static string BenchFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Dsdr.sln")))
-                return Path.Combine(dir.FullName, "bench", "pytorch");
-        }
-        throw new DirectoryNotFoundException($"No Dsdr.sln above {AppContext.BaseDirectory}; run the tests from a checkout of the repository.");
-    }
+    private static string BenchFolder() => PyTorchReference.BenchFolder();
 
-    private static bool PythonTorchAvailable()
-    {
-        if (!File.Exists(Python))
-            return false;
-        try
-        {
-            return Run(Python, "-c \"import torch\"").ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    }
+    private static bool PythonTorchAvailable() => PyTorchReference.Available();
 
-    private static (int ExitCode, string Stdout, string Stderr) Run(string file, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
-        {
-            process.Kill();
-            throw new TimeoutException($"{file} {arguments} did not finish within 120 s.");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int ExitCode, string Stdout, string Stderr) Run(string file, string arguments) => PyTorchReference.Run(file, arguments);
 }

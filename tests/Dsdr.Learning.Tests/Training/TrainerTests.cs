@@ -1,3 +1,5 @@
+using Dsdr.Learning.Checkpoints;
+using Dsdr.Learning.Compute;
 using Dsdr.Core.Sweeps;
 using Dsdr.Learning.Evaluation;
 using Dsdr.Learning.Training;
@@ -113,44 +115,36 @@ public class TrainerTests
     [Fact]
     public void A_run_resumed_from_a_checkpoint_reproduces_the_uninterrupted_run()
     {
-        var previousThreads = torch.get_num_threads();
-        torch.set_num_threads(1);
-        try
+        LibTorchProcess.UseThreads(1);   // the process's count (set once): both runs use the same
+        var config = Config(ArmPresets.Dsdr, steps: 4);
+        var parity = new ScriptedTask(Parity);
+
+        using var straightPolicy = Policy();
+        var straight = new MemoryTrainingSink();
+        using (var trainer = Trainer(straightPolicy, new TrainerOptions(config, Sinks: [straight]), parity))
+            trainer.Run();
+
+        var folder = TempFolder();
+        var first = new MemoryTrainingSink();
+        using (var policy = Policy())
+        using (var trainer = Trainer(policy, new TrainerOptions(config, CheckpointFolder: folder, Sinks: [first]), parity))
+            Assert.Equal(2, trainer.Run(stopAfterStep: 2).Steps);
+
+        var second = new MemoryTrainingSink();
+        using var resumedPolicy = Policy(seed: 99);     // different weights: the checkpoint must overwrite them
+        using (var trainer = Trainer(resumedPolicy, new TrainerOptions(config, CheckpointFolder: folder, Sinks: [second]), parity))
         {
-            var config = Config(ArmPresets.Dsdr, steps: 4);
-            var parity = new ScriptedTask(Parity);
-
-            using var straightPolicy = Policy();
-            var straight = new MemoryTrainingSink();
-            using (var trainer = Trainer(straightPolicy, new TrainerOptions(config, Sinks: [straight]), parity))
-                trainer.Run();
-
-            var folder = TempFolder();
-            var first = new MemoryTrainingSink();
-            using (var policy = Policy())
-            using (var trainer = Trainer(policy, new TrainerOptions(config, CheckpointFolder: folder, Sinks: [first]), parity))
-                Assert.Equal(2, trainer.Run(stopAfterStep: 2).Steps);
-
-            var second = new MemoryTrainingSink();
-            using var resumedPolicy = Policy(seed: 99);     // different weights: the checkpoint must overwrite them
-            using (var trainer = Trainer(resumedPolicy, new TrainerOptions(config, CheckpointFolder: folder, Sinks: [second]), parity))
-            {
-                Assert.True(trainer.TryResume());
-                Assert.Equal(2, trainer.Step);
-                trainer.Run();
-            }
-
-            var resumed = first.Steps.Concat(second.Steps).Select(WithoutTimes).ToList();
-            Assert.Equal(straight.Steps.Select(WithoutTimes), resumed);
-            Assert.Equal(straight.Groups.Select(Describe), first.Groups.Concat(second.Groups).Select(Describe));
-            var a = straightPolicy.named_parameters().ToList();
-            var b = resumedPolicy.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-            foreach (var (name, p) in a) Assert.True(p.equal(b[name]).all().item<bool>(), $"{name} differs after resume");
+            Assert.True(trainer.TryResume());
+            Assert.Equal(2, trainer.Step);
+            trainer.Run();
         }
-        finally
-        {
-            torch.set_num_threads(previousThreads);
-        }
+
+        var resumed = first.Steps.Concat(second.Steps).Select(WithoutTimes).ToList();
+        Assert.Equal(straight.Steps.Select(WithoutTimes), resumed);
+        Assert.Equal(straight.Groups.Select(Describe), first.Groups.Concat(second.Groups).Select(Describe));
+        var a = straightPolicy.named_parameters().ToList();
+        var b = resumedPolicy.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, p) in a) Assert.True(p.equal(b[name]).all().item<bool>(), $"{name} differs after resume");
     }
 
     [Fact]
@@ -176,10 +170,16 @@ public class TrainerTests
         var folder = TempFolder();
         var sink = new MemoryTrainingSink();
         var config = Config(ArmPresets.Dsdr, steps: 2) with { KlBeta = 0.1, KlEstimator = KlEstimator.K3 };
+        var start = policy.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
         using (var trainer = Trainer(policy, new TrainerOptions(config, CheckpointFolder: folder, Sinks: [sink]), new ScriptedTask(Parity)))
             trainer.Run();
-        Assert.All(sink.Steps.Where(m => m.Updates > 0), m => Assert.True(m.Kl is >= 0 and < 1, $"KL {m.Kl}"));
-        Assert.True(Directory.Exists(Path.Combine(CheckpointStore.Latest(folder)!, CheckpointStore.ReferenceFolder)));
+        Assert.All(sink.Steps.Where(m => m.Updates > 0), m => Assert.True(m.Kl is >= 0 && double.IsFinite(m.Kl.Value), $"KL {m.Kl}"));
+        Assert.Contains(sink.Steps, m => m.Kl > 0);
+        // the reference is the starting policy, frozen: the checkpoint's copy equals it, the trained policy does not
+        using (var reference = Checkpoint.Load(Path.Combine(CheckpointStore.Latest(folder)!, CheckpointStore.ReferenceFolder)))
+            foreach (var (name, p) in reference.named_parameters())
+                Assert.True(p.equal(start[name]).all().item<bool>(), $"reference {name} moved");
+        Assert.Contains(policy.named_parameters(), p => !p.parameter.equal(start[p.name]).all().item<bool>());
 
         using var other = Policy(seed: 8);
         using var resumed = Trainer(other, new TrainerOptions(config with { TotalSteps = 3 }, CheckpointFolder: folder), new ScriptedTask(Parity));

@@ -120,6 +120,12 @@ public sealed class SweepApiTests(WebApiFixture web, Xunit.Abstractions.ITestOut
         Assert.Equal(finals[trialId].Count, trial.Evals.Count);
         Assert.Contains("loss", trial.MetricNames);
         Assert.NotEmpty(trial.RolloutSteps);
+        // … and its one attempt: where it ran, from step 0, completed, with nothing to explain
+        var attempt = Assert.Single(trial.Attempts!);
+        Assert.Equal((1, 0, "completed", (string?)null), (attempt.Number, attempt.ResumedFromStep, attempt.Outcome, attempt.Reason));
+        Assert.Equal(attempt.SlotKey.Split('/')[0], attempt.Node);
+        Assert.True(attempt.EndedAt >= attempt.StartedAt);
+        Assert.False(done.Trials[0].Retried);
 
         // Metrics: the loss curve, one point per step (20 ≤ maxPoints), and downsampled when asked.
         var curves = await (await client.GetAsync($"/api/trials/{trialId}/metrics?names=loss")).ReadAsync<List<MetricCurve>>();

@@ -109,6 +109,50 @@ public class PageTests() : DashboardContext(TimeSpan.FromMilliseconds(50))
         Assert.Contains("countdown/000007 — 1/2 correct", explorer.TextContent);
     }
 
+    private const string NativeFailure = "ExternalException: Unknown scalar type. (at Dsdr.Learning.Model.Qwen2RmsNorm.forward, Qwen2ForCausalLM.cs:391)";
+
+    [Fact]
+    public void Trial_page_lists_every_attempt_and_keeps_a_failures_reason_after_a_later_success()
+    {
+        var trial = Trial("t1", "dapo", 0, 10) with { Status = "completed", Attempts = 2, FailedAttempts = 1, LastFailure = NativeFailure };
+        Platform.Trials["t1"] = new TrialDetails(trial, "{}", [], [], [],
+        [
+            new TrialAttemptView(1, "local", "local/cpu:1", 0, At, At.AddMinutes(2), "failed", NativeFailure),
+            new TrialAttemptView(2, "node-b", "node-b/cpu:0", 5, At.AddMinutes(3), At.AddMinutes(9), "completed", null),
+        ]);
+
+        var cut = Render<TrialPage>(p => p.Add(x => x.TrialId, "t1"));
+
+        var rows = cut.FindAll("[data-testid=attempt-row]");
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(["failed", "completed"], cut.FindAll("[data-testid=attempt-outcome]").Select(e => e.TextContent.Trim()));
+        Assert.Equal(NativeFailure, cut.FindAll("[data-testid=attempt-reason]")[0].TextContent.Trim());
+        Assert.Contains("local/cpu:1", rows[0].TextContent);
+        Assert.Contains("2026-11-28 12:02:00 UTC", rows[0].TextContent);
+        Assert.Contains("node-b", rows[1].TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=trial-error]"));   // the trial itself completed
+    }
+
+    [Fact]
+    public void Sweep_page_flags_the_trials_that_needed_more_than_one_attempt()
+    {
+        Platform.SweepDetails["s1"] = new SweepDetails(Sweep("s1", "completed", 3, trials: 3), "{}",
+        [
+            Trial("t1", "grpo", 0, 10),
+            Trial("t2", "dapo", 0, 10) with { Attempts = 3, FailedAttempts = 2, LastFailure = NativeFailure },
+            Trial("t3", "dsdr", 0, 10) with { Attempts = 2 },
+        ], ["grpo", "dapo", "dsdr"], [], []);
+
+        var cut = Render<SweepPage>(p => p.Add(x => x.SweepId, "s1"));
+
+        Assert.Contains("2 trials needed more than one attempt", cut.Find("[data-testid=retried-summary]").TextContent);
+        var flags = cut.FindAll("[data-testid=trial-retried]");
+        Assert.Equal(2, flags.Count);
+        Assert.Equal($"2 failed attempts; the last: {NativeFailure}", flags[0].GetAttribute("title"));
+        Assert.Contains("none failed", flags[1].GetAttribute("title"));
+        Assert.Empty(cut.FindAll("[data-testid=trial-row]")[0].QuerySelectorAll("[data-testid=trial-retried]"));
+    }
+
     [Fact]
     public void Pool_page_lists_slots_and_draws_utilisation()
     {

@@ -49,7 +49,7 @@ public static class DsdrApi
 
     private static void MapTrials(RouteGroupBuilder trials)
     {
-        trials.MapGet("/{id}", GetTrial).WithName("GetTrial").WithSummary("A trial with its config, evaluations, metric names and rollout steps.");
+        trials.MapGet("/{id}", GetTrial).WithName("GetTrial").WithSummary("A trial with its config, evaluations, metric names, rollout steps and attempts (slot, start and end, outcome, and why a failed one failed).");
         trials.MapGet("/{id}/metrics", GetTrialMetrics).WithName("GetTrialMetrics")
             .WithSummary("The trial's step-metric curves (?names=loss,reward/mean; all when omitted), downsampled to ?maxPoints= (default 500).");
         trials.MapGet("/{id}/rollouts", GetTrialRollouts).WithName("GetTrialRollouts")

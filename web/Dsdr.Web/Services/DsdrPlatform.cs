@@ -192,8 +192,10 @@ public sealed class DsdrPlatform(
         var names = await metrics.NamesAsync(trialId, cancellationToken);
         var steps = await rolloutGroups.StepsAsync(trialId, cancellationToken);
         var live = await LiveStepsAsync([row], cancellationToken);
+        var attempts = await trials.ListAttemptsAsync(trialId, cancellationToken);
         return new TrialDetails(TrialItem(row, live.GetValueOrDefault(trialId)), row.Config,
-            [.. figures.Select(e => new EvalFigure(e.Step, e.Benchmark, e.Metric, e.K, e.Value))], names, steps);
+            [.. figures.Select(e => new EvalFigure(e.Step, e.Benchmark, e.Metric, e.K, e.Value))], names, steps,
+            [.. attempts.Select(a => new TrialAttemptView(a.Attempt, NodeOf(a.SlotId), a.SlotId, a.ResumedFromStep, a.StartedAt, a.EndedAt, a.Outcome, a.Reason))]);
     }
 
     public Task<IReadOnlyList<MetricCurve>> GetMetricsAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int maxPoints = 500,
@@ -280,9 +282,12 @@ public sealed class DsdrPlatform(
         return await metrics.LastStepsAsync(running, Dsdr.Runner.StepMetricNames.RewardMean, cancellationToken);
     }
 
+    // "node-a/cuda:0" → "node-a" (a key without a node part is shown whole)
+    private static string NodeOf(string slotKey) => slotKey.IndexOf('/') is > 0 and var slash ? slotKey[..slash] : slotKey;
+
     private static TrialListItem TrialItem(TrialRow r, int liveStep = 0) =>
         new(r.TrialId, r.SweepId, r.Arm, r.Row, r.Seed, Text(r.Status), Math.Max(r.LastStep ?? 0, liveStep), TrialConfig.TotalSteps(r.Config), r.Attempts,
-            r.SlotId, r.Error, r.StartedAt, r.FinishedAt);
+            r.SlotId, r.Error, r.StartedAt, r.FinishedAt, r.FailedAttempts, r.LastFailure);
 
     private static SweepListItem Summary(SweepRow row, IReadOnlyList<TrialListItem> items)
     {

@@ -98,9 +98,14 @@ public sealed record SweepDetails(
     IReadOnlyList<string> Benchmarks,
     IReadOnlyList<MetricKey> Metrics);
 
+/// <param name="Attempts">Attempts started; <paramref name="FailedAttempts"/> of them failed, the newest with <paramref name="LastFailure"/>.</param>
 public sealed record TrialListItem(
     string TrialId, string SweepId, string Arm, string Row, int Seed, string Status, int Step, int TotalSteps, int Attempts,
-    string? SlotKey, string? Error, DateTime? StartedAt, DateTime? FinishedAt);
+    string? SlotKey, string? Error, DateTime? StartedAt, DateTime? FinishedAt, int FailedAttempts = 0, string? LastFailure = null)
+{
+    /// <summary>The trial needed more than one attempt (it failed, lost its slot or was moved).</summary>
+    public bool Retried => Attempts > 1;
+}
 
 public sealed record EvalFigure(int Step, string Benchmark, string Metric, int? K, double Value);
 
@@ -109,7 +114,15 @@ public sealed record TrialDetails(
     string ConfigJson,
     IReadOnlyList<EvalFigure> Evals,
     IReadOnlyList<string> MetricNames,
-    IReadOnlyList<int> RolloutSteps);
+    IReadOnlyList<int> RolloutSteps,
+    IReadOnlyList<TrialAttemptView>? Attempts = null);
+
+/// <summary>
+/// One attempt of a trial: where it ran, from which step, when, how it ended ("completed", "failed", "cancelled",
+/// "interrupted"; null while running) and, when it did not complete, why (a failure's first line and where it was raised).
+/// </summary>
+public sealed record TrialAttemptView(
+    int Number, string Node, string SlotKey, int ResumedFromStep, DateTime StartedAt, DateTime? EndedAt, string? Outcome, string? Reason);
 
 public readonly record struct CurvePoint(int Step, double Value);
 
