@@ -20,6 +20,24 @@ public class ComputeConfigTests
         Assert.Throws<ArgumentOutOfRangeException>(() => LibTorchProcess.UseThreads(-1));
     }
 
+    // OpenMP keeps the intra-op count per thread: a trial's own thread must get the process's count, not the default
+    [Fact]
+    public void Every_thread_that_asks_runs_with_the_process_count()
+    {
+        var inForce = LibTorchProcess.UseThreads(1);
+        int seenElsewhere = -1, defaultElsewhere = -1;
+        var other = new Thread(() =>
+        {
+            defaultElsewhere = torch.get_num_threads();
+            LibTorchProcess.UseThreads(inForce + 1);
+            seenElsewhere = torch.get_num_threads();
+        });
+        other.Start();
+        other.Join();
+        Assert.Equal(inForce, seenElsewhere);
+        Assert.True(defaultElsewhere > 0);
+    }
+
     [Fact]
     public void UnknownOrAbsentDevicesAreNamed()
     {

@@ -19,20 +19,18 @@ public static class LibTorchProcess
     }
 
     /// <summary>
-    /// Sets libtorch's intra-op CPU thread count on the first call in this process (<paramref name="requested"/> 0 = one
-    /// per core) and returns the count in force, which later calls do not change whatever they ask for.
+    /// The intra-op CPU thread count is decided by the first call in this process (<paramref name="requested"/> 0 = one
+    /// per core); later calls do not change it whatever they ask for. Every call applies it to the calling thread: libtorch's
+    /// OpenMP keeps the count per thread, so each thread that runs a trial's tensor ops must call this before them.
+    /// Returns the count in force.
     /// </summary>
     public static int UseThreads(int requested)
     {
         if (requested < 0) throw new ArgumentOutOfRangeException(nameof(requested), requested, "Threads must be ≥ 0 (0 = one per core).");
         lock (Gate)
         {
-            if (threads is null)
-            {
-                var count = requested == 0 ? Environment.ProcessorCount : requested;
-                if (get_num_threads() != count) set_num_threads(count);
-                threads = count;
-            }
+            threads ??= requested == 0 ? Environment.ProcessorCount : requested;
+            if (get_num_threads() != threads.Value) set_num_threads(threads.Value);
             return threads.Value;
         }
     }

@@ -47,7 +47,7 @@ public class ComparePageTests : DashboardContext
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=compare-arm]").Count));
         var arm = cut.Find("[data-testid=compare-arm][data-sweep=b]");
         (arm.TagName == "INPUT" ? arm : arm.QuerySelector("input[type=checkbox]")!).Change(true);
-        Assert.EndsWith("/compare?trials=b-1&metric=reward%2Fmean", navigation.Uri);
+        cut.WaitForAssertion(() => Assert.EndsWith("/compare?trials=b-1&metric=reward%2Fmean", navigation.Uri)); // the handler is async
         Assert.Equal("/compare?trials=a-1%2Cb-1&metric=reward%2Fmean", ComparePage.Href(["a-1", "b-1"], "reward/mean"));
     }
 }

@@ -24,7 +24,8 @@ public sealed class FakePlatform : IDsdrPlatform
 
     public ConcurrentQueue<string> Submitted { get; } = new();
     public ConcurrentQueue<string> Previewed { get; } = new();
-    public List<(IReadOnlyCollection<string> Trials, IReadOnlyCollection<string> Names)> MetricRequests { get; } = [];
+    // the pages' refresh calls the platform from the renderer's thread pool while a test reads: a concurrent collection
+    public System.Collections.Concurrent.ConcurrentQueue<(IReadOnlyCollection<string> Trials, IReadOnlyCollection<string> Names)> MetricRequests { get; } = new();
     public Exception? SubmitFailure { get; set; }
     public int ListCalls;
 
@@ -77,7 +78,7 @@ public sealed class FakePlatform : IDsdrPlatform
     public Task<IReadOnlyList<MetricCurve>> GetMetricsAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int maxPoints = 500,
         CancellationToken cancellationToken = default)
     {
-        MetricRequests.Add((trialIds, names));
+        MetricRequests.Enqueue((trialIds, names));
         return Task.FromResult<IReadOnlyList<MetricCurve>>(Curves
             .Where(c => trialIds.Contains(c.TrialId) && (names.Count == 0 || names.Contains(c.Name))).ToList());
     }
