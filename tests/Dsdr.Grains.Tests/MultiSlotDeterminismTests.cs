@@ -89,8 +89,11 @@ public class MultiSlotDeterminismTests
                 TrialRunner.WithDefaults(embedder).Run(trial, new TrialRunOptions(alone, Threads: 1, SftCacheFolder: sftCache));
                 var aloneRows = MetricRows(Path.Combine(alone, JsonlTrainingSink.MetricsFile));
                 Assert.Equal(6, aloneRows.Count);
-                Assert.All(aloneRows, r => Assert.Contains("\"semanticSimilarity\":0.", r));
                 Assert.Equal(aloneRows, MetricRows(Path.Combine(shared, trial.TrialId, JsonlTrainingSink.MetricsFile)));
+                // the groups carry d, r̃, A and w: the GD embeddings were really computed, and they match bit for bit too
+                var aloneGroups = File.ReadAllLines(Path.Combine(alone, JsonlTrainingSink.GroupsFile));
+                Assert.Contains(aloneGroups, g => HasNonZeroDiversity(g));
+                Assert.Equal(aloneGroups, File.ReadAllLines(Path.Combine(shared, trial.TrialId, JsonlTrainingSink.GroupsFile)));
                 var environment = File.ReadAllText(Path.Combine(alone, TrialRunner.EnvironmentFile));
                 Assert.Equal(environment, File.ReadAllText(Path.Combine(shared, trial.TrialId, TrialRunner.EnvironmentFile)));
                 var recorded = System.Text.Json.JsonSerializer.Deserialize<Learning.Compute.TrialEnvironment>(environment, JsonlTrainingSink.JsonOptions)!;
@@ -110,6 +113,9 @@ public class MultiSlotDeterminismTests
 
     // every field of every step but the wall-clock ones, as written (round-trip doubles)
     private static List<string> MetricRows(string path) => File.ReadAllLines(path).Select(WithoutSeconds).ToList();
+
+    private static bool HasNonZeroDiversity(string groupLine) =>
+        System.Text.Json.Nodes.JsonNode.Parse(groupLine)!["diversity"]!.AsArray().Any(d => d!.GetValue<double>() != 0);
 
     private static string WithoutSeconds(string line)
     {
