@@ -190,7 +190,9 @@ public class DefaultFormulaExtractorTests
         ];
         var sw = Stopwatch.StartNew();
         foreach (var input in inputs) DefaultFormulaExtractor.Instance.Extract(input);
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"took {sw.Elapsed}");
+        // not a speed measurement (that is bench/'s job): quadratic or exponential work on these inputs takes hours, linear work
+        // takes well under a second, so a bound loose enough for a loaded 2-core machine still tells the two apart
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), $"took {sw.Elapsed}");
     }
 
     [Fact]
