@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Dsdr.Contracts;
 using Dsdr.Core.Method;
+using Dsdr.Core.Reports;
 using Dsdr.Core.Sweeps;
 using Dsdr.Core.Tasks;
 using Dsdr.Grains.Running;
@@ -263,7 +264,7 @@ public static class StepMetricNames
             ["groups/count"] = m.Groups,
             ["groups/dropped"] = m.DroppedGroups,
             ["groups/generation_rounds"] = m.GenerationRounds,
-            ["entropy"] = m.Entropy,
+            [TrainingCurveNames.Entropy] = m.Entropy,
             ["response/length_mean"] = m.ResponseLengthMean,
             ["response/length_max"] = m.ResponseLengthMax,
             ["response/truncation_ratio"] = m.TruncationRatio,
@@ -284,8 +285,8 @@ public static class StepMetricNames
             ["seconds/update"] = m.Seconds.Update,
         };
         if (m.Kl is { } kl) d["kl/reference"] = kl;
-        if (m.SemanticSimilarity is { } s) d["similarity/semantic"] = s;
-        if (m.FormulaSimilarity is { } f) d["similarity/formula"] = f;
+        if (m.SemanticSimilarity is { } s) d[TrainingCurveNames.SemanticSimilarity] = s;
+        if (m.FormulaSimilarity is { } f) d[TrainingCurveNames.FormulaSimilarity] = f;
         // the sink refuses NaN/∞ (e.g. a step with no update): leave such a value out rather than fail the trial
         foreach (var name in d.Where(kv => !double.IsFinite(kv.Value)).Select(kv => kv.Key).ToList()) d.Remove(name);
         return d;

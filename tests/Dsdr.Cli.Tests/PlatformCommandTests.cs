@@ -151,8 +151,10 @@ public class DemoSmokeTests
         try
         {
             var jsonPath = Path.Combine(data, "results.json");
+            var reportFolder = Path.Combine(data, "report");
             string[] Args() => ["demo", "--simulated", "--data-dir", data, "--urls", "http://127.0.0.1:0",
-                "--silo-port", PlatformFixture.FreePort().ToString(), "--gateway-port", PlatformFixture.FreePort().ToString(), "--json", jsonPath];
+                "--silo-port", PlatformFixture.FreePort().ToString(), "--gateway-port", PlatformFixture.FreePort().ToString(), "--json", jsonPath,
+                "--report", reportFolder];
             Directory.CreateDirectory(data);
             var first = CliRunner.Run(Args());
             Assert.True(first.Exit == 0, first.Output + first.Error);
@@ -176,6 +178,12 @@ public class DemoSmokeTests
             Assert.Equal("grpo", dsdrCell.GetProperty("delta").GetProperty("reference").GetString());
             Assert.True(dsdrCell.TryGetProperty("ciLow", out _) && dsdrCell.TryGetProperty("std", out _));
             Assert.True(File.Exists(Path.Combine(data, "api-key")));
+            // --report: the report of the demo's sweep, as 'dsdr report' writes it; the demo has no λ grid and says so
+            Assert.Contains($"report of sweep demo written to {reportFolder}", first.Output);
+            var report = File.ReadAllText(Path.Combine(reportFolder, "report.md"));
+            Assert.Contains("## Claims", report);
+            Assert.Contains("The sweep has no λ grid", report);
+            Assert.True(File.Exists(Path.Combine(reportFolder, "figures", "pass-at-k-simulated.svg")));
 
             var second = CliRunner.Run(Args());
             Assert.True(second.Exit == 0, second.Output + second.Error);

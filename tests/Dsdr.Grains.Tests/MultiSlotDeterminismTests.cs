@@ -26,11 +26,11 @@ public class MultiSlotDeterminismTests
           "name": "determinism",
           "task": { "kind": "countdown", "trainSize": 200, "heldOutSize": 8, "dataSeed": 7 },
           "model": { "preset": "countdown", "sft": { "enabled": true, "steps": 40, "batchSize": 32, "learningRate": 0.003, "warmupSteps": 5, "seed": 1 } },
-          "base": { "totalSteps": 6, "promptsPerStep": 4, "groupSize": 4, "miniBatchesPerStep": 2, "learningRate": 0.001,
+          "base": { "totalSteps": 10, "promptsPerStep": 4, "groupSize": 4, "miniBatchesPerStep": 2, "learningRate": 0.001,
                     "lambdaD": 0.1, "lambdaL": 0.01, "tau": 5 },
           "arms": ["grpo", "dapo", "dsdr", "dsdr-no-gd", "dsdr-no-gc"],
           "seeds": [2],
-          "eval": { "everySteps": 3, "atStart": false, "avgK": 2, "passKSamples": 2 }
+          "eval": { "everySteps": 5, "atStart": false, "avgK": 2, "passKSamples": 2 }
         }
         """;
 
@@ -88,9 +88,13 @@ public class MultiSlotDeterminismTests
                 var alone = Path.Combine(root, "alone-" + arm);
                 TrialRunner.WithDefaults(embedder).Run(trial, new TrialRunOptions(alone, Threads: 1, SftCacheFolder: sftCache));
                 var aloneRows = MetricRows(Path.Combine(alone, JsonlTrainingSink.MetricsFile));
-                Assert.Equal(6, aloneRows.Count);
-                Assert.All(aloneRows, r => Assert.Contains("\"semanticSimilarity\":0.", r));
+                Assert.Equal(10, aloneRows.Count);
+                Assert.Contains("\"semanticSimilarity\":0.", aloneRows[^1]); // step 10 embeds every group
                 Assert.Equal(aloneRows, MetricRows(Path.Combine(shared, trial.TrialId, JsonlTrainingSink.MetricsFile)));
+                // the groups carry d, r̃, A and w: the embeddings were really computed (every group on step 10, correct ones before), and match bit for bit
+                var aloneGroups = File.ReadAllLines(Path.Combine(alone, JsonlTrainingSink.GroupsFile));
+                Assert.Contains(aloneGroups, g => HasNonZeroDiversity(g));
+                Assert.Equal(aloneGroups, File.ReadAllLines(Path.Combine(shared, trial.TrialId, JsonlTrainingSink.GroupsFile)));
                 var environment = File.ReadAllText(Path.Combine(alone, TrialRunner.EnvironmentFile));
                 Assert.Equal(environment, File.ReadAllText(Path.Combine(shared, trial.TrialId, TrialRunner.EnvironmentFile)));
                 var recorded = System.Text.Json.JsonSerializer.Deserialize<Learning.Compute.TrialEnvironment>(environment, JsonlTrainingSink.JsonOptions)!;
@@ -110,6 +114,9 @@ public class MultiSlotDeterminismTests
 
     // every field of every step but the wall-clock ones, as written (round-trip doubles)
     private static List<string> MetricRows(string path) => File.ReadAllLines(path).Select(WithoutSeconds).ToList();
+
+    private static bool HasNonZeroDiversity(string groupLine) =>
+        System.Text.Json.Nodes.JsonNode.Parse(groupLine)!["diversity"]!.AsArray().Any(d => d!.GetValue<double>() != 0);
 
     private static string WithoutSeconds(string line)
     {

@@ -87,6 +87,7 @@ public sealed class DashboardServer : IAsyncLifetime
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 1000 } });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(30_000);
+        Assertions.SetDefaultExpectTimeout(15_000); // a loaded 2-core machine renders a Blazor page in seconds, not milliseconds
         return page;
     }
 

@@ -40,6 +40,18 @@ internal sealed class DsdrApiClient(HttpClient http, Uri baseAddress, string? ap
         return await response.Content.ReadAsStringAsync(ct);
     }
 
+    /// <summary>GET /api/sweeps/{id}/report?metric=…&amp;step=…&amp;reference=…: the report's JSON document.</summary>
+    public async Task<string> GetReportAsync(string sweepId, IReadOnlyList<string> metrics, string? step, string? reference, CancellationToken ct)
+    {
+        var query = new List<string>();
+        if (metrics.Count > 0) query.Add("metric=" + Uri.EscapeDataString(string.Join(',', metrics)));
+        if (step is not null) query.Add("step=" + Uri.EscapeDataString(step));
+        if (reference is not null) query.Add("reference=" + Uri.EscapeDataString(reference));
+        var path = $"api/sweeps/{Uri.EscapeDataString(sweepId)}/report" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
+        using var response = await SendAsync(HttpMethod.Get, path, null, ct);
+        return await response.Content.ReadAsStringAsync(ct);
+    }
+
     private async Task<JsonElement> SendJsonAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
     {
         using var response = await SendAsync(method, path, content, ct);

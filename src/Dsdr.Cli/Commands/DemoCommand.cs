@@ -38,11 +38,15 @@ internal static class DemoCommand
         {
             Description = "Run the same experiment on these seeds instead of the spec's (comma-separated, e.g. 4,5,6); the sweep is named after them, e.g. demo-seeds-4-5-6.",
         };
+        var report = new Option<string?>("--report")
+        {
+            Description = "When the sweep ends, write its report into this folder (what 'dsdr report' writes: report.md, the table, figures, the paper's claims).",
+        };
         var command = new Command("demo",
             "Start the single-node platform, run the default ablation (grpo, dapo, dsdr, dsdr-no-gd, dsdr-no-gc on Countdown) and print its result table. " +
             "Ctrl-C stops; run it again to resume.")
         {
-            spec, json, seeds,
+            spec, json, seeds, report,
         };
         platform.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -52,7 +56,8 @@ internal static class DemoCommand
             var parsed = SweepCommand.Parse(specJson);
             var options = platform.Read(parse);
             var jsonPath = parse.GetValue(json) is { } p ? CliFiles.WritablePath(p, "--json") : null;
-            return await RunAsync(io, start, options, specJson, parsed, jsonPath, pollInterval ?? TimeSpan.FromSeconds(2), ct);
+            var reportFolder = parse.GetValue(report) is { } r ? Reports.ReportWriter.Folder(r, "--report") : null;
+            return await RunAsync(io, start, options, specJson, parsed, jsonPath, reportFolder, pollInterval ?? TimeSpan.FromSeconds(2), ct);
         });
         return command;
     }
@@ -97,7 +102,7 @@ internal static class DemoCommand
     }
 
     private static async Task<int> RunAsync(CliIo io, PlatformStarter start, PlatformOptions options, string specJson, SweepSpec spec,
-        string? jsonPath, TimeSpan poll, CancellationToken ct)
+        string? jsonPath, string? reportFolder, TimeSpan poll, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         io.Output.WriteLine($"dsdr demo: {spec.Name} — {string.Join(", ", spec.Arms)}; data in {options.DataDirectory}");
@@ -132,6 +137,7 @@ internal static class DemoCommand
                     await File.WriteAllTextAsync(jsonPath, ResultTableRenderer.ToJson(table, indented: true), CancellationToken.None);
                     io.Output.WriteLine($"result table (json) written to {jsonPath}");
                 }
+                if (reportFolder is not null) await WriteReportAsync(io, session.Platform, submitted.SweepId, reportFolder);
                 return failed == 0 && cancelled == 0 ? CliExit.Ok : CliExit.Failed;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -159,6 +165,23 @@ internal static class DemoCommand
             io.Error.WriteLine($"dsdr: the platform could not build the result table: {e.Message}");
             return null;
         }
+    }
+
+    /// <summary>The sweep's report, as 'dsdr report' writes it, from the platform in this process; a platform failure is said, not thrown.</summary>
+    private static async Task WriteReportAsync(CliIo io, IDsdrPlatform platform, string sweepId, string folder)
+    {
+        Core.Reports.SweepReport? report;
+        try
+        {
+            report = await platform.GetReportAsync(sweepId, new ResultQuery(), CancellationToken.None);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            io.Error.WriteLine($"dsdr: the platform could not build the report: {e.Message}");
+            return;
+        }
+        if (report is null) io.Error.WriteLine($"dsdr: the platform has no sweep {sweepId} to report on.");
+        else ReportCommand.Write(io, report, folder);
     }
 
     /// <summary>Polls the sweep until no trial is queued or running; shows a live table on a terminal, lines otherwise.</summary>

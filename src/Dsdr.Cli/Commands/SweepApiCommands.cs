@@ -21,7 +21,8 @@ internal static class SweepApiCommands
         yield return Cancel(io, http);
     }
 
-    private sealed class ApiOptions
+    /// <summary>--api and --api-key, as every command that talks to a running platform takes them.</summary>
+    internal sealed class ApiOptions
     {
         public readonly Option<string> Api = new("--api")
         {
@@ -119,24 +120,30 @@ internal static class SweepApiCommands
         api.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var metrics = parse.GetValue(metric) ?? [];
-            foreach (var m in metrics)
-            {
-                try
-                {
-                    MetricKey.Parse(m);
-                }
-                catch (FormatException e)
-                {
-                    throw new CliInputException($"--metric '{m}': {e.Message}");
-                }
-            }
+            var metrics = CheckedMetrics(parse.GetValue(metric));
             var chosen = parse.GetValue(format)!;
             var table = await api.Client(parse, http).GetResultsAsync(parse.GetValue(id)!, chosen, metrics, ct, parse.GetValue(reference));
             io.Output.WriteLine(chosen == "json" ? Indent(table) : table.TrimEnd());
             return CliExit.Ok;
         });
         return command;
+    }
+
+    /// <summary>--metric values as given, each checked to be "name" or "name@k" (a bad one is a <see cref="CliInputException"/> naming it).</summary>
+    internal static IReadOnlyList<string> CheckedMetrics(string[]? metrics)
+    {
+        foreach (var m in metrics ?? [])
+        {
+            try
+            {
+                MetricKey.Parse(m);
+            }
+            catch (FormatException e)
+            {
+                throw new CliInputException($"--metric '{m}': {e.Message}");
+            }
+        }
+        return metrics ?? [];
     }
 
     private static Command Cancel(CliIo io, Func<HttpClient> http)

@@ -58,16 +58,18 @@ public static class GroupScorer
     }
 
     /// <summary>
-    /// Scores a group of an arm that uses no diversity signal (λ_d = 0, and its coupling weights unused or uniform): r̃ = r,
-    /// A from r, w uniform over the correct rollouts (τ = 0); d is not computed, so no embedding is needed.
+    /// Scores a group whose update does not depend on d: an arm without diversity signal (λ_d = 0, its coupling weights
+    /// unused or uniform), or any group without a correct rollout (shaping and w act on correct rollouts only). r̃ = r,
+    /// A from r, w uniform over the correct rollouts (τ = 0; all 0 when none is correct); d is not computed, so no
+    /// embedding is needed. For a group without a correct rollout this equals <see cref="Score"/>'s r̃, A and w exactly.
     /// </summary>
     public static GroupScores ScoreRewardsOnly(IReadOnlyList<double> rewards, ScoringConfig config)
     {
         ArgumentNullException.ThrowIfNull(rewards);
         ValidateConfig(config);
-        if (config.LambdaD != 0)
-            throw new ArgumentException($"LambdaD (λ_d) = {config.LambdaD}: shaping needs d, so score the group with its embeddings (Score).", nameof(config));
         if (rewards.Count == 0) throw new ArgumentException("rewards is empty: a group needs at least one rollout.", nameof(rewards));
+        if (config.LambdaD != 0 && rewards.Any(IsCorrect))
+            throw new ArgumentException($"LambdaD (λ_d) = {config.LambdaD} and a rollout is correct: its shaping needs d, so score the group with its embeddings (Score).", nameof(config));
         for (int i = 0; i < rewards.Count; i++)
             if (!double.IsFinite(rewards[i]))
                 throw new ArgumentException($"rewards[{i}] = {rewards[i]} is not a finite number; rewards are 1 (correct) or 0 (incorrect).", nameof(rewards));

@@ -38,7 +38,11 @@ public sealed record ResultColumn(string Benchmark, MetricKey Metric)
 /// <summary>A row: its label (arm plus grid point), its arm, one cell per column (null where no trial reported).</summary>
 public sealed record ResultRow(string Row, string Arm, IReadOnlyList<ResultCell?> Cells);
 
-/// <summary>Rows × columns of mean ± std over seeds (with intervals and differences when <see cref="Statistics"/> is set).</summary>
+/// <summary>
+/// Rows × columns of mean ± std over seeds (with intervals and differences when <see cref="Statistics"/> is set). As JSON it
+/// is always the results API's document (<see cref="ResultTableRenderer.ToJson"/>), also inside other documents.
+/// </summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(ResultTableJsonConverter))]
 public sealed record ResultTable(IReadOnlyList<ResultColumn> Columns, IReadOnlyList<ResultRow> Rows)
 {
     public ResultStatisticsSummary? Statistics { get; init; }
@@ -119,4 +123,17 @@ public sealed record ResultStatisticsOptions
 public sealed class UnknownReferenceException(string reference, string reason) : ArgumentException($"reference \"{reference}\" {reason}")
 {
     public string Reference { get; } = reference;
+}
+
+/// <summary>Serialises a <see cref="ResultTable"/> as the results API's JSON document and reads it back.</summary>
+public sealed class ResultTableJsonConverter : System.Text.Json.Serialization.JsonConverter<ResultTable>
+{
+    public override ResultTable Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        using var document = System.Text.Json.JsonDocument.ParseValue(ref reader);
+        return ResultTableRenderer.FromJson(document.RootElement);
+    }
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, ResultTable value, System.Text.Json.JsonSerializerOptions options) =>
+        ResultTableRenderer.WriteJson(writer, value);
 }

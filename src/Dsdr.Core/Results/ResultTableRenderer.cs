@@ -36,68 +36,127 @@ public static class ResultTableRenderer
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            w.WriteStartObject();
-            w.WriteStartArray("columns");
-            foreach (var c in table.Columns)
-            {
-                w.WriteStartObject();
-                w.WriteString("benchmark", c.Benchmark);
-                w.WriteString("metric", c.Metric.Metric);
-                if (c.Metric.K is { } k) w.WriteNumber("k", k); else w.WriteNull("k");
-                w.WriteString("label", c.Label);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteStartArray("rows");
-            foreach (var r in table.Rows)
-            {
-                w.WriteStartObject();
-                w.WriteString("row", r.Row);
-                w.WriteString("arm", r.Arm);
-                w.WriteStartArray("cells");
-                foreach (var cell in r.Cells)
-                {
-                    if (cell is null) { w.WriteNullValue(); continue; }
-                    w.WriteStartObject();
-                    w.WriteNumber("mean", cell.Mean);
-                    if (cell.Std is { } s) w.WriteNumber("std", s); else w.WriteNull("std");
-                    w.WriteNumber("n", cell.N);
-                    NumberOrNull(w, "ciLow", cell.CiLow);
-                    NumberOrNull(w, "ciHigh", cell.CiHigh);
-                    if (cell.Delta is { } d)
-                    {
-                        w.WriteStartObject("delta");
-                        w.WriteString("reference", d.Reference);
-                        w.WriteNumber("mean", d.Mean);
-                        NumberOrNull(w, "ciLow", d.CiLow);
-                        NumberOrNull(w, "ciHigh", d.CiHigh);
-                        NumberOrNull(w, "p", d.P);
-                        w.WriteBoolean("significant", d.Significant);
-                        w.WriteEndObject();
-                    }
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            if (table.Statistics is { } st)
-            {
-                w.WriteStartObject("statistics");
-                if (st.Reference is { } reference) w.WriteString("reference", reference); else w.WriteNull("reference");
-                w.WriteNumber("replicates", st.Replicates);
-                w.WriteNumber("seed", st.Seed);
-                w.WriteNumber("level", st.Level);
-                w.WriteBoolean("problemLevel", st.ProblemLevel);
-                w.WriteString("method", ResultStatisticsSummary.Method);
-                w.WriteEndObject();
-            }
-            else w.WriteNull("statistics");
-            w.WriteEndObject();
-        }
+            WriteJson(w, table);
         return Encoding.UTF8.GetString(stream.ToArray());
     }
+
+    /// <summary>The <see cref="ToJson"/> document written to <paramref name="w"/> (a table inside a larger document, e.g. the sweep report).</summary>
+    public static void WriteJson(Utf8JsonWriter w, ResultTable table)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(table);
+        w.WriteStartObject();
+        w.WriteStartArray("columns");
+        foreach (var c in table.Columns)
+        {
+            w.WriteStartObject();
+            w.WriteString("benchmark", c.Benchmark);
+            w.WriteString("metric", c.Metric.Metric);
+            if (c.Metric.K is { } k) w.WriteNumber("k", k); else w.WriteNull("k");
+            w.WriteString("label", c.Label);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("rows");
+        foreach (var r in table.Rows)
+        {
+            w.WriteStartObject();
+            w.WriteString("row", r.Row);
+            w.WriteString("arm", r.Arm);
+            w.WriteStartArray("cells");
+            foreach (var cell in r.Cells)
+            {
+                if (cell is null) { w.WriteNullValue(); continue; }
+                w.WriteStartObject();
+                w.WriteNumber("mean", cell.Mean);
+                if (cell.Std is { } s) w.WriteNumber("std", s); else w.WriteNull("std");
+                w.WriteNumber("n", cell.N);
+                NumberOrNull(w, "ciLow", cell.CiLow);
+                NumberOrNull(w, "ciHigh", cell.CiHigh);
+                if (cell.Delta is { } d)
+                {
+                    w.WriteStartObject("delta");
+                    w.WriteString("reference", d.Reference);
+                    w.WriteNumber("mean", d.Mean);
+                    NumberOrNull(w, "ciLow", d.CiLow);
+                    NumberOrNull(w, "ciHigh", d.CiHigh);
+                    NumberOrNull(w, "p", d.P);
+                    w.WriteBoolean("significant", d.Significant);
+                    w.WriteEndObject();
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (table.Statistics is { } st)
+        {
+            w.WriteStartObject("statistics");
+            if (st.Reference is { } reference) w.WriteString("reference", reference); else w.WriteNull("reference");
+            w.WriteNumber("replicates", st.Replicates);
+            w.WriteNumber("seed", st.Seed);
+            w.WriteNumber("level", st.Level);
+            w.WriteBoolean("problemLevel", st.ProblemLevel);
+            w.WriteString("method", ResultStatisticsSummary.Method);
+            w.WriteEndObject();
+        }
+        else w.WriteNull("statistics");
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Reads a <see cref="ToJson"/> document back (what a client of the results API gets); a document that is not one
+    /// throws <see cref="JsonException"/> naming the missing or wrong part.
+    /// </summary>
+    public static ResultTable FromJson(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object) throw new JsonException("A result table is a JSON object with \"columns\" and \"rows\".");
+        var columns = Array(root, "columns").Select(c => new ResultColumn(String(c, "benchmark"),
+            new MetricKey(String(c, "metric"), c.TryGetProperty("k", out var k) && k.ValueKind == JsonValueKind.Number ? k.GetInt32() : null))).ToList();
+        var rows = Array(root, "rows").Select(r =>
+        {
+            var cells = Array(r, "cells").Select(ReadCell).ToList();
+            if (cells.Count != columns.Count) throw new JsonException($"Row \"{String(r, "row")}\" has {cells.Count} cells for {columns.Count} columns.");
+            return new ResultRow(String(r, "row"), String(r, "arm"), cells);
+        }).ToList();
+        ResultStatisticsSummary? statistics = null;
+        if (root.TryGetProperty("statistics", out var st) && st.ValueKind == JsonValueKind.Object)
+            statistics = new ResultStatisticsSummary(NullableString(st, "reference"), Number(st, "replicates").GetInt32(), Number(st, "seed").GetUInt64(),
+                Number(st, "level").GetDouble(), st.TryGetProperty("problemLevel", out var pl) && pl.ValueKind == JsonValueKind.True);
+        return new ResultTable(columns, rows) { Statistics = statistics };
+    }
+
+    private static ResultCell? ReadCell(JsonElement c)
+    {
+        if (c.ValueKind == JsonValueKind.Null) return null;
+        var cell = new ResultCell(Number(c, "mean").GetDouble(), NullableNumber(c, "std"), Number(c, "n").GetInt32())
+        {
+            CiLow = NullableNumber(c, "ciLow"),
+            CiHigh = NullableNumber(c, "ciHigh"),
+        };
+        if (!c.TryGetProperty("delta", out var d) || d.ValueKind != JsonValueKind.Object) return cell;
+        return cell with
+        {
+            Delta = new ResultDelta(String(d, "reference"), Number(d, "mean").GetDouble(), NullableNumber(d, "ciLow"), NullableNumber(d, "ciHigh"),
+                NullableNumber(d, "p"), d.TryGetProperty("significant", out var s) && s.ValueKind == JsonValueKind.True),
+        };
+    }
+
+    private static IEnumerable<JsonElement> Array(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var a) && a.ValueKind == JsonValueKind.Array ? a.EnumerateArray() : throw new JsonException($"A result table needs the array \"{name}\".");
+
+    private static JsonElement Number(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var n) && n.ValueKind == JsonValueKind.Number ? n : throw new JsonException($"A result table needs the number \"{name}\".");
+
+    private static double? NullableNumber(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var n) && n.ValueKind == JsonValueKind.Number ? n.GetDouble() : null;
+
+    private static string String(JsonElement e, string name) =>
+        NullableString(e, name) ?? throw new JsonException($"A result table needs the string \"{name}\".");
+
+    private static string? NullableString(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
 
     private static void NumberOrNull(Utf8JsonWriter w, string name, double? value)
     {

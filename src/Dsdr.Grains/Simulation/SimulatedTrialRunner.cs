@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dsdr.Contracts;
+using Dsdr.Core.Reports;
 using Dsdr.Core.Results;
 using Dsdr.Grains.Running;
 
@@ -275,16 +276,28 @@ public static class SimulatedMetrics
     public static double Accuracy(string trialId, int step) =>
         Math.Clamp(0.2 + 0.6 * step / (step + 20.0) + 0.02 * Noise(trialId, step, "accuracy"), 0, 1);
 
+    /// <summary>How often a simulated trial logs its rollouts' similarities (the trainer's default cadence).</summary>
+    public const int SimilarityEvery = 10;
+
     public static IReadOnlyDictionary<string, double> At(string trialId, int step)
     {
         var noise = Noise(trialId, step);
-        return new Dictionary<string, double>
+        var metrics = new Dictionary<string, double>
         {
             // loss = 1 / (1 + step/10) · (1 + 0.05·u),  u ∈ [−1, 1)
             [Loss] = 1.0 / (1.0 + step / 10.0) * (1.0 + 0.05 * noise),
             // reward = 1 − 1 / (1 + step/10) + 0.02·u
             [RewardMean] = 1.0 - 1.0 / (1.0 + step / 10.0) + 0.02 * noise,
+            // entropy = 0.4 + 0.8 · exp(−step/40) + 0.03·u_entropy
+            [TrainingCurveNames.Entropy] = 0.4 + 0.8 * Math.Exp(-step / 40.0) + 0.03 * Noise(trialId, step, "entropy"),
         };
+        if (step % SimilarityEvery == 0)
+        {
+            // semantic similarity = 0.8 + 0.1 · step/(step + 50) + 0.02·u_semantic; formula similarity = 0.5 + 0.2 · step/(step + 50) + 0.05·u_formula
+            metrics[TrainingCurveNames.SemanticSimilarity] = 0.8 + 0.1 * step / (step + 50.0) + 0.02 * Noise(trialId, step, "semantic");
+            metrics[TrainingCurveNames.FormulaSimilarity] = 0.5 + 0.2 * step / (step + 50.0) + 0.05 * Noise(trialId, step, "formula");
+        }
+        return metrics;
     }
 
     private static double Noise(string trialId, int step) => Noise($"{trialId}#{step}");

@@ -59,6 +59,8 @@ public sealed class MiniLmEmbedder : IEmbedder
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        // idle pool threads would spin on cores that the trials beside this one need
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         // The 90 MB model is read per session (once per option set) rather than kept in managed memory.
         _session = new InferenceSession(ReadPackageResource("model.onnx"), sessionOptions);
         _cache = options.CacheCapacity > 0 ? new TextVectorCache(options.CacheCapacity) : null;

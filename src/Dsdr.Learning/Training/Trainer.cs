@@ -184,7 +184,7 @@ public sealed class Trainer : IDisposable
             GradNorm: update.GradNorms.Count > 0 ? update.GradNorms.Average() : double.NaN,
             Kl: reference is null ? null : update.Mean(c => c.Kl ?? double.NaN),
             ApproxKlToOld: update.Mean(c => c.ApproxKlToOld),
-            SemanticSimilarity: MeanOrNull(scored.Where(s => s.Embeddings.Count > 0).Select(s => (double?)DiversityMetrics.MeanPairwiseSemanticSimilarity(s.Embeddings))),
+            SemanticSimilarity: LogsSimilarityAt(step) ? MeanOrNull(scored.Select(s => (double?)DiversityMetrics.MeanPairwiseSemanticSimilarity(s.Embeddings))) : null,
             FormulaSimilarity: MeanOrNull(scored.Select(s => DiversityMetrics.MeanPairwiseFormulaSimilarity(s.FormulaSets))),
             LearningRate: update.LearningRate,
             Updates: update.Components.Count,
@@ -245,23 +245,29 @@ public sealed class Trainer : IDisposable
         }, t => clock.Verify += t);
     }
 
-    // Arms whose update ignores d embed only on the steps that log the semantic similarity.
-    private bool EmbedsAt(int step) => arm.UsesDiversity || step % options.SemanticSimilarityEverySteps == 0;
+    // The semantic similarity is logged every N steps, over every group, for every arm.
+    private bool LogsSimilarityAt(int step) => step % options.SemanticSimilarityEverySteps == 0;
+
+    // d changes the update only through correct rollouts (shaping and w are zero elsewhere): between logged steps an arm
+    // that uses d embeds just its groups with a correct rollout, and an arm that ignores d embeds nothing.
+    private bool EmbedsGroup(SampledGroup group, int step) => LogsSimilarityAt(step) || (arm.UsesDiversity && group.Rewards.Any(DsdrMath.IsCorrect));
 
     private List<ScoredGroup> Score(List<SampledGroup> groups, int step, StepClock clock)
     {
         if (groups.Count == 0) return [];
-        var texts = groups.SelectMany(g => g.Texts).ToList();
-        var embeddings = EmbedsAt(step) ? clock.Time(() => EmbedDistinct(texts), t => clock.Embed += t) : null;
+        var embedded = Enumerable.Range(0, groups.Count).Where(g => EmbedsGroup(groups[g], step)).ToList();
+        var vectors = embedded.Count == 0 ? [] : clock.Time(() => EmbedDistinct([.. embedded.SelectMany(g => groups[g].Texts)]), t => clock.Embed += t);
+        var embeddings = new IReadOnlyList<float[]>[groups.Count];
+        for (var k = 0; k < embedded.Count; k++) embeddings[embedded[k]] = vectors.Skip(k * Config.GroupSize).Take(Config.GroupSize).ToList();
         return clock.Time(() =>
         {
             var scored = new List<ScoredGroup>(groups.Count);
             for (var g = 0; g < groups.Count; g++)
             {
                 var group = groups[g];
-                var z = embeddings?.Skip(g * Config.GroupSize).Take(Config.GroupSize).ToList() ?? [];
+                var z = embeddings[g] ?? [];
                 var formulas = group.Texts.Select(t => task.Formulas.Extract(t)).ToList();
-                var scores = embeddings is null
+                var scores = z.Count == 0
                     ? GroupScorer.ScoreRewardsOnly(group.Rewards, arm.Scoring)
                     : GroupScorer.Score(group.Rewards, z, formulas, arm.Scoring);
                 var (shaped, advantages) = arm.Overlong is { } penalty

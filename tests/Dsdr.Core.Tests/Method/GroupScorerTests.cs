@@ -25,6 +25,20 @@ public class GroupScorerTests
         Assert.Contains("LambdaD", Assert.Throws<ArgumentException>(() => GroupScorer.ScoreRewardsOnly(Rewards, new ScoringConfig(LambdaD: 0.1))).Message);
     }
 
+    // d acts on correct rollouts only: a group without one scores the same with or without its embeddings
+    [Fact]
+    public void A_group_without_a_correct_rollout_needs_no_embeddings_whatever_lambda()
+    {
+        double[] wrong = [0, 0, 0, 0, 0];
+        var config = new ScoringConfig(LambdaD: 0.5, Tau: 5);
+        var full = ScoreWorked(wrong, config);
+        var without = GroupScorer.ScoreRewardsOnly(wrong, config);
+        Assert.Equal(full.ShapedRewards, without.ShapedRewards);
+        Assert.Equal(full.Advantages, without.Advantages);
+        Assert.Equal(full.Weights, without.Weights);
+        Assert.All(without.Weights, w => Assert.Equal(0, w));
+    }
+
     [Fact]
     public void Worked_group_with_spec_defaults_matches_every_output()
     {

@@ -15,22 +15,23 @@ namespace Dsdr.Learning.Tests.Training;
 /// </summary>
 public class TrialResumeTests
 {
-    private const int Steps = 8;
-    private const int CheckpointEvery = 3;
+    private const int Steps = 10;
+    private const int CheckpointEvery = 4;
     private const string Spec = """
         {
           "name": "resume",
           "task": { "kind": "countdown", "numbers": 3, "trainSize": 500, "heldOutSize": 6, "dataSeed": 3 },
           "model": { "preset": "countdown", "sft": { "enabled": false } },
-          "base": { "learningRate": 0.001, "totalSteps": 8, "promptsPerStep": 4, "groupSize": 4, "miniBatchesPerStep": 2,
+          "base": { "learningRate": 0.001, "totalSteps": 10, "promptsPerStep": 4, "groupSize": 4, "miniBatchesPerStep": 2,
                     "maxNewTokens": 12, "lambdaD": 0.1, "lambdaL": 0.01, "tau": 5, "klBeta": 0.02 },
           "arms": ["dsdr"],
           "seeds": [4],
-          "eval": { "everySteps": 4, "atStart": true, "avgK": 2, "passKSamples": 2 }
+          "eval": { "everySteps": 5, "atStart": true, "avgK": 2, "passKSamples": 2 }
         }
         """;
 
-    /// <summary>The test encoder, failing in the step after <paramref name="lastGoodStep"/>: it dies between sampling and its update.</summary>
+    /// <summary>The test encoder, failing in the step after <paramref name="lastGoodStep"/>: it dies between sampling and its update
+    /// (step 10 logs the semantic similarity, so it embeds every group even where no rollout is correct).</summary>
     private sealed class DyingEmbedder(int lastGoodStep) : IEmbedder, ITrainingSink
     {
         private readonly BigramEmbedder inner = new();
@@ -58,10 +59,10 @@ public class TrialResumeTests
         var straight = new TrialRunner(new BigramEmbedder(), null, TrialRunner.EvaluatorDefault).Run(trial, Options("straight", false));
         Assert.Equal(Steps, straight.Training.Steps);
 
-        // dies in step 8, after step 7 was reported and step 6 checkpointed
-        var dying = new DyingEmbedder(lastGoodStep: 7);
+        // dies in step 10, after step 9 was reported and step 8 checkpointed
+        var dying = new DyingEmbedder(lastGoodStep: 9);
         Assert.Throws<IOException>(() => new TrialRunner(dying, null, TrialRunner.EvaluatorDefault).Run(trial, Options("killed", false) with { Sinks = [dying] }));
-        Assert.Equal(6, CheckpointStore.ReadState(CheckpointStore.Latest(Path.Combine(root, "killed", TrialRunner.CheckpointsFolder))!).Step);
+        Assert.Equal(8, CheckpointStore.ReadState(CheckpointStore.Latest(Path.Combine(root, "killed", TrialRunner.CheckpointsFolder))!).Step);
 
         // the next attempt asks for another thread count: the process keeps its own, so the numbers cannot change
         var log = new List<string>();
@@ -72,9 +73,9 @@ public class TrialResumeTests
 
         var straightRows = Rows(root, "straight", JsonlTrainingSink.MetricsFile);
         var killedRows = Rows(root, "killed", JsonlTrainingSink.MetricsFile);
-        Assert.Equal(Steps + 1, killedRows.Count);                     // step 7 ran twice: before the death and after the resume
-        Assert.Equal(killedRows[6], killedRows[7]);                    // … with the same numbers
-        Assert.Equal(straightRows, killedRows.Take(6).Concat(killedRows.Skip(7)).ToList());
+        Assert.Equal(Steps + 1, killedRows.Count);                     // step 9 ran twice: before the death and after the resume
+        Assert.Equal(killedRows[8], killedRows[9]);                    // … with the same numbers
+        Assert.Equal(straightRows, killedRows.Take(8).Concat(killedRows.Skip(9)).ToList());
         Assert.Equal(Rows(root, "straight", JsonlTrainingSink.EvalsFile), Rows(root, "killed", JsonlTrainingSink.EvalsFile));
 
         foreach (var file in new[] { Path.Combine(CheckpointStore.ModelFolder, "model.safetensors"), Path.Combine(CheckpointStore.ReferenceFolder, "model.safetensors"), CheckpointStore.OptimizerFile })

@@ -88,6 +88,9 @@ public sealed class FakePlatform : IDsdrPlatform
         return Task.FromResult(Tables.GetValueOrDefault(sweepId));
     }
 
+    public Task<Dsdr.Core.Reports.SweepReport?> GetReportAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("The dashboard does not read sweep reports; the API tests use the real platform.");
+
     public Task<TrialDetails?> GetTrialAsync(string trialId, CancellationToken cancellationToken = default)
     {
         Read();

@@ -47,9 +47,10 @@ public class NewSweepFormTests : DashboardContext
         Type(cut, "f-group", "4");
         CheckBox(cut, "arm-dapo").Change(true);
 
+        // MudCheckBox raises ValueChanged asynchronously: wait for the preview that follows it
+        cut.WaitForAssertion(() => Assert.Equal([ArmPresets.Grpo, ArmPresets.Dapo, ArmPresets.Dsdr], LastPreviewedSpec().Arms), TimeSpan.FromSeconds(10));
         var spec = LastPreviewedSpec();
         Assert.Equal("my-ablation", spec.Name);
-        Assert.Equal([ArmPresets.Grpo, ArmPresets.Dapo, ArmPresets.Dsdr], spec.Arms);
         Assert.Equal([0, 1, 2], spec.Seeds);
         Assert.Equal(["lambdaD", "tau"], spec.Grid.Select(a => a.Key));
         Assert.Equal([0.01, 0.1], spec.Grid[0].Values.Cast<double>());
@@ -74,7 +75,7 @@ public class NewSweepFormTests : DashboardContext
         Assert.Contains(cut.FindAll("[data-testid=matrix-row]"), r => r.TextContent.Contains("dsdr λd=0.01"));
 
         CheckBox(cut, "arm-grpo").Change(false);
-        Assert.Equal("6", Count(cut));
+        cut.WaitForAssertion(() => Assert.Equal("6", Count(cut)), TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -115,7 +116,7 @@ public class NewSweepFormTests : DashboardContext
         CheckBox(cut, "arm-grpo").Change(false);
         CheckBox(cut, "arm-dsdr").Change(false);
 
-        Assert.Contains(cut.FindAll("[data-testid=preview-error]"), e => e.GetAttribute("data-path")!.StartsWith("$.arms", StringComparison.Ordinal));
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("[data-testid=preview-error]"), e => e.GetAttribute("data-path")!.StartsWith("$.arms", StringComparison.Ordinal)), TimeSpan.FromSeconds(10));
         Assert.Single(cut.FindAll("[data-testid=field-error][data-field=arms]"));
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Dsdr.Core.Reports;
 using Dsdr.Core.Results;
 using Dsdr.Core.Sweeps;
 using Dsdr.Web.Security;
@@ -45,6 +46,12 @@ public static class DsdrApi
             .WithSummary("The paper-style result table (mean ± std over seeds, 95 % bootstrap CI over problems and seeds, paired Δ vs a reference row; " +
                          "Backbone row from step-0 evaluations) as json, csv, markdown or latex; ?metric=avg@16,pass@16,distinct picks metrics; " +
                          "?step=final|best:<benchmark>:<metric@k>; ?reference=grpo (a row, an arm or backbone; default grpo).");
+        sweeps.MapGet("/{id}/report", GetReport).WithName("GetSweepReport")
+            .WithSummary("What `dsdr report` draws, computed with the platform's statistics (docs/STATISTICS.md): the result table (the results API's " +
+                         "document for the report's metrics, see tableQuery), pass@k curves with 95 % bootstrap bands, Δpass@k vs the reference row with " +
+                         "bands and the smallest significant k, training curves (entropy, similarities) and distinct correct over evaluation steps " +
+                         "with seed bands, λ sensitivity when the grid varies λd, λℓ or τ, and each of the paper's claims with its Δ, CI, p and verdict. " +
+                         "?metric=, ?step= and ?reference= as for the results.");
     }
 
     private static void MapTrials(RouteGroupBuilder trials)
@@ -116,27 +123,15 @@ public static class DsdrApi
     {
         if (ResultQueryParser.Format(format) is not { } chosen)
             return ApiProblems.BadParameter("format", $"\"{format}\" is not a result format; use one of {string.Join(", ", ResultTableRenderer.Formats)}.");
-        var (metrics, metricError) = ResultQueryParser.ParseMetrics(metric);
-        if (metricError is not null) return ApiProblems.BadParameter("metric", metricError);
-        try
-        {
-            ResultSteps.Parse(step);
-        }
-        catch (FormatException ex)
-        {
-            return ApiProblems.BadParameter("step", ex.Message);
-        }
         bool includeBackbone = true;
         if (backbone is not null && !bool.TryParse(backbone, out includeBackbone))
             return ApiProblems.BadParameter("backbone", $"\"{backbone}\" is not true or false.");
-
-        if (reference is not null && string.IsNullOrWhiteSpace(reference))
-            return ApiProblems.BadParameter("reference", "is empty; name the reference row or arm, e.g. reference=grpo (or leave it out for grpo).");
+        var (query, problem) = ResultQueryOf(metric, step, reference, includeBackbone);
+        if (problem is not null) return problem;
         ResultTable? table;
         try
         {
-            table = await platform.GetResultTableAsync(id, new ResultQuery(metrics, string.IsNullOrWhiteSpace(step) ? "final" : step, includeBackbone, reference?.Trim()),
-                cancellationToken);
+            table = await platform.GetResultTableAsync(id, query!, cancellationToken);
         }
         catch (UnknownReferenceException ex)
         {
@@ -144,6 +139,41 @@ public static class DsdrApi
         }
         if (table is null) return ApiProblems.NotFound("sweep", id);
         return TypedResults.Content(ResultTableRenderer.Render(table, chosen.Format), chosen.ContentType);
+    }
+
+    internal static async Task<Results<Ok<SweepReport>, ProblemHttpResult>> GetReport(
+        string id, IDsdrPlatform platform, string? metric, string? step, string? reference, CancellationToken cancellationToken)
+    {
+        var (query, problem) = ResultQueryOf(metric, step, reference, includeBackbone: true);
+        if (problem is not null) return problem;
+        SweepReport? report;
+        try
+        {
+            report = await platform.GetReportAsync(id, query!, cancellationToken);
+        }
+        catch (UnknownReferenceException ex)
+        {
+            return ApiProblems.BadParameter("reference", ex.Message);
+        }
+        return report is null ? ApiProblems.NotFound("sweep", id) : TypedResults.Ok(report);
+    }
+
+    /// <summary>The result query of ?metric=&amp;step=&amp;reference= (shared by the results and report routes), or the 400 naming the bad parameter.</summary>
+    private static (ResultQuery? Query, ProblemHttpResult? Problem) ResultQueryOf(string? metric, string? step, string? reference, bool includeBackbone)
+    {
+        var (metrics, metricError) = ResultQueryParser.ParseMetrics(metric);
+        if (metricError is not null) return (null, ApiProblems.BadParameter("metric", metricError));
+        try
+        {
+            ResultSteps.Parse(step);
+        }
+        catch (FormatException ex)
+        {
+            return (null, ApiProblems.BadParameter("step", ex.Message));
+        }
+        if (reference is not null && string.IsNullOrWhiteSpace(reference))
+            return (null, ApiProblems.BadParameter("reference", "is empty; name the reference row or arm, e.g. reference=grpo (or leave it out for grpo)."));
+        return (new ResultQuery(metrics, string.IsNullOrWhiteSpace(step) ? "final" : step, includeBackbone, reference?.Trim()), null);
     }
 
     // ---- trials ----

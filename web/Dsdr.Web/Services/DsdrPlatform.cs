@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dsdr.Contracts;
+using Dsdr.Core.Reports;
 using Dsdr.Core.Results;
 using Dsdr.Core.Sweeps;
 using Dsdr.Storage.Repositories;
@@ -155,6 +156,40 @@ public sealed class DsdrPlatform(
         if (await ResultInputsAsync(sweepId, query, cancellationToken) is not { } inputs) return null;
         return ResultTableBuilder.Build(inputs.Records, inputs.Options, inputs.Problems);
     }
+
+    public async Task<SweepReport?> GetReportAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default)
+    {
+        if (await ResultInputsAsync(sweepId, query with { IncludeBackbone = true }, cancellationToken) is not { } inputs) return null;
+        var row = await sweeps.GetAsync(sweepId, cancellationToken);
+        if (row is null) return null;
+        var spec = SweepSpecParser.Parse(row.Spec).Spec;
+        var trialRows = await trials.ListBySweepAsync(sweepId, cancellationToken);
+        var ordered = trialRows.OrderBy(r => TrialConfig.Index(r.Config) ?? int.MaxValue).ToList();
+        var evaluations = new List<TrialEvalRecord>();
+        foreach (var t in ordered)
+            evaluations.AddRange((await evals.ListByTrialAsync(t.TrialId, cancellationToken))
+                .Select(e => new TrialEvalRecord(t.TrialId, t.Arm, t.Row, t.Seed, e.Step, e.Benchmark, e.Metric, e.K, e.Value)));
+        // every point: the late-entropy values are means over the stored steps, not over a downsampled curve
+        var curves = await metrics.GetSeriesAsync([.. ordered.Select(t => t.TrialId)], TrainingCurveNames.All, int.MaxValue, cancellationToken);
+        return SweepReportBuilder.Build(new SweepReportInputs
+        {
+            SweepId = sweepId,
+            Name = row.Name,
+            Status = Text(row.Status),
+            Spec = spec,
+            Trials = [.. ordered.Select(t => new ReportTrial(t.TrialId, t.Arm, t.Row, t.Seed, Text(t.Status)))],
+            TableRecords = inputs.Records,
+            TableProblems = inputs.Problems,
+            TableOptions = inputs.Options,
+            Step = string.IsNullOrWhiteSpace(query.Step) ? "final" : query.Step,
+            Evaluations = evaluations,
+            Curves = [.. curves.Select(c => new TrialCurve(c.TrialId, c.Name, [.. c.Points.Select(p => new StepValue(p.Step, p.Value))]))],
+            PlatformCommit = PlatformCommit,
+        });
+    }
+
+    /// <summary>The commit this platform was built from ("unknown" when its build does not say).</summary>
+    public static string PlatformCommit { get; } = Dsdr.Learning.Compute.TrialEnvironment.CommitOf(typeof(DsdrPlatform).Assembly);
 
     /// <summary>
     /// A result table's inputs: each trial's figures at the chosen step (plus every trial's step 0 for the Backbone row), the

@@ -36,6 +36,13 @@ public interface IDsdrPlatform
     /// <summary>The paper-style result table of a sweep; null when there is no such sweep.</summary>
     Task<ResultTable?> GetResultTableAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The sweep's report (table as <see cref="GetResultTableAsync"/> gives it for the report's metrics, pass@k and Δpass@k with
+    /// bands, training and evaluation curves with seed bands, λ sensitivity, the paper's claims); null when there is no such sweep.
+    /// A given reference that names no row throws <see cref="UnknownReferenceException"/>.
+    /// </summary>
+    Task<Dsdr.Core.Reports.SweepReport?> GetReportAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default);
+
     /// <summary>The trial with its evaluations and what can be plotted; null when there is no such trial.</summary>
     Task<TrialDetails?> GetTrialAsync(string trialId, CancellationToken cancellationToken = default);
 

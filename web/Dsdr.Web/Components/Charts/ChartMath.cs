@@ -111,13 +111,10 @@ public static class HeatScale
     private static string Hex(byte r, byte g, byte b) => $"#{r:x2}{g:x2}{b:x2}";
 }
 
-/// <summary>Colours for series, in order (Tableau 10).</summary>
+/// <summary>Colours for series, in order (Tableau 10: Core's <see cref="Dsdr.Core.Results.ArmPalette"/>).</summary>
 public static class SeriesColours
 {
-    private static readonly string[] Colours =
-        ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
-
-    public static string At(int index) => Colours[((index % Colours.Length) + Colours.Length) % Colours.Length];
+    public static string At(int index) => Dsdr.Core.Results.ArmPalette.At(index);
 }
 
 /// <summary>SVG path data for lines and bands.</summary>

@@ -27,28 +27,11 @@ public static class Smoothing
     }
 }
 
-/// <summary>One colour per arm on every page: the known arms have fixed ones, any other name a stable pick from the palette.</summary>
+/// <summary>One colour per arm on every page (Core's <see cref="Dsdr.Core.Results.ArmPalette"/>, shared with the report's figures).</summary>
 public static class ArmColours
 {
-    private static readonly Dictionary<string, int> Known = new(StringComparer.Ordinal)
-    {
-        ["grpo"] = 0, ["dapo"] = 1, ["dsdr"] = 2, ["dsdr-no-gd"] = 3, ["dsdr-no-gc"] = 4, ["dsdr-uniform"] = 5, ["Backbone"] = 9,
-    };
-
     /// <summary>The colour of a row ("dsdr", "dsdr λ_d=0.1", …): its arm's when the row is the arm, else a stable hash of the row.</summary>
-    public static string Of(string row)
-    {
-        if (Known.TryGetValue(row, out var index)) return SeriesColours.At(index);
-        return SeriesColours.At((int)(Fnv1a(row) % 10));
-    }
-
-    // FNV-1a 32-bit: h = (h ⊕ byte) · 16777619, from 2166136261
-    private static uint Fnv1a(string text)
-    {
-        var h = 2166136261u;
-        foreach (var b in Encoding.UTF8.GetBytes(text)) h = (h ^ b) * 16777619u;
-        return h;
-    }
+    public static string Of(string row) => Dsdr.Core.Results.ArmPalette.Of(row);
 }
 
 /// <summary>A chart's series as CSV: series, x, y, and the band's edges where it has one.</summary>
