@@ -84,7 +84,11 @@ public class PlatformCommandTests
         Assert.Equal(File.ReadAllText(RepoPaths.Example("demo.json")), builtIn);
         var spec = SweepSpecParser.Parse(builtIn).Spec!;
         var trials = SweepExpander.Expand(spec);
-        Assert.Equal(["grpo", "dapo", "dsdr", "dsdr-no-gd", "dsdr-no-gc"], trials.Select(t => t.Arm));
+        Assert.Equal(["grpo", "dapo", "dsdr", "dsdr-no-gd", "dsdr-no-gc"], trials.Select(t => t.Arm).Distinct());
+        // every arm on 3 seeds, none of them a calibration seed (101, 102: docs/REFERENCE-EXPERIMENT.md)
+        Assert.Equal([1, 2, 3], spec.Seeds);
+        Assert.Equal(spec.Arms.Count * 3, trials.Count);
+        Assert.DoesNotContain(trials, t => t.Config.Seed is 101 or 102);
         // one SFT backbone: every trial has the same task, model and SFT spec (the SFT cache key)
         Assert.Single(trials.Select(t => (t.Task, t.Model.Preset, t.Model.Sft)).Distinct());
         Assert.True(trials[0].Model.Sft.Enabled);
@@ -160,7 +164,7 @@ public class DemoSmokeTests
             Assert.True(first.Exit == 0, first.Output + first.Error);
             Assert.Matches(@"dashboard: http://127\.0\.0\.1:\d+/sweeps/demo", first.Output);
             Assert.Contains("API key: ", first.Output);
-            Assert.Contains("submitted sweep demo: 5 trials", first.Output);
+            Assert.Contains("submitted sweep demo: 15 trials", first.Output);
             Assert.Contains("grpo completed 150/150", first.Output);
             Assert.Contains("demo: completed", first.Output);
             // the result table: Backbone and the five arms, Avg@16, pass@16 and distinct columns (simulated evaluations)
