@@ -23,8 +23,33 @@ internal static class CliFiles
     {
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full)) throw new CliInputException($"{what} '{path}' is a folder; give a file name.");
-        var folder = Path.GetDirectoryName(full);
-        if (folder is not null && !Directory.Exists(folder)) throw new CliInputException($"{what} '{path}': folder '{folder}' does not exist; create it first.");
+        RequireParentFolder(full, path, what);
         return full;
+    }
+
+    /// <summary>
+    /// The full path of an output folder, checked before the work starts: created when missing (its parent must exist); an
+    /// existing file of that name is refused.
+    /// </summary>
+    public static string WritableFolder(string path, string what)
+    {
+        var full = Path.GetFullPath(path);
+        if (File.Exists(full)) throw new CliInputException($"{what} '{path}' is a file; give a folder.");
+        RequireParentFolder(full, path, what);
+        try
+        {
+            Directory.CreateDirectory(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliInputException($"{what} '{path}' cannot be created: {e.Message}");
+        }
+        return full;
+    }
+
+    private static void RequireParentFolder(string full, string path, string what)
+    {
+        var parent = Path.GetDirectoryName(full);
+        if (parent is not null && !Directory.Exists(parent)) throw new CliInputException($"{what} '{path}': folder '{parent}' does not exist; create it first.");
     }
 }

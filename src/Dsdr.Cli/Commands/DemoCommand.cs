@@ -56,7 +56,7 @@ internal static class DemoCommand
             var parsed = SweepCommand.Parse(specJson);
             var options = platform.Read(parse);
             var jsonPath = parse.GetValue(json) is { } p ? CliFiles.WritablePath(p, "--json") : null;
-            var reportFolder = parse.GetValue(report) is { } r ? Reports.ReportWriter.Folder(r, "--report") : null;
+            var reportFolder = parse.GetValue(report) is { } r ? CliFiles.WritableFolder(r, "--report") : null;
             return await RunAsync(io, start, options, specJson, parsed, jsonPath, reportFolder, pollInterval ?? TimeSpan.FromSeconds(2), ct);
         });
         return command;

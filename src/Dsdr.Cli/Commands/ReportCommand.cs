@@ -38,7 +38,7 @@ internal static class ReportCommand
         api.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var folder = ReportWriter.Folder(parse.GetValue(output)!, "--out");
+            var folder = CliFiles.WritableFolder(parse.GetValue(output)!, "--out");
             var metrics = SweepApiCommands.CheckedMetrics(parse.GetValue(metric));
             var sweepId = parse.GetValue(id)!;
             var json = await api.Client(parse, http ?? (() => new HttpClient())).GetReportAsync(sweepId, metrics, parse.GetValue(step), parse.GetValue(reference), ct);

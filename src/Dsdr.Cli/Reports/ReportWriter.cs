@@ -43,27 +43,6 @@ internal static class ReportWriter
         }
     }
 
-    /// <summary>
-    /// The folder the report goes into, checked before any work: created when missing (its parent must exist); an existing
-    /// file of that name is refused.
-    /// </summary>
-    public static string Folder(string path, string what)
-    {
-        var full = Path.GetFullPath(path);
-        if (File.Exists(full)) throw new CliInputException($"{what} '{path}' is a file; give a folder for the report.");
-        var parent = Path.GetDirectoryName(full);
-        if (parent is not null && !Directory.Exists(parent)) throw new CliInputException($"{what} '{path}': folder '{parent}' does not exist; create it first.");
-        try
-        {
-            Directory.CreateDirectory(full);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CliInputException($"{what} '{path}' cannot be created: {e.Message}");
-        }
-        return full;
-    }
-
     /// <summary>Writes every file; returns the figures drawn.</summary>
     public static IReadOnlyList<ReportFigure> Write(SweepReport report, string folder)
     {
