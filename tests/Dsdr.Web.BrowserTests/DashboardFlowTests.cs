@@ -96,7 +96,8 @@ public sealed class DashboardFlowTests(DashboardServer server) : IClassFixture<D
             Assert.Equal("curve-chart.csv", csv.SuggestedFilename);
             var csvText = await File.ReadAllTextAsync((await csv.PathAsync())!);
             Assert.StartsWith("series,step,reward/mean,lower,upper,n\n", csvText);
-            Assert.Contains("dsdr (2 seeds, 95 % CI),", csvText);
+            // the row's band over its 2 seeds: the name holds a comma, so CSV quotes it; lower and upper are filled in
+            Assert.Matches(new Regex("^\"dsdr \\(2 seeds, 95 % CI\\)\",\\d+,[^,\n]+,[^,\n]+,[^,\n]+,2$", RegexOptions.Multiline), csvText);
             var png = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("curve-chart-png").ClickAsync());
             Assert.Equal("curve-chart.png", png.SuggestedFilename);
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], (await File.ReadAllBytesAsync((await png.PathAsync())!))[..4]);
@@ -127,7 +128,7 @@ public sealed class DashboardFlowTests(DashboardServer server) : IClassFixture<D
             await page.WaitForURLAsync(new Regex("/compare\\?trials=[^&]+&metric="));
             await Assertions.Expect(page.GetByTestId("compare-row")).ToHaveCountAsync(3);
             // each seed on its own line instead of the rows' bands, carried by the URL too
-            await page.Locator("[data-testid=compare-each-seed] input").CheckAsync();
+            await page.Locator("input[data-testid=compare-each-seed], [data-testid=compare-each-seed] input").CheckAsync();
             await page.WaitForURLAsync(new Regex("&seeds=each$"));
             await Assertions.Expect(page.Locator("[data-testid=compare-chart-legend] li")).ToHaveCountAsync(3);
             var shared = page.Url;
