@@ -69,7 +69,11 @@ public sealed class DashboardFlowTests(DashboardServer server) : IClassFixture<D
             await Assertions.Expect(rows).ToHaveCountAsync(3);
             await Assertions.Expect(rows.Nth(0)).ToHaveAttributeAsync("data-row", ResultTable.BackboneRow);
             var dsdr = page.Locator("[data-testid=result-row][data-row=dsdr]");
-            await Assertions.Expect(dsdr.GetByTestId("result-cell").First).ToHaveTextAsync(new Regex(@"^\d+\.\d+ ± \d+\.\d+$")); // mean ± std over 2 seeds, as many decimals as tell the rows apart
+            await Assertions.Expect(dsdr.GetByTestId("result-mean").First).ToHaveTextAsync(new Regex(@"^\d+\.\d+ ± \d+\.\d+$")); // mean ± std over 2 seeds, as many decimals as tell the rows apart
+            // its 95 % interval (bootstrap over problems × seeds) and its paired difference against GRPO, the reference
+            await Assertions.Expect(dsdr.GetByTestId("result-ci").First).ToHaveTextAsync(new Regex(@"^\[-?\d+\.\d+, -?\d+\.\d+\]$"));
+            await Assertions.Expect(dsdr.GetByTestId("result-delta").First).ToHaveTextAsync(new Regex(@"^Δ [+-]\d+\.\d+ \[-?\d+\.\d+, -?\d+\.\d+\]( ★)?$"));
+            await Assertions.Expect(page.Locator("[data-testid=result-row][data-row=grpo] [data-testid=result-delta]").First).ToHaveAttributeAsync("data-reference", "true");
             await Assertions.Expect(page.GetByTestId("heat-cell")).ToHaveCountAsync(3); // 3 rows × 1 benchmark
             await Assertions.Expect(page.Locator("[data-testid=passk-chart-legend] li")).ToHaveCountAsync(3);
             await Assertions.Expect(page.Locator("[data-testid=passk-chart] .scatterlayer path.js-line").First).ToBeVisibleAsync();
@@ -92,7 +96,8 @@ public sealed class DashboardFlowTests(DashboardServer server) : IClassFixture<D
             Assert.Equal("curve-chart.csv", csv.SuggestedFilename);
             var csvText = await File.ReadAllTextAsync((await csv.PathAsync())!);
             Assert.StartsWith("series,step,reward/mean,lower,upper,n\n", csvText);
-            Assert.Contains("dsdr (2 seeds),", csvText);
+            // the row's band over its 2 seeds: the name holds a comma, so CSV quotes it; lower and upper are filled in
+            Assert.Matches(new Regex("^\"dsdr \\(2 seeds, 95 % CI\\)\",\\d+,[^,\n]+,[^,\n]+,[^,\n]+,2$", RegexOptions.Multiline), csvText);
             var png = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("curve-chart-png").ClickAsync());
             Assert.Equal("curve-chart.png", png.SuggestedFilename);
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], (await File.ReadAllBytesAsync((await png.PathAsync())!))[..4]);
@@ -117,17 +122,22 @@ public sealed class DashboardFlowTests(DashboardServer server) : IClassFixture<D
             // the compare view from the sweep's link, then as a shared URL opened in a fresh browser context
             await page.GotoAsync(server.BaseUrl + compareHref);
             await InteractiveAsync(page);
-            await Assertions.Expect(page.Locator("[data-testid=compare-chart-legend] li")).ToHaveCountAsync(4);
+            await Assertions.Expect(page.Locator("[data-testid=compare-chart-legend] li")).ToHaveCountAsync(2); // a band per row over its 2 seeds
             await Assertions.Expect(page.GetByTestId("compare-row")).ToHaveCountAsync(4);
             await page.Locator("input[data-testid=compare-trial], [data-testid=compare-trial] input").First.UncheckAsync();
             await page.WaitForURLAsync(new Regex("/compare\\?trials=[^&]+&metric="));
             await Assertions.Expect(page.GetByTestId("compare-row")).ToHaveCountAsync(3);
+            // each seed on its own line instead of the rows' bands, carried by the URL too
+            await page.Locator("input[data-testid=compare-each-seed], [data-testid=compare-each-seed] input").CheckAsync();
+            await page.WaitForURLAsync(new Regex("&seeds=each$"));
+            await Assertions.Expect(page.Locator("[data-testid=compare-chart-legend] li")).ToHaveCountAsync(3);
             var shared = page.Url;
             var other = await server.NewPageAsync();
             try
             {
                 await other.GotoAsync(shared);
                 await Assertions.Expect(other.GetByTestId("compare-row")).ToHaveCountAsync(3);
+                await Assertions.Expect(other.Locator("[data-testid=compare-chart-legend] li")).ToHaveCountAsync(3);
                 await Assertions.Expect(other.Locator("[data-testid=compare-chart] .scatterlayer path.js-line").First).ToBeVisibleAsync();
                 await ShotAsync(other, "08-compare");
             }
@@ -139,6 +149,105 @@ public sealed class DashboardFlowTests(DashboardServer server) : IClassFixture<D
         catch
         {
             await ShotAsync(page, "failure");
+            throw;
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    // Every line of the curve chart (legend entries, not band edges or stars): name, x and the exact values behind each point.
+    private const string CurveLines =
+        "() => { const p = document.querySelector('[data-testid=curve-chart] .js-plotly-plot'); if (!p || !p.data) return []; " +
+        "return p.data.filter(t => t.showlegend !== false && t.customdata).map(t => ({ name: t.name, x: Array.from(t.x), " +
+        "mean: t.customdata.map(d => d[0]), low: t.customdata.map(d => d[1]), high: t.customdata.map(d => d[2]) })); }";
+
+    private sealed record CurveLine(string Name, double[] X, double[] Mean, double[] Low, double[] High);
+
+    private static async Task<IReadOnlyList<CurveLine>> LinesAsync(IPage page)
+    {
+        static double[] Numbers(System.Text.Json.JsonElement e) => [.. e.EnumerateArray().Select(x => x.GetDouble())];
+        var lines = await page.EvaluateAsync<System.Text.Json.JsonElement>(CurveLines);
+        return [.. lines.EnumerateArray().Select(l => new CurveLine(l.GetProperty("name").GetString()!, Numbers(l.GetProperty("x")), Numbers(l.GetProperty("mean")),
+            Numbers(l.GetProperty("low")), Numbers(l.GetProperty("high"))))];
+    }
+
+    /// <summary>Waits until the curve chart's lines satisfy <paramref name="condition"/> (Plotly redraws after each pushed or zoomed load).</summary>
+    private static async Task<IReadOnlyList<CurveLine>> LinesWhenAsync(IPage page, Func<IReadOnlyList<CurveLine>, bool> condition, string what)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(60); // a loaded 2-core machine
+        IReadOnlyList<CurveLine> lines = [];
+        while (DateTime.UtcNow < until)
+        {
+            lines = await LinesAsync(page);
+            if (condition(lines)) return lines;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"The curve chart never showed {what}; it showed {string.Join("; ", lines.Select(l => $"{l.Name}: {l.X.Length} points {l.X.FirstOrDefault()}–{l.X.LastOrDefault()}"))}.");
+    }
+
+    [Fact]
+    public async Task A_big_finished_sweep_is_drawn_from_server_side_summaries_grows_by_push_and_zooms_to_exact_values()
+    {
+        // 10 rows × 2 seeds × 3,000 steps × 4 metrics, written straight into PostgreSQL as another process would
+        var shape = new BigSweepShape(2, 3000, BigSweep.CurveNames);
+        var dataSource = await server.DataSourceAsync();
+        var seeded = await BigSweep.SeedAsync(dataSource, $"big-{Guid.NewGuid():N}"[..12], shape);
+        var rows = seeded.Rows;
+        string Line(string row) => $"{row} (2 seeds, 95 % CI)";
+        var page = await server.NewPageAsync();
+        try
+        {
+            await page.GotoAsync($"{server.BaseUrl}/sweeps/{seeded.SweepId}");
+            await InteractiveAsync(page);
+
+            // first chart: a band per row from the rollups, each point the seeds' means over 16 steps (3000 steps, ≤ 300 points)
+            var lines = await LinesWhenAsync(page, l => l.Count == shape.Rows, "a line per row");
+            Assert.Equal(rows.Select(Line).Order(StringComparer.Ordinal), lines.Select(l => l.Name).Order(StringComparer.Ordinal));
+            Assert.All(lines, l => Assert.InRange(l.X.Length, 150, 300));
+            await Assertions.Expect(page.GetByTestId("curve-chart")).ToHaveAttributeAsync("data-exact", "false");
+            await Assertions.Expect(page.GetByTestId("curve-chart-downsampled")).ToContainTextAsync("over 16 steps");
+            await ShotAsync(page, "09-big-sweep");
+
+            // another writer stores 200 more steps of the first row's seeds: the database announces them, the open page redraws
+            var first = seeded.Trials.Where(t => t.Row == rows[0]).ToList();
+            var more = first.SelectMany(t => Enumerable.Range(shape.Steps + 1, 200).Select(step => (t.TrialId, step, BigSweep.Value(0, t.Seed, "reward/mean", step)))).ToList();
+            await using (var insert = dataSource.CreateCommand(
+                             "INSERT INTO metrics (trial_id, name, step, value) SELECT t, 'reward/mean', s, v FROM unnest($1::text[], $2::int[], $3::float8[]) AS x(t, s, v)"))
+            {
+                insert.Parameters.AddWithValue(more.Select(m => m.TrialId).ToArray());
+                insert.Parameters.AddWithValue(more.Select(m => m.step).ToArray());
+                insert.Parameters.AddWithValue(more.Select(m => m.Item3).ToArray());
+                await insert.ExecuteNonQueryAsync();
+            }
+            lines = await LinesWhenAsync(page, l => l.Any(x => x.Name == Line(rows[0]) && x.X[^1] > shape.Steps), $"{rows[0]} past step {shape.Steps}");
+            Assert.All(lines.Where(l => l.Name != Line(rows[0])), l => Assert.True(l.X[^1] <= shape.Steps));
+
+            // zoom to 201 steps: every row's line holds each step, with the mean and Core's t interval of its seeds' stored values
+            const int From = 1000, To = 1200;
+            await page.EvaluateAsync("([from, to]) => window.Plotly.relayout(document.querySelector('[data-testid=curve-chart] .js-plotly-plot'), { 'xaxis.range': [from, to] })",
+                new[] { From, To });
+            lines = await LinesWhenAsync(page, l => l.Count == shape.Rows && l.All(x => x.X.Length == To - From + 1 && x.X[0] == From && x.X[^1] == To),
+                $"every step of {From}–{To}");
+            await Assertions.Expect(page.GetByTestId("curve-chart")).ToHaveAttributeAsync("data-exact", "true");
+            await Assertions.Expect(page.GetByTestId("curve-chart-zoom")).ToContainTextAsync("exact points");
+            for (var r = 0; r < rows.Count; r++)
+            {
+                var line = lines.Single(l => l.Name == Line(rows[r]));
+                var seeds = seeded.Trials.Where(t => t.Row == rows[r]).Select(t => t.Seed).ToList();
+                for (var i = 0; i < line.X.Length; i += 20)
+                {
+                    var (mean, low, high) = Dsdr.Core.Statistics.SeedBand.Of([.. seeds.Select(seed => BigSweep.Value(r, seed, "reward/mean", (int)line.X[i]))]);
+                    Assert.Equal(mean, line.Mean[i], 9);
+                    Assert.Equal(low!.Value, line.Low[i], 9);
+                    Assert.Equal(high!.Value, line.High[i], 9);
+                }
+            }
+        }
+        catch
+        {
+            await ShotAsync(page, "failure-big-sweep");
             throw;
         }
         finally

@@ -77,6 +77,10 @@ public sealed class DashboardServer : IAsyncLifetime
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
+    /// <summary>The host's PostgreSQL, for tests that write as another process would (a fixture, the CLI, another node).</summary>
+    public Task<Npgsql.NpgsqlDataSource> DataSourceAsync() =>
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Storage.DsdrDatabase>(_server!.Services).GetDataSourceAsync();
+
     /// <summary>A new page (its own context) at a desktop size, failing fast on long waits.</summary>
     public async Task<IPage> NewPageAsync()
     {

@@ -4,7 +4,7 @@ using NpgsqlTypes;
 
 namespace Dsdr.Storage.Repositories;
 
-/// <summary>Training-step metrics: idempotent bulk writes and downsampled curves.</summary>
+/// <summary>Training-step metrics: idempotent bulk writes and downsampled curves (from metric_rollups where a window is long).</summary>
 public sealed class MetricRepository(DsdrDatabase database)
 {
     /// <summary>Writes samples through binary COPY; samples already stored are skipped. Returns how many rows were new.</summary>
@@ -16,9 +16,10 @@ public sealed class MetricRepository(DsdrDatabase database)
     }
 
     /// <summary>
-    /// Curves of <paramref name="names"/> for each of <paramref name="trialIds"/>, ordered by step. A curve longer than
-    /// <paramref name="maxPoints"/> is cut into maxPoints/2 equal step ranges and keeps each range's minimum and maximum
-    /// point, so spikes survive downsampling (a tie for the maximum keeps the later step).
+    /// Curves of <paramref name="names"/> for each of <paramref name="trialIds"/>, ordered by step: every point of a curve
+    /// that has at most <paramref name="maxPoints"/>, else each bucket's minimum and maximum point (at most
+    /// <paramref name="maxPoints"/> / 2 buckets, <see cref="GetSummariesAsync"/>), so spikes survive downsampling (a tie
+    /// for the maximum keeps the later step, for the minimum the earlier).
     /// </summary>
     public Task<IReadOnlyList<MetricSeries>> GetSeriesAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names,
         int maxPoints = 1000, CancellationToken cancellationToken = default) =>
@@ -32,42 +33,86 @@ public sealed class MetricRepository(DsdrDatabase database)
         int? fromStep, int? toStep, int maxPoints = 1000, CancellationToken cancellationToken = default)
     {
         if (maxPoints < 2) throw new ArgumentOutOfRangeException(nameof(maxPoints), maxPoints, "maxPoints must be at least 2 (one minimum and one maximum per bucket).");
-        if (trialIds.Count == 0 || names.Count == 0) return [];
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<SeriesRow>(new CommandDefinition("""
-            WITH m AS (
-                SELECT trial_id, name, step, value FROM metrics WHERE trial_id = ANY(@trials) AND name = ANY(@names)
-                  AND step >= @fromStep AND step <= @toStep
-            ), extent AS (
-                SELECT trial_id, name, min(step) AS lo, max(step) AS hi, count(*) AS n FROM m GROUP BY trial_id, name
-            ), bucketed AS (
-                SELECT m.trial_id, m.name, m.step, m.value, extent.n,
-                       CASE WHEN extent.n <= @maxPoints THEN m.step
-                            ELSE width_bucket(m.step::float8, extent.lo::float8, extent.hi::float8 + 1, @buckets) END AS bucket
-                FROM m JOIN extent USING (trial_id, name)
-            ), ranked AS (
-                -- One sort per bucket serves both ends: rank 1 is the minimum, rank = size the maximum.
-                SELECT trial_id, name, step, value, n,
-                       row_number() OVER bucket_by_value AS rank,
-                       count(*) OVER (PARTITION BY trial_id, name, bucket) AS size
-                FROM bucketed
-                WINDOW bucket_by_value AS (PARTITION BY trial_id, name, bucket ORDER BY value, step)
-            )
-            SELECT trial_id AS TrialId, name AS Name, step AS Step, value AS Value, n AS Total
-            FROM ranked WHERE rank = 1 OR rank = size
-            ORDER BY trial_id, name, step
-            """,
-            new { trials = trialIds.ToArray(), names = names.ToArray(), maxPoints = (long)maxPoints, buckets = maxPoints / 2,
-                  fromStep = fromStep ?? int.MinValue, toStep = toStep ?? int.MaxValue },
-            cancellationToken: cancellationToken));
+        var summaries = await GetSummariesAsync(trialIds, names, fromStep, toStep, maxPoints / 2, maxPoints, cancellationToken);
+        return [.. summaries.Select(s => new MetricSeries(s.TrialId, s.Name, MetricBuckets.MinMaxPoints(s), s.TotalPoints))];
+    }
 
-        var series = new List<MetricSeries>();
-        foreach (var group in rows.GroupBy(r => (r.TrialId, r.Name)))
+    /// <summary>
+    /// The series of <paramref name="names"/> × <paramref name="trialIds"/> in [<paramref name="fromStep"/>,
+    /// <paramref name="toStep"/>] (null: open) for a chart: a series with at most <paramref name="exactUpTo"/> points in the
+    /// window comes back whole (width 1); the others as at most <paramref name="maxBuckets"/> buckets of one width shared by
+    /// every series (<see cref="SummaryPlan.For"/> over the window all of them span), summed from metric_rollups, so a
+    /// long window costs a few hundred rows per series whatever its length. Series without points are left out.
+    /// </summary>
+    public async Task<IReadOnlyList<MetricSummary>> GetSummariesAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names,
+        int? fromStep, int? toStep, int maxBuckets, int exactUpTo, CancellationToken cancellationToken = default)
+    {
+        if (maxBuckets < 1) throw new ArgumentOutOfRangeException(nameof(maxBuckets), maxBuckets, "maxBuckets must be at least 1.");
+        if (trialIds.Count == 0 || names.Count == 0) return [];
+        var (from, to) = (fromStep ?? int.MinValue, toStep ?? int.MaxValue);
+        if (from > to) return [];
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        // Where each series starts and ends inside the window: two index probes per series.
+        var extents = (await connection.QueryAsync<(string TrialId, string Name, int? Lo, int? Hi)>(new CommandDefinition("""
+            SELECT t.id, n.name,
+                   (SELECT min(step) FROM metrics m WHERE m.trial_id = t.id AND m.name = n.name AND m.step BETWEEN @from AND @to),
+                   (SELECT max(step) FROM metrics m WHERE m.trial_id = t.id AND m.name = n.name AND m.step BETWEEN @from AND @to)
+            FROM unnest(@trials) AS t(id) CROSS JOIN unnest(@names) AS n(name)
+            """, new { trials = trialIds.Distinct().ToArray(), names = names.Distinct().ToArray(), from, to }, cancellationToken: cancellationToken)))
+            .Where(e => e.Lo is not null).ToList();
+        if (extents.Count == 0) return [];
+        var plan = SummaryPlan.For(extents.Min(e => e.Lo!.Value), extents.Max(e => e.Hi!.Value), maxBuckets, exactUpTo);
+        var keys = extents.Select(e => (e.TrialId, e.Name)).ToList();
+
+        var result = new Dictionary<(string TrialId, string Name), MetricSummary>();
+        if (plan.Level == 1)
         {
-            var points = group.Select(r => new MetricPoint(r.Step, r.Value)).ToList();
-            series.Add(new MetricSeries(group.Key.TrialId, group.Key.Name, points, group.First().Total));
+            foreach (var (key, points) in await PointsAsync(connection, keys, from, to, cancellationToken))
+                result[key] = points.Count <= exactUpTo
+                    ? new MetricSummary(key.TrialId, key.Name, 1, [.. points.Select(p => MetricBucket.Point(p.Step, p.Value))], points.Count)
+                    : new MetricSummary(key.TrialId, key.Name, plan.Width, MetricBuckets.FromPoints(points, plan.Width), points.Count);
         }
-        return series;
+        else
+        {
+            var rows = await connection.QueryAsync<RollupRow>(new CommandDefinition("""
+                SELECT r.trial_id AS TrialId, r.name AS Name, r.bucket AS Bucket, r.n AS N, r.value_sum AS Sum,
+                       r.min_value AS Min, r.min_step AS MinStep, r.max_value AS Max, r.max_step AS MaxStep
+                FROM unnest(@trials, @names) AS s(trial_id, name)
+                JOIN metric_rollups r ON r.trial_id = s.trial_id AND r.name = s.name AND r.width = @level
+                 AND r.bucket BETWEEN floor(@from / @level::float8) AND floor(@to / @level::float8)
+                ORDER BY r.trial_id, r.name, r.bucket
+                """,
+                new { trials = keys.Select(k => k.TrialId).ToArray(), names = keys.Select(k => k.Name).ToArray(), level = plan.Level, from, to },
+                cancellationToken: cancellationToken));
+            var sparse = new List<(string TrialId, string Name)>();
+            foreach (var group in rows.GroupBy(r => (r.TrialId, r.Name)))
+            {
+                var total = group.Sum(r => (long)r.N);
+                if (total <= exactUpTo) { sparse.Add(group.Key); continue; }
+                var level = group.Select(r => new MetricBucket(r.Bucket, r.N, r.Sum, r.Min, r.MinStep, r.Max, r.MaxStep));
+                result[group.Key] = new MetricSummary(group.Key.TrialId, group.Key.Name, plan.Width, MetricBuckets.FromLevel(level, plan.Level, plan.Width), total);
+            }
+            // a series with few points in a long window (say, one every 50 steps) keeps them all
+            foreach (var (key, points) in await PointsAsync(connection, sparse, from, to, cancellationToken))
+                result[key] = new MetricSummary(key.TrialId, key.Name, 1, [.. points.Select(p => MetricBucket.Point(p.Step, p.Value))], points.Count);
+        }
+        return [.. keys.Where(result.ContainsKey).Select(k => result[k]).OrderBy(s => s.TrialId, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Every stored point of the given series in [from, to], by step.</summary>
+    private static async Task<IReadOnlyList<((string TrialId, string Name) Key, List<MetricPoint> Points)>> PointsAsync(NpgsqlConnection connection,
+        IReadOnlyList<(string TrialId, string Name)> series, int from, int to, CancellationToken cancellationToken)
+    {
+        if (series.Count == 0) return [];
+        var rows = await connection.QueryAsync<(string TrialId, string Name, int Step, double Value)>(new CommandDefinition("""
+            SELECT m.trial_id, m.name, m.step, m.value
+            FROM unnest(@trials, @names) AS s(trial_id, name)
+            JOIN metrics m ON m.trial_id = s.trial_id AND m.name = s.name AND m.step BETWEEN @from AND @to
+            ORDER BY m.trial_id, m.name, m.step
+            """,
+            new { trials = series.Select(k => k.TrialId).ToArray(), names = series.Select(k => k.Name).ToArray(), from, to },
+            cancellationToken: cancellationToken));
+        return [.. rows.GroupBy(r => (r.TrialId, r.Name)).Select(g => (g.Key, g.Select(r => new MetricPoint(r.Step, r.Value)).ToList()))];
     }
 
     /// <summary>The names of the metrics a trial has recorded.</summary>
@@ -100,7 +145,7 @@ public sealed class MetricRepository(DsdrDatabase database)
         return rows.Where(r => r.Step is not null).ToDictionary(r => r.TrialId, r => r.Step!.Value, StringComparer.Ordinal);
     }
 
-    private sealed record SeriesRow(string TrialId, string Name, int Step, double Value, long Total);
+    private sealed record RollupRow(string TrialId, string Name, int Bucket, int N, double Sum, double Min, int MinStep, double Max, int MaxStep);
 }
 
 /// <summary>

@@ -53,6 +53,16 @@ public sealed class TrialRepository(DsdrDatabase database)
             $"SELECT {Columns} FROM trials WHERE trial_id = @trialId", new { trialId }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>The trials with these ids, in id order (unknown ids are left out): one query however many.</summary>
+    public async Task<IReadOnlyList<TrialRow>> ListAsync(IReadOnlyCollection<string> trialIds, CancellationToken cancellationToken = default)
+    {
+        if (trialIds.Count == 0) return [];
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<TrialRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM trials WHERE trial_id = ANY(@ids) ORDER BY trial_id", new { ids = trialIds.Distinct().ToArray() },
+            cancellationToken: cancellationToken))).AsList();
+    }
+
     public async Task<IReadOnlyList<TrialRow>> ListBySweepAsync(string sweepId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);

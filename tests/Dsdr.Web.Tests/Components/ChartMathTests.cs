@@ -45,48 +45,6 @@ public class ChartMathTests
     }
 
     [Fact]
-    public void Interpolation_is_linear_between_points_and_null_outside()
-    {
-        IReadOnlyList<CurvePoint> curve = [P(0, 0), P(10, 1), P(20, 3)];
-        Assert.Equal(0.5, SeedBands.Interpolate(curve, 5));
-        Assert.Equal(2.0, SeedBands.Interpolate(curve, 15));
-        Assert.Equal(1.0, SeedBands.Interpolate(curve, 10));
-        Assert.Null(SeedBands.Interpolate(curve, 21));
-        Assert.Null(SeedBands.Interpolate(curve, -1));
-    }
-
-    [Fact]
-    public void Std_band_is_mean_plus_minus_the_sample_std_across_seeds()
-    {
-        // seed values at step 10: 1, 2, 3 → mean 2, s = sqrt(((1)²+0+(1)²)/2) = 1
-        var band = SeedBands.Compute([[P(10, 1)], [P(10, 2)], [P(10, 3)]], BandKind.StdDev);
-        var point = Assert.Single(band);
-        Assert.Equal(new BandPoint(10, 2, 1, 3, 3), point);
-    }
-
-    [Fact]
-    public void MinMax_band_spans_the_seeds_and_misaligned_steps_are_interpolated()
-    {
-        // seed A at 0 and 10, seed B at 0 and 20: at step 10 B is interpolated to 1 (0 → 2 over 20 steps)
-        IReadOnlyList<CurvePoint> a = [P(0, 0), P(10, 4)];
-        IReadOnlyList<CurvePoint> b = [P(0, 0), P(20, 2)];
-        var band = SeedBands.Compute([a, b], BandKind.MinMax);
-
-        Assert.Equal([0.0, 10.0, 20.0], band.Select(p => p.X));
-        Assert.Equal(new BandPoint(10, 2.5, 1, 4, 2), band[1]);
-        Assert.Equal(new BandPoint(20, 2, 2, 2, 1), band[2]); // only B reaches step 20
-        Assert.Equal(new BandPoint(0, 0, 0, 0, 2), band[0]);
-    }
-
-    [Fact]
-    public void One_seed_has_no_band_width()
-    {
-        var band = SeedBands.Compute([[P(1, 0.5), P(2, 0.7)]]);
-        Assert.All(band, p => Assert.Equal(p.Lower, p.Upper));
-        Assert.False(new ChartSeries("x", band).HasBand);
-    }
-
-    [Fact]
     public void Heat_positions_run_from_worst_to_best()
     {
         Assert.Equal(0.0, HeatScale.Position(0.2, 0.2, 0.6, lowerIsBetter: false));
@@ -143,20 +101,7 @@ public class ChartMathTests
     }
 
     [Fact]
-    public void Seed_band_series_group_by_row_in_the_sweeps_row_order()
-    {
-        MetricCurve C(string trial, string row, int seed, params CurvePoint[] points) => new(trial, row.Split(' ')[0], row, seed, "reward/mean", points, points.Length);
-        var series = SweepCharts.SeedBandSeries(
-            [C("t1", "grpo", 0, P(1, 0.1)), C("t2", "dsdr λd=0.1", 0, P(1, 0.2)), C("t3", "dsdr λd=0.1", 1, P(1, 0.4))],
-            ["dsdr λd=0.1", "grpo"], BandKind.StdDev);
-
-        Assert.Equal(["dsdr λd=0.1 (2 seeds)", "grpo (1 seed)"], series.Select(s => s.Name));
-        Assert.Equal(0.3, series[0].Points[0].Mean, 12);
-        Assert.True(series[0].HasBand);
-    }
-
-    [Fact]
-    public void Pass_at_k_curves_come_from_the_tables_pass_columns_in_percent_on_log2_k()
+    public void Pass_at_k_curves_come_from_the_tables_pass_columns_in_percent_on_log2_k_with_their_intervals()
     {
         var table = new ResultTable(
             [
@@ -164,7 +109,7 @@ public class ChartMathTests
                 new("Countdown", new MetricKey(EvalMetrics.Pass1)),
             ],
             [
-                new("grpo", "grpo", [new ResultCell(0.5, 0.1, 2), new ResultCell(0.25, null, 2), new ResultCell(0.2, null, 2)]),
+                new("grpo", "grpo", [new ResultCell(0.5, 0.1, 2) { CiLow = 0.42, CiHigh = 0.58 }, new ResultCell(0.25, null, 2), new ResultCell(0.2, null, 2)]),
                 new("dsdr", "dsdr", [null, null, new ResultCell(0.3, null, 1)]),
             ]);
 
@@ -172,8 +117,37 @@ public class ChartMathTests
         var (series, ticks) = SweepCharts.PassAtK(table, "Countdown");
         var grpo = Assert.Single(series); // dsdr has no pass@k cell
         Assert.Equal([0.0, 2.0], ticks);
-        Assert.Equal([new BandPoint(0, 25, 25, 25, 2), new BandPoint(2, 50, 40, 60, 2)], grpo.Points.Select(p => p with { Mean = Math.Round(p.Mean, 9), Lower = Math.Round(p.Lower, 9), Upper = Math.Round(p.Upper, 9) }));
+        // the band is the bootstrap interval, not ± std; a cell without one has none
+        Assert.Equal([new BandPoint(0, 25, 25, 25, 2), new BandPoint(2, 50, 42, 58, 2)], grpo.Points.Select(p => p with { Mean = Math.Round(p.Mean, 9), Lower = Math.Round(p.Lower, 9), Upper = Math.Round(p.Upper, 9) }));
         Assert.Equal("4", SweepCharts.KLabel(2));
+    }
+
+    [Fact]
+    public void Delta_pass_at_k_is_the_tables_paired_difference_against_its_reference_with_its_interval_and_stars_where_significant()
+    {
+        ResultCell Cell(double mean, double? delta = null, bool significant = false) => new(mean, 0.01, 3)
+        {
+            Delta = delta is { } d ? new ResultDelta("grpo", d, d - 0.02, d + 0.02, significant ? 0.01 : 0.4, significant) : null,
+        };
+        var table = new ResultTable(
+            [new("Countdown", new MetricKey(EvalMetrics.PassAtK, 1)), new("Countdown", new MetricKey(EvalMetrics.PassAtK, 8))],
+            [
+                new(ResultTable.BackboneRow, ResultTable.BackboneArm, [Cell(0.1, -0.2, true), Cell(0.2, -0.3, true)]),
+                new("grpo", "grpo", [Cell(0.3), Cell(0.5)]),
+                new("dsdr", "dsdr", [Cell(0.31, 0.01), Cell(0.6, 0.1, significant: true)]),
+            ]) { Statistics = new ResultStatisticsSummary("grpo", 1000, 1, 0.95, true) };
+
+        Assert.Equal("grpo", SweepCharts.ReferenceRow(table));
+        var dsdr = Assert.Single(SweepCharts.DeltaPassAtK(table, "Countdown")); // neither the reference nor the Backbone
+        Assert.Equal("dsdr", dsdr.Name);
+        Assert.Equal([1.0, 10.0], dsdr.Points.Select(p => Math.Round(p.Mean, 9)));   // points
+        Assert.Equal([-1.0, 8.0], dsdr.Points.Select(p => Math.Round(p.Lower, 9)));
+        Assert.Equal([3.0], dsdr.Marked);                                              // only k = 8 (log2 = 3) is significant
+        var traces = PlotTraces.Build([dsdr], new ChartView()).Cast<Plotly.Blazor.Traces.Scatter>().ToList();
+        var stars = Assert.Single(traces, t => t.Name == "dsdr (significant)");
+        Assert.Equal([3.0], stars.X.Cast<double>());
+        // the rows without differences (the reference's own) draw nothing
+        Assert.Equal(["dsdr"], SweepCharts.DeltaPassAtK(table with { Statistics = null }, "Countdown").Select(s => s.Name));
     }
 
     [Fact]

@@ -8,18 +8,22 @@ using MudBlazor.Services;
 
 namespace Dsdr.Web.Tests.Components;
 
-/// <summary>A bunit context with MudBlazor, the fake platform and a fast refresh timer.</summary>
+/// <summary>A bunit context with MudBlazor, the fake platform and the in-process change notifier the test publishes on.</summary>
 public class DashboardContext : BunitContext, IAsyncLifetime
 {
     public FakePlatform Platform { get; } = new();
+    /// <summary>What the PostgreSQL feed publishes in the host; here the test does.</summary>
+    public PlatformChanges Changes { get; } = new();
     public BunitAuthorizationContext Auth { get; }
 
-    public DashboardContext(TimeSpan? refresh = null)
+    public DashboardContext(TimeSpan? minRenderInterval = null)
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddSingleton<IDsdrPlatform>(Platform);
-        Services.AddSingleton(new DashboardOptions(refresh ?? TimeSpan.FromHours(1)));
+        Services.AddSingleton<IPlatformChanges>(Changes);
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton(new DashboardOptions(minRenderInterval ?? TimeSpan.FromMilliseconds(20)));
         Auth = AddAuthorization();
         AsOperator(); // most tests act; the role tests say otherwise
     }

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using Dsdr.Core.Results;
 using Dsdr.Core.Sweeps;
 using Dsdr.Web.Security;
+using Dsdr.Storage.Repositories;
 using Dsdr.Web.Services;
 
 namespace Dsdr.Web.Tests.Components;
@@ -28,6 +29,11 @@ public sealed class FakePlatform : IDsdrPlatform
     public System.Collections.Concurrent.ConcurrentQueue<(IReadOnlyCollection<string> Trials, IReadOnlyCollection<string> Names)> MetricRequests { get; } = new();
     public Exception? SubmitFailure { get; set; }
     public int ListCalls;
+    /// <summary>Every read, by method: what a page loaded and how often.</summary>
+    public ConcurrentDictionary<string, int> Reads { get; } = new();
+    public int ReadCount => Reads.Values.Sum();
+
+    private void Read([System.Runtime.CompilerServices.CallerMemberName] string method = "") => Reads.AddOrUpdate(method, 1, (_, n) => n + 1);
 
     public SweepPreview Preview(string specJson)
     {
@@ -56,11 +62,15 @@ public sealed class FakePlatform : IDsdrPlatform
     public Task<IReadOnlyList<SweepListItem>> ListSweepsAsync(int limit = 100, int offset = 0, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref ListCalls);
+        Read();
         return Task.FromResult<IReadOnlyList<SweepListItem>>(Sweeps.Skip(offset).Take(limit).ToList());
     }
 
-    public Task<SweepDetails?> GetSweepAsync(string sweepId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(SweepDetails.GetValueOrDefault(sweepId));
+    public Task<SweepDetails?> GetSweepAsync(string sweepId, CancellationToken cancellationToken = default)
+    {
+        Read();
+        return Task.FromResult(SweepDetails.GetValueOrDefault(sweepId));
+    }
 
     public async Task<SweepListItem?> CancelSweepAsync(string sweepId, ClaimsPrincipal caller, CancellationToken cancellationToken = default)
     {
@@ -69,19 +79,29 @@ public sealed class FakePlatform : IDsdrPlatform
         return SweepDetails.GetValueOrDefault(sweepId)?.Sweep;
     }
 
-    public Task<ResultTable?> GetResultTableAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Tables.GetValueOrDefault(sweepId));
+    public ConcurrentQueue<ResultQuery> TableQueries { get; } = new();
+
+    public Task<ResultTable?> GetResultTableAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default)
+    {
+        Read();
+        TableQueries.Enqueue(query);
+        return Task.FromResult(Tables.GetValueOrDefault(sweepId));
+    }
 
     public Task<Dsdr.Core.Reports.SweepReport?> GetReportAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("The dashboard does not read sweep reports; the API tests use the real platform.");
 
-    public Task<TrialDetails?> GetTrialAsync(string trialId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Trials.GetValueOrDefault(trialId));
+    public Task<TrialDetails?> GetTrialAsync(string trialId, CancellationToken cancellationToken = default)
+    {
+        Read();
+        return Task.FromResult(Trials.GetValueOrDefault(trialId));
+    }
 
     public Task<IReadOnlyList<MetricCurve>> GetMetricsAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int maxPoints = 500,
         CancellationToken cancellationToken = default)
     {
         MetricRequests.Enqueue((trialIds, names));
+        Read();
         return Task.FromResult<IReadOnlyList<MetricCurve>>(Curves
             .Where(c => trialIds.Contains(c.TrialId) && (names.Count == 0 || names.Contains(c.Name))).ToList());
     }
@@ -92,16 +112,46 @@ public sealed class FakePlatform : IDsdrPlatform
         int maxPoints = 500, CancellationToken cancellationToken = default)
     {
         WindowRequests.Add((fromStep, toStep));
+        Read();
         return Task.FromResult<IReadOnlyList<MetricCurve>>(Curves
             .Where(c => trialIds.Contains(c.TrialId) && (names.Count == 0 || names.Contains(c.Name)))
             .Select(c => c with { Points = c.Points.Where(p => p.Step >= fromStep && p.Step <= toStep).ToList() }).ToList());
     }
 
-    public Task<RolloutStepView?> GetRolloutsAsync(string trialId, int? step, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Rollouts.GetValueOrDefault(trialId));
+    public ConcurrentQueue<(IReadOnlyCollection<string> Trials, string Name, int? From, int? To)> BandRequests { get; } = new();
 
-    public Task<PoolView> GetPoolAsync(CancellationToken cancellationToken = default) => Task.FromResult(Pool);
+    /// <summary>The real band math (Core's SeedBand through SeedBandCurves) over <see cref="Curves"/>, every point exact.</summary>
+    public Task<IReadOnlyList<SeedBandCurve>> GetSeedBandsAsync(IReadOnlyCollection<string> trialIds, string name, int? fromStep, int? toStep,
+        int maxPoints = 300, CancellationToken cancellationToken = default)
+    {
+        BandRequests.Enqueue((trialIds, name, fromStep, toStep));
+        Read();
+        var items = SweepDetails.Values.SelectMany(d => d.Trials).Concat(Trials.Values.Select(t => t.Trial))
+            .DistinctBy(t => t.TrialId).Where(t => trialIds.Contains(t.TrialId)).ToList();
+        var summaries = new List<MetricSummary>();
+        foreach (var c in Curves.Where(c => c.Name == name && trialIds.Contains(c.TrialId)))
+        {
+            var points = c.Points.Where(p => p.Step >= (fromStep ?? int.MinValue) && p.Step <= (toStep ?? int.MaxValue)).ToList();
+            if (points.Count > 0) summaries.Add(new MetricSummary(c.TrialId, name, 1, [.. points.Select(p => MetricBucket.Point(p.Step, p.Value))], points.Count));
+        }
+        return Task.FromResult(SeedBandCurves.Build(summaries, items));
+    }
 
-    public Task<ProblemView?> GetProblemAsync(string dataset, string problemId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Problems.GetValueOrDefault($"{dataset}/{problemId}"));
+    public Task<RolloutStepView?> GetRolloutsAsync(string trialId, int? step, CancellationToken cancellationToken = default)
+    {
+        Read();
+        return Task.FromResult(Rollouts.GetValueOrDefault(trialId));
+    }
+
+    public Task<PoolView> GetPoolAsync(CancellationToken cancellationToken = default)
+    {
+        Read();
+        return Task.FromResult(Pool);
+    }
+
+    public Task<ProblemView?> GetProblemAsync(string dataset, string problemId, CancellationToken cancellationToken = default)
+    {
+        Read();
+        return Task.FromResult(Problems.GetValueOrDefault($"{dataset}/{problemId}"));
+    }
 }

@@ -33,7 +33,7 @@ public class InteractiveChartTests : DashboardContext
         Assert.Equal(SeriesColours.At(2), ArmColours.Of("dsdr"));
         Assert.Equal(SeriesColours.At(0), ArmColours.Of("grpo"));
         Assert.Equal(ArmColours.Of("dsdr λ_d=0.1"), ArmColours.Of("dsdr λ_d=0.1"));
-        var band = SweepCharts.SeedBandSeries([new MetricCurve("t", "dsdr", "dsdr", 0, "m", [new(1, 1)], 1)], [], BandKind.StdDev);
+        var band = SweepCharts.SeedBandSeries([new SeedBandCurve("s", "dsdr", "dsdr", [0], "m", [new(1, 1, null, null, 1)], 1, 1)], []);
         Assert.Equal(ArmColours.Of("dsdr"), band[0].Colour);
     }
 
@@ -84,7 +84,7 @@ public class InteractiveChartTests : DashboardContext
         var chart = cut.FindComponents<InteractiveChart>().Single(c => c.Instance.TestId == "curve-chart");
         cut.InvokeAsync(() => chart.Instance.Zoomed.InvokeAsync((2.4, 5.6)));
         cut.WaitForAssertion(() => Assert.Equal("5", cut.Find("[data-testid=curve-chart-legend] li").GetAttribute("data-points"))); // steps 2..6
-        Assert.Equal((2, 6), Platform.WindowRequests[^1]);
+        Assert.Equal(((int?)2, (int?)6), (Platform.BandRequests.Last().From, Platform.BandRequests.Last().To));
         Assert.Contains("2.4–5.6", cut.Find("[data-testid=curve-chart-zoom]").TextContent);
 
         cut.InvokeAsync(() => chart.Instance.Zoomed.InvokeAsync(null));

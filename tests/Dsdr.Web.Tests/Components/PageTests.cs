@@ -1,11 +1,12 @@
 using Bunit;
 using Dsdr.Core.Results;
+using Microsoft.Extensions.DependencyInjection;
 using Dsdr.Web.Components.Pages;
 using Dsdr.Web.Services;
 
 namespace Dsdr.Web.Tests.Components;
 
-/// <summary>The pages against the fake platform: what they show and that they refresh on their timer.</summary>
+/// <summary>The pages against the fake platform: what they show, and that they update by push (no timer).</summary>
 public class PageTests() : DashboardContext(TimeSpan.FromMilliseconds(50))
 {
     private static readonly DateTime At = new(2026, 11, 28, 12, 0, 0, DateTimeKind.Utc);
@@ -26,21 +27,108 @@ public class PageTests() : DashboardContext(TimeSpan.FromMilliseconds(50))
         Assert.Equal("running", cut.Find("[data-testid=status]").GetAttribute("data-status"));
 
         Platform.Sweeps = [Sweep("s1", "completed", 4), Sweep("s2", "queued", 0)];
+        Changes.Publish(DataChange.Of(ChangeKind.Sweeps, ["s2"]));
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=sweep-row]").Count), TimeSpan.FromSeconds(5));
         Assert.Contains("4 / 4 trials finished", cut.FindAll("[data-testid=sweep-row]")[0].TextContent);
         Assert.Equal("completed", cut.FindAll("[data-testid=status]")[0].GetAttribute("data-status"));
     }
 
     [Fact]
-    public async Task Disposing_the_page_stops_its_refreshes()
+    public async Task Disposing_the_page_ends_its_subscription()
     {
         var cut = Render<Home>();
+        Changes.Publish(DataChange.Of(ChangeKind.Trials, ["s1"], ["t1"]));
         cut.WaitForAssertion(() => Assert.True(Platform.ListCalls >= 2), TimeSpan.FromSeconds(5));
+        Assert.Equal(1, Changes.SubscriberCount);
         await DisposeComponentsAsync();
+        Assert.Equal(0, Changes.SubscriberCount);
         var calls = Platform.ListCalls;
+        Changes.Publish(DataChange.Of(ChangeKind.Sweeps, ["s1"]));
         await Task.Delay(300);
         Assert.Equal(calls, Platform.ListCalls);
     }
+
+    [Fact]
+    public async Task No_page_reads_again_on_its_own_it_waits_for_a_change_it_shows()
+    {
+        SeedSweep();
+        Platform.Problems["countdown/7"] = new ProblemView("countdown", "7", "Use 3 5 7 to make 22", "22", 4, 32, 8, 2, []);
+        Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo("/compare?trials=t1,t2&metric=reward/mean");
+        var pages = new IRenderedComponent<Microsoft.AspNetCore.Components.IComponent>[]
+        {
+            Render<Home>(), Render<SweepPage>(p => p.Add(x => x.SweepId, "s1")), Render<TrialPage>(p => p.Add(x => x.TrialId, "t1")),
+            Render<PoolPage>(), Render<ComparePage>(), Render<ProblemsPage>(p => p.Add(x => x.Dataset, "countdown").Add(x => x.ProblemId, "7")),
+        };
+        await Task.Delay(200);
+        var reads = Platform.ReadCount;
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // longer than the 2 s the pages used to poll at
+        Assert.Equal(reads, Platform.ReadCount);
+
+        // a change none of them shows (another sweep's trial's metrics) reads nothing either
+        Changes.Publish(DataChange.Of(ChangeKind.Metrics, trials: ["other-trial"]));
+        await Task.Delay(300);
+        Assert.Equal(reads, Platform.ReadCount);
+        Assert.Equal(6, pages.Length);
+    }
+
+    private void SeedSweep()
+    {
+        Platform.Sweeps = [Sweep("s1", "running", 0, trials: 3)];
+        Platform.SweepDetails["s1"] = new SweepDetails(Sweep("s1", "running", 0, trials: 3), "{}",
+            [Trial("t1", "grpo", 0, 5), Trial("t2", "grpo", 1, 6), Trial("t3", "dsdr", 0, 4)], ["grpo", "dsdr"], ["Countdown"], []);
+        Platform.Trials["t1"] = new TrialDetails(Trial("t1", "grpo", 0, 5), "{}", [], ["reward/mean"], []);
+        Platform.Trials["t2"] = new TrialDetails(Trial("t2", "grpo", 1, 6), "{}", [], ["reward/mean"], []);
+        Platform.Curves.AddRange(
+        [
+            new MetricCurve("t1", "grpo", "grpo", 0, "reward/mean", [new(1, 0.1), new(5, 0.3)], 2),
+            new MetricCurve("t2", "grpo", "grpo", 1, "reward/mean", [new(1, 0.2), new(5, 0.5)], 2),
+            new MetricCurve("t3", "dsdr", "dsdr", 0, "reward/mean", [new(1, 0.2), new(4, 0.6)], 2),
+        ]);
+    }
+
+    [Fact]
+    public void New_metrics_of_one_of_its_trials_redraw_the_sweeps_curves_without_its_table()
+    {
+        SeedSweep();
+        var cut = Render<SweepPage>(p => p.Add(x => x.SweepId, "s1"));
+        string Points() => cut.Find("[data-testid=curve-chart-legend] li[data-series^='dsdr']").GetAttribute("data-points")!;
+        Assert.Equal("2", Points());
+        var tables = Platform.TableQueries.Count;
+
+        // the ingest path wrote a step of t3: the platform announces it, the page reads the curves again
+        var t3 = Platform.Curves.FindIndex(c => c.TrialId == "t3");
+        Platform.Curves[t3] = Platform.Curves[t3] with { Points = [new(1, 0.2), new(4, 0.6), new(6, 0.7)] };
+        Changes.Publish(DataChange.Of(ChangeKind.Metrics, trials: ["t3"]));
+        cut.WaitForAssertion(() => Assert.Equal("3", Points()), TimeSpan.FromSeconds(5));
+        Assert.Equal(tables, Platform.TableQueries.Count); // step metrics leave the result table as it is
+
+        // new evaluations do re-read the table
+        Changes.Publish(DataChange.Of(ChangeKind.Evals, trials: ["t2"]));
+        cut.WaitForAssertion(() => Assert.Equal(tables + 1, Platform.TableQueries.Count), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_burst_of_changes_becomes_a_few_loads_not_one_each()
+    {
+        await using var slow = new PageTestsWithInterval(TimeSpan.FromMilliseconds(400));
+        slow.Platform.Sweeps = [Sweep("s1", "running", 1)];
+        slow.Render<Home>();
+        var before = slow.Platform.ListCalls;
+        var burst = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 100; i++)
+        {
+            slow.Changes.Publish(DataChange.Of(ChangeKind.Trials, ["s1"], [$"t{i}"]));
+            await Task.Delay(5);
+        }
+        var lasted = burst.Elapsed; // about 0.5 s, more on a loaded machine
+        await Task.Delay(1000);
+        var loads = slow.Platform.ListCalls - before;
+        // one load per 0.4 s of changes (plus the one the burst's end leaves pending), not one per change
+        Assert.InRange(loads, 1, (int)(lasted / TimeSpan.FromMilliseconds(400)) + 2);
+        Assert.True(loads < 20, $"{loads} loads for 100 changes in {lasted.TotalSeconds:F1} s");
+    }
+
+    private sealed class PageTestsWithInterval(TimeSpan interval) : DashboardContext(interval);
 
     [Fact]
     public void Sweep_page_draws_the_heat_map_table_seed_band_curves_and_pass_at_k()
@@ -48,12 +136,13 @@ public class PageTests() : DashboardContext(TimeSpan.FromMilliseconds(50))
         var pass1 = new MetricKey(EvalMetrics.Pass1);
         Platform.SweepDetails["s1"] = new SweepDetails(Sweep("s1", "running", 2), "{}",
             [Trial("t1", "grpo", 0, 5), Trial("t2", "grpo", 1, 6), Trial("t3", "dsdr", 0, 4)], ["grpo", "dsdr"], ["Countdown"], [pass1]);
+        static ResultDelta D(double mean, bool significant) => new("grpo", mean, mean - 0.1, mean + 0.1, significant ? 0.01 : 0.3, significant);
         Platform.Tables["s1"] = new ResultTable(
             [new("Countdown", pass1), new("Countdown", new MetricKey(EvalMetrics.PassAtK, 1)), new("Countdown", new MetricKey(EvalMetrics.PassAtK, 2))],
             [
-                new("grpo", "grpo", [new(0.3, 0.1, 2), new(0.3, 0.1, 2), new(0.4, 0.1, 2)]),
-                new("dsdr", "dsdr", [new(0.5, null, 1), new(0.5, null, 1), new(0.7, null, 1)]),
-            ]);
+                new("grpo", "grpo", [new(0.3, 0.1, 2) { CiLow = 0.25, CiHigh = 0.35 }, new(0.3, 0.1, 2) { CiLow = 0.25, CiHigh = 0.35 }, new(0.4, 0.1, 2) { CiLow = 0.3, CiHigh = 0.5 }]),
+                new("dsdr", "dsdr", [new(0.5, null, 1) { Delta = D(0.2, false) }, new(0.5, null, 1) { Delta = D(0.2, false) }, new(0.7, null, 1) { Delta = D(0.3, true) }]),
+            ]) { Statistics = new ResultStatisticsSummary("grpo", 2000, 1, 0.95, true) };
         Platform.Trials["t1"] = new TrialDetails(Trial("t1", "grpo", 0, 5), "{}", [], ["reward/mean", "entropy"], []);
         Platform.Curves.AddRange(
         [
@@ -69,12 +158,32 @@ public class PageTests() : DashboardContext(TimeSpan.FromMilliseconds(50))
         Assert.Equal(2, cut.FindAll("[data-testid=result-row]").Count);
         Assert.Equal(3, cut.FindAll("[data-testid=trial-row]").Count);
         var curves = cut.FindAll("[data-testid=curve-chart-legend] li");
-        Assert.Equal(["grpo (2 seeds)", "dsdr (1 seed)"], curves.Select(p => p.GetAttribute("data-series")));
+        Assert.Equal(["grpo (2 seeds, 95 % CI)", "dsdr (seed 0)"], curves.Select(p => p.GetAttribute("data-series")));
         Assert.Equal(["true", "false"], curves.Select(p => p.GetAttribute("data-band"))); // only grpo has two seeds
-        Assert.Equal(2, cut.FindAll("[data-testid=passk-chart-legend] li").Count);
-        // Δpass@k against GRPO: dsdr's pass@1 70 − 40 = +30 points at k = 2, 50 − 30 = +20 at k = 1
+        var pass = cut.FindAll("[data-testid=passk-chart-legend] li");
+        Assert.Equal(["true", "false"], pass.Select(p => p.GetAttribute("data-band"))); // grpo's cells have intervals
+        // Δpass@k against GRPO: the table's paired differences, +20 points at k = 1, +30 at k = 2 (significant there)
         Assert.Equal(["dsdr"], cut.FindAll("[data-testid=delta-passk-chart-legend] li").Select(p => p.GetAttribute("data-series")));
-        Assert.Contains(Platform.MetricRequests, r => r.Names.Contains("reward/mean") && r.Trials.Count == 3);
+        Assert.Equal("true", cut.Find("[data-testid=delta-passk-chart-legend] li").GetAttribute("data-band"));
+        Assert.Contains("vs grpo", cut.Find("[data-testid=delta-passk-title]").TextContent);
+        Assert.Contains(Platform.BandRequests, r => r.Name == "reward/mean" && r.Trials.Count == 3 && r.From is null);
+        var deltas = cut.FindAll("[data-testid=result-delta]");
+        Assert.Equal(3, deltas.Count(d => d.GetAttribute("data-reference") == "true")); // grpo's cells say "ref"
+        Assert.Equal(["false", "false", "true"], deltas.Where(d => d.GetAttribute("data-reference") is null).Select(d => d.GetAttribute("data-significant")));
+    }
+
+    [Fact]
+    public void The_reference_row_is_chosen_on_the_page_and_asked_of_the_results()
+    {
+        Platform.SweepDetails["s1"] = new SweepDetails(Sweep("s1", "completed", 2, trials: 2), "{}", [Trial("t1", "grpo", 0, 5), Trial("t2", "dsdr", 0, 5)],
+            ["grpo", "dsdr"], ["Countdown"], []);
+        Platform.Tables["s1"] = new ResultTable([new("Countdown", new MetricKey(EvalMetrics.Pass1))],
+            [new("grpo", "grpo", [new(0.3, null, 1)]), new("dsdr", "dsdr", [new(0.5, null, 1)])]) { Statistics = new ResultStatisticsSummary("grpo", 2000, 1, 0.95, false) };
+        var cut = Render<SweepPage>(p => p.Add(x => x.SweepId, "s1"));
+        Assert.Null(Platform.TableQueries.Last().Reference); // the platform's default (grpo)
+        var select = cut.FindComponents<MudBlazor.MudSelect<string>>().Single(s => s.Instance.Label == "Reference");
+        cut.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync("dsdr"));
+        cut.WaitForAssertion(() => Assert.Equal("dsdr", Platform.TableQueries.Last().Reference), TimeSpan.FromSeconds(5));
     }
 
     [Fact]

@@ -244,9 +244,7 @@ public sealed class DsdrPlatform(
     private async Task<IReadOnlyList<MetricCurve>> CurvesAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int? fromStep, int? toStep,
         int maxPoints, CancellationToken cancellationToken)
     {
-        var rows = new Dictionary<string, TrialRow>(StringComparer.Ordinal);
-        foreach (var id in trialIds.Distinct(StringComparer.Ordinal))
-            if (await trials.GetAsync(id, cancellationToken) is { } row) rows[id] = row;
+        var rows = (await trials.ListAsync(trialIds, cancellationToken)).ToDictionary(r => r.TrialId, StringComparer.Ordinal);
         if (rows.Count == 0) return [];
         IReadOnlyCollection<string> wanted = names;
         if (wanted.Count == 0)
@@ -261,6 +259,16 @@ public sealed class DsdrPlatform(
             var t = rows[s.TrialId];
             return new MetricCurve(s.TrialId, t.Arm, t.Row, t.Seed, s.Name, [.. s.Points.Select(p => new CurvePoint(p.Step, p.Value))], s.TotalPoints);
         })];
+    }
+
+    public async Task<IReadOnlyList<SeedBandCurve>> GetSeedBandsAsync(IReadOnlyCollection<string> trialIds, string name, int? fromStep, int? toStep,
+        int maxPoints = 300, CancellationToken cancellationToken = default)
+    {
+        var rows = await trials.ListAsync(trialIds, cancellationToken);
+        if (rows.Count == 0) return [];
+        var order = trialIds.Distinct(StringComparer.Ordinal).Select((id, i) => (id, i)).ToDictionary(x => x.id, x => x.i, StringComparer.Ordinal);
+        var summaries = await metrics.GetSummariesAsync([.. rows.Select(r => r.TrialId)], [name], fromStep, toStep, maxPoints, maxPoints, cancellationToken);
+        return SeedBandCurves.Build(summaries, [.. rows.OrderBy(r => order.GetValueOrDefault(r.TrialId, int.MaxValue)).Select(r => TrialItem(r))]);
     }
 
     public async Task<RolloutStepView?> GetRolloutsAsync(string trialId, int? step, CancellationToken cancellationToken = default)
@@ -392,9 +400,15 @@ internal static class RolloutJson
 
 public static class DsdrPlatformServices
 {
-    /// <summary>The platform service (API and dashboard), the pool history and its sampler. Needs the storage, an Orleans client or silo, and <see cref="DsdrWebOptions"/>.</summary>
+    /// <summary>
+    /// The platform service (API and dashboard), the pool history and its sampler, the change notifier pages update from
+    /// and its feed from PostgreSQL. Needs the storage, an Orleans client or silo, and <see cref="DsdrWebOptions"/>.
+    /// </summary>
     public static IServiceCollection AddDsdrPlatform(this IServiceCollection services)
     {
+        services.AddSingleton<PlatformChanges>();
+        services.AddSingleton<IPlatformChanges>(sp => sp.GetRequiredService<PlatformChanges>());
+        services.AddHostedService<PlatformChangeFeed>();
         services.AddSingleton(sp => new PoolHistory(sp.GetRequiredService<DsdrWebOptions>().PoolHistoryLength));
         services.AddSingleton<IDsdrPlatform, DsdrPlatform>();
         services.AddSingleton(sp => (DsdrPlatform)sp.GetRequiredService<IDsdrPlatform>());

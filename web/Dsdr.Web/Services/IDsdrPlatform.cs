@@ -54,6 +54,15 @@ public interface IDsdrPlatform
     Task<IReadOnlyList<MetricCurve>> GetMetricWindowAsync(IReadOnlyCollection<string> trialIds, IReadOnlyCollection<string> names, int fromStep, int toStep,
         int maxPoints = 500, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// One metric of the given trials as seed bands: a curve per (sweep, row) with the mean over its seeds and the 95 %
+    /// Student-t interval (Core's SeedBand) at every step, or, where the window [<paramref name="fromStep"/>,
+    /// <paramref name="toStep"/>] (null: open) holds more than <paramref name="maxPoints"/> steps, per bucket of steps
+    /// shared by all seeds (each seed's bucket mean), at most <paramref name="maxPoints"/> points per curve.
+    /// </summary>
+    Task<IReadOnlyList<SeedBandCurve>> GetSeedBandsAsync(IReadOnlyCollection<string> trialIds, string name, int? fromStep, int? toStep,
+        int maxPoints = 300, CancellationToken cancellationToken = default);
+
     /// <summary>One training step's rollout groups (the latest recorded step when <paramref name="step"/> is null); null when there is no such trial.</summary>
     Task<RolloutStepView?> GetRolloutsAsync(string trialId, int? step, CancellationToken cancellationToken = default);
 
@@ -135,6 +144,19 @@ public readonly record struct CurvePoint(int Step, double Value);
 
 /// <summary>One metric of one trial over steps; <paramref name="TotalPoints"/> counts stored points before downsampling.</summary>
 public sealed record MetricCurve(string TrialId, string Arm, string Row, int Seed, string Name, IReadOnlyList<CurvePoint> Points, long TotalPoints);
+
+/// <summary>
+/// The seeds of one (sweep, row) on one metric: at each point the mean over the seeds that have it and its 95 % interval
+/// (null with a single seed). <paramref name="BucketWidth"/> 1: every stored step (exact); else each point stands for
+/// that many steps (x at their middle), from each seed's mean over them. <paramref name="TotalPoints"/>: stored points summarised.
+/// </summary>
+public sealed record SeedBandCurve(string SweepId, string Row, string Arm, IReadOnlyList<int> Seeds, string Name, IReadOnlyList<SeedBandStep> Points,
+    int BucketWidth, long TotalPoints)
+{
+    public bool Exact => BucketWidth == 1;
+}
+
+public readonly record struct SeedBandStep(double Step, double Mean, double? Low, double? High, int N);
 
 /// <summary>How to build a result table: the metrics to show (null: all), which evaluation step, a Backbone row, the reference row.</summary>
 /// <param name="Step">"final" (each trial's last evaluation) or "best:&lt;benchmark&gt;:&lt;metric@k&gt;".</param>

@@ -33,8 +33,12 @@ public sealed class PoolHistory(int capacity)
         new(at, pool.Slots.Count(s => s.State != SlotState.Offline), pool.Slots.Count(s => s.State == SlotState.Busy), pool.QueuedTrials);
 }
 
-/// <summary>Samples the scheduler's pool every <see cref="DsdrWebOptions.PoolSampleInterval"/> into <see cref="PoolHistory"/>.</summary>
-internal sealed partial class PoolSampler(IGrainFactory grains, PoolHistory history, DsdrWebOptions options, TimeProvider clock, ILogger<PoolSampler> logger)
+/// <summary>
+/// Samples the scheduler's pool every <see cref="DsdrWebOptions.PoolSampleInterval"/> into <see cref="PoolHistory"/> and
+/// tells open pool pages (the history is this host's own, so no database trigger announces it).
+/// </summary>
+internal sealed partial class PoolSampler(IGrainFactory grains, PoolHistory history, PlatformChanges changes, DsdrWebOptions options, TimeProvider clock,
+    ILogger<PoolSampler> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -47,6 +51,7 @@ internal sealed partial class PoolSampler(IGrainFactory grains, PoolHistory hist
             {
                 var pool = await grains.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey).GetPoolAsync().WaitAsync(options.PoolSampleInterval * 4, stoppingToken);
                 history.Add(PoolHistory.Sample(pool, clock.GetUtcNow()));
+                changes.Publish(DataChange.Of(ChangeKind.Pool));
                 failures = 0;
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)

@@ -61,67 +61,8 @@ public static class Ticks
     }
 }
 
-/// <summary>How a seed band spans the seeds' values at one step.</summary>
-public enum BandKind
-{
-    /// <summary>mean ± sample standard deviation.</summary>
-    StdDev,
-    /// <summary>min … max.</summary>
-    MinMax,
-}
-
 /// <summary>One x of a band: the seeds' mean there, the band's edges and how many seeds cover x.</summary>
 public readonly record struct BandPoint(double X, double Mean, double Lower, double Upper, int N);
-
-/// <summary>Mean and spread of several seeds' curves of one arm.</summary>
-public static class SeedBands
-{
-    /// <summary>
-    /// At every step any curve has, each curve that spans that step contributes its (linearly interpolated) value;
-    /// mean = Σv/n, band = mean ± sqrt(Σ(v − mean)²/(n − 1)) (0 for n = 1) or [min v, max v].
-    /// Curves are downsampled independently, so their steps need not coincide.
-    /// </summary>
-    public static IReadOnlyList<BandPoint> Compute(IEnumerable<IReadOnlyList<CurvePoint>> curves, BandKind kind = BandKind.StdDev)
-    {
-        var sorted = curves.Select(c => c.Where(p => double.IsFinite(p.Value)).OrderBy(p => p.Step).ToList()).Where(c => c.Count > 0).ToList();
-        var steps = sorted.SelectMany(c => c.Select(p => p.Step)).Distinct().Order().ToList();
-        var band = new List<BandPoint>(steps.Count);
-        foreach (var step in steps)
-        {
-            var values = new List<double>(sorted.Count);
-            foreach (var curve in sorted)
-                if (Interpolate(curve, step) is { } v) values.Add(v);
-            var mean = values.Average();
-            var (lower, upper) = kind == BandKind.MinMax
-                ? (values.Min(), values.Max())
-                : (mean - SampleStd(values, mean), mean + SampleStd(values, mean));
-            band.Add(new BandPoint(step, mean, lower, upper, values.Count));
-        }
-        return band;
-    }
-
-    // s = sqrt(Σ(v − mean)² / (n − 1)), 0 when n < 2
-    public static double SampleStd(IReadOnlyList<double> values, double mean) =>
-        values.Count < 2 ? 0 : Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
-
-    /// <summary>The curve's value at <paramref name="step"/> (points sorted by step): linear between neighbours, null outside its range.</summary>
-    // v = v0 + (s − s0) · (v1 − v0) / (s1 − s0)
-    public static double? Interpolate(IReadOnlyList<CurvePoint> curve, int step)
-    {
-        if (curve.Count == 0 || step < curve[0].Step || step > curve[^1].Step) return null;
-        int lo = 0, hi = curve.Count - 1;
-        while (hi - lo > 1)
-        {
-            var mid = (lo + hi) / 2;
-            if (curve[mid].Step <= step) lo = mid; else hi = mid;
-        }
-        var a = curve[lo];
-        var b = curve[hi];
-        if (a.Step == step) return a.Value;
-        if (b.Step == step) return b.Value;
-        return a.Value + (step - a.Step) * (b.Value - a.Value) / (b.Step - a.Step);
-    }
-}
 
 /// <summary>Colours of the heat-map: a sequential light-to-dark ramp, darker = better.</summary>
 public static class HeatScale

@@ -3,6 +3,9 @@ namespace Dsdr.Web.Components.Charts;
 /// <summary>One line of a chart; a band is drawn around it where <see cref="BandPoint.Lower"/> ≠ <see cref="BandPoint.Upper"/>.</summary>
 public sealed record ChartSeries(string Name, IReadOnlyList<BandPoint> Points, string? Colour = null)
 {
+    /// <summary>x values whose points are marked (e.g. a difference significant there); empty: none.</summary>
+    public IReadOnlyList<double> Marked { get; init; } = [];
+
     /// <summary>A plain line (no band) through (x, y) points.</summary>
     public static ChartSeries Line(string name, IEnumerable<(double X, double Y)> points, string? colour = null) =>
         new(name, points.Select(p => new BandPoint(p.X, p.Y, p.Y, p.Y, 1)).ToList(), colour);

@@ -8,7 +8,10 @@ namespace Dsdr.Web.Components.Charts;
 /// <summary>How a chart is shown: smoothing weight, log y, and which x range the user zoomed to (null: all).</summary>
 public sealed record ChartView(double Smoothing = 0, bool LogY = false);
 
-/// <summary>Plotly traces for <see cref="ChartSeries"/>: a band (upper edge, then lower edge filled to it), the raw line faint behind a smoothed one.</summary>
+/// <summary>
+/// Plotly traces for <see cref="ChartSeries"/>: a band (upper edge, then lower edge filled to it), the raw line faint
+/// behind a smoothed one, stars on the marked points.
+/// </summary>
 public static class PlotTraces
 {
     public static IList<ITrace> Build(IReadOnlyList<ChartSeries> series, ChartView view, Func<double, string>? xFormat = null)
@@ -53,6 +56,15 @@ public static class PlotTraces
                                 (s.HasBand ? "<br>band %{customdata[1]:.6g} – %{customdata[2]:.6g} (n %{customdata[3]})" : "") +
                                 (view.Smoothing > 0 ? "<br>smoothed %{y:.6g}" : "") + "<extra></extra>",
             });
+            var marked = points.Where(p => s.Marked.Contains(p.X)).ToList();
+            if (marked.Count > 0)
+                traces.Add(new Scatter
+                {
+                    Name = s.Name + " (significant)", LegendGroup = s.Name, ShowLegend = false, Mode = ModeFlag.Markers,
+                    X = marked.Select(p => (object)p.X).ToList(), Y = marked.Select(p => (object)p.Mean).ToList(),
+                    Marker = new Marker { Color = colour, Size = 11, Symbol = Plotly.Blazor.Traces.ScatterLib.MarkerLib.SymbolEnum.Star },
+                    HoverTemplate = $"<b>{Escape(s.Name)}</b><br>significant at this x (p < α)<extra></extra>",
+                });
         }
         return traces;
     }

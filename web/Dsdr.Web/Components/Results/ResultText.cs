@@ -21,6 +21,36 @@ public static class ResultText
         ? "–"
         : cell.Std is { } s ? $"{Number(cell.Mean, metric, format)} ± {Number(s, metric, format)}" : Number(cell.Mean, metric, format);
 
+    /// <summary>"[low, high]": the cell's 95 % interval (bootstrap, docs/STATISTICS.md); null without one.</summary>
+    public static string? Interval(ResultCell? cell, MetricKey metric, ResultFormat? format = null) =>
+        cell?.CiLow is { } lo && cell.CiHigh is { } hi ? $"[{Number(lo, metric, format)}, {Number(hi, metric, format)}]" : null;
+
+    /// <summary>"Δ +x [low, high]" with a ★ when p &lt; α: the paired difference against the reference row.</summary>
+    public static string Delta(ResultDelta delta, MetricKey metric, ResultFormat? format = null)
+    {
+        var text = $"Δ {Signed(delta.Mean, metric, format)}";
+        if (delta.CiLow is { } lo && delta.CiHigh is { } hi) text += $" [{Number(lo, metric, format)}, {Number(hi, metric, format)}]";
+        return delta.Significant ? text + " ★" : text;
+    }
+
+    /// <summary>The hover text of a difference: what it is against, its p-value, whether it is significant.</summary>
+    public static string DeltaTitle(ResultDelta delta) =>
+        $"vs {delta.Reference}: paired over the same seeds and problems" +
+        (delta.P is { } p ? string.Create(CultureInfo.InvariantCulture, $", p = {p:0.####}") : "") + (delta.Significant ? ", significant" : ", not significant");
+
+    /// <summary>The hover text of a cell: how many seeds.</summary>
+    public static string CellTitle(ResultCell? cell) => $"n = {cell?.N ?? 0} seed{(cell?.N == 1 ? "" : "s")}";
+
+    /// <summary>α of the table's tests ("0.05" for 95 % intervals).</summary>
+    public static string Alpha(ResultTable table) =>
+        (1 - (table.Statistics?.Level ?? 0.95)).ToString("0.###", CultureInfo.InvariantCulture);
+
+    private static string Signed(double x, MetricKey metric, ResultFormat? format)
+    {
+        var text = Number(x, metric, format);
+        return text.StartsWith('-') ? text : "+" + text;
+    }
+
     /// <summary>
     /// The format with the fewest decimals (from <paramref name="format"/>'s, at most <paramref name="maximum"/>) at which
     /// figures that differ stay different once shown (as scaled for the metric): similarities of 0.992 and 0.987 are not
