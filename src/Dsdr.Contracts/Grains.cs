@@ -127,8 +127,11 @@ public sealed record LearnerSlotSnapshot(
 /// <summary>One problem's history (key: "dataset/problem").</summary>
 public interface IProblemGrain : IGrainWithStringKey
 {
-    /// <summary>Adds a group's contribution, replacing what the same group contributed before (if given).</summary>
-    Task ObserveAsync(ProblemObservation observation, ProblemObservation? replaces);
+    /// <summary>
+    /// Sets a group's contribution (by <see cref="ProblemObservation.GroupKey"/>): a group observed again replaces what it
+    /// contributed before, so a replayed or retried report is counted once whatever was saved before a crash.
+    /// </summary>
+    Task ObserveAsync(ProblemObservation observation);
 
     Task<ProblemHistory> GetAsync();
 }

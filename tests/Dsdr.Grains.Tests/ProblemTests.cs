@@ -42,6 +42,27 @@ public sealed class ProblemTests
     }
 
     [Fact]
+    public async Task A_group_reported_to_its_problem_again_is_counted_once_whatever_the_group_grain_saved()
+    {
+        await using var h = await StartAsync([Node("node-a")]);
+        var problem = h.Client.GetGrain<IProblemGrain>(GrainKeys.Problem("countdown", "23"));
+        var groupKey = GrainKeys.RolloutGroup("t1", 4, GrainKeys.Problem("countdown", "23"));
+        ProblemObservation Seen(int rollouts, int correct, params string[] solutions) => new(groupKey, rollouts, correct, [.. solutions]);
+
+        // The report retried after a crash between the group's save and this call: the same group, told twice.
+        await problem.ObserveAsync(Seen(4, 2, "1+22", "22+1"));
+        await problem.ObserveAsync(Seen(4, 2, "1+22", "22+1"));
+        var history = await problem.GetAsync();
+        Assert.Equal((1, 4, 2, 2), (history.Groups, history.Attempts, history.Solved, history.DistinctCorrectSolutions));
+
+        // A replay with other rollouts replaces the contribution; another group adds to it.
+        await problem.ObserveAsync(Seen(4, 1, "22+1"));
+        await problem.ObserveAsync(Seen(4, 1, "22+1") with { GroupKey = GrainKeys.RolloutGroup("t2", 1, GrainKeys.Problem("countdown", "23")) });
+        history = await problem.GetAsync();
+        Assert.Equal((2, 8, 2, 1), (history.Groups, history.Attempts, history.Solved, history.DistinctCorrectSolutions));
+    }
+
+    [Fact]
     public async Task Bad_submissions_are_refused_with_the_reason()
     {
         await using var h = await StartAsync([Node("node-a")]);

@@ -16,11 +16,24 @@ public sealed class ProblemState
     [Id(4)] public string? Prompt { get; set; }
     [Id(5)] public string? Gold { get; set; }
     [Id(6)] public DateTimeOffset? LastSeenAt { get; set; }
+    /// <summary>Group key → what that group contributed, so observing a group again replaces its contribution.</summary>
+    [Id(7)] public Dictionary<string, GroupContribution> Contributions { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One rollout group's share of a problem's counts.</summary>
+[GenerateSerializer]
+public sealed class GroupContribution
+{
+    [Id(0)] public int Rollouts { get; set; }
+    [Id(1)] public int Correct { get; set; }
+    [Id(2)] public string[] CorrectSolutionKeys { get; set; } = [];
 }
 
 /// <summary>
-/// One problem's history across trials: rollouts attempted, solved, distinct correct solutions. Each change is saved,
-/// then copied whole to the <see cref="IRolloutMirror"/> (in turn order, so the copy never goes back to older counts).
+/// One problem's history across trials: rollouts attempted, solved, distinct correct solutions. It remembers each group's
+/// contribution, so a group reported twice (a replayed step, a retry after a crash between the group's save and this call)
+/// is counted once. Each change is saved, then copied whole to the <see cref="IRolloutMirror"/> (in turn order, so the copy
+/// never goes back to older counts).
 /// </summary>
 internal sealed class ProblemGrain(
     [PersistentState("problem", DsdrSchedulingOptions.StorageProviderName)] IPersistentState<ProblemState> state,
@@ -29,15 +42,19 @@ internal sealed class ProblemGrain(
 {
     private ProblemState S => state.State;
 
-    async Task IProblemGrain.ObserveAsync(ProblemObservation observation, ProblemObservation? replaces)
+    async Task IProblemGrain.ObserveAsync(ProblemObservation observation)
     {
         Validate(observation);
-        if (replaces is not null)
+        if (S.Contributions.Remove(observation.GroupKey, out var previous))
+            Apply(previous, sign: -1);
+        var contribution = new GroupContribution
         {
-            Validate(replaces);
-            Apply(replaces, sign: -1);
-        }
-        Apply(observation, sign: +1);
+            Rollouts = observation.Rollouts,
+            Correct = observation.Correct,
+            CorrectSolutionKeys = observation.CorrectSolutionKeys.IsDefault ? [] : [.. observation.CorrectSolutionKeys],
+        };
+        Apply(contribution, sign: +1);
+        S.Contributions[observation.GroupKey] = contribution;
         if (observation.Prompt is { } prompt) S.Prompt = prompt;
         if (observation.Gold is { } gold) S.Gold = gold;
         S.LastSeenAt = clock.GetUtcNow();
@@ -51,7 +68,7 @@ internal sealed class ProblemGrain(
         this.GetPrimaryKeyString(), S.Groups, S.Attempts, S.Solved, S.CorrectSolutions.Count,
         [.. S.CorrectSolutions.Keys.Order(StringComparer.Ordinal)]);
 
-    private void Apply(ProblemObservation o, int sign)
+    private void Apply(GroupContribution o, int sign)
     {
         S.Groups += sign;
         S.Attempts += sign * o.Rollouts;
@@ -98,10 +115,9 @@ internal sealed class RolloutGroupGrain(
         if (record.Rollouts.IsDefaultOrEmpty)
             throw new ArgumentException($"Rollout group '{key}' has no rollouts.", nameof(record));
 
-        var previous = state.State.Record is { } old ? Observe(old) : null;
         state.State.Record = record;
         await state.WriteStateAsync();
-        await GrainFactory.GetGrain<IProblemGrain>(record.ProblemKey).ObserveAsync(Observe(record), previous);
+        await GrainFactory.GetGrain<IProblemGrain>(record.ProblemKey).ObserveAsync(Observe(record));
         await mirror.GroupRecordedAsync(record);
     }
 
