@@ -1,4 +1,4 @@
-using Dsdr.Grains.Simulation;
+using Dsdr.Runner.Simulation;
 
 namespace Dsdr.Bench.Scheduler;
 

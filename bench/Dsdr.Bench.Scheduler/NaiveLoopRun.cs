@@ -1,6 +1,6 @@
 using Dsdr.Contracts;
 using Dsdr.Grains.Running;
-using Dsdr.Grains.Simulation;
+using Dsdr.Runner.Simulation;
 
 namespace Dsdr.Bench.Scheduler;
 

@@ -1,7 +1,7 @@
 using Dsdr.Silo;
 using Dsdr.Contracts;
 using Dsdr.Grains;
-using Dsdr.Grains.Simulation;
+using Dsdr.Runner.Simulation;
 using Microsoft.Extensions.Logging;
 using Orleans.TestingHost;
 

@@ -11,7 +11,7 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 // starting at once (four silos, 64 runners writing checkpoint files) then queues behind that growth.
 ThreadPool.SetMinThreads(options.MinThreads, options.MinThreads);
 var workload = Workload.Generate(options);
-var mean = workload.Trials.Average(t => Dsdr.Grains.Simulation.SimulationPlan.FromConfigJson(t.ConfigJson).Steps) * options.StepMilliseconds / 1000.0;
+var mean = workload.Trials.Average(t => Dsdr.Runner.Simulation.SimulationPlan.FromConfigJson(t.ConfigJson).Steps) * options.StepMilliseconds / 1000.0;
 Console.WriteLine($"Workload: {options.Trials} trials in {options.Sweeps} sweeps on {options.Slots} slots; trial length {options.MinSteps * options.StepMilliseconds / 1000.0:F1}–{options.MaxSteps * options.StepMilliseconds / 1000.0:F1} s (mean {mean:F2} s); " +
                   $"slot failures on first attempts: {workload.Crashes} device crashes, {workload.Hangs} device hangs of {options.HangMilliseconds} ms (lease {options.LeaseTimeout.TotalMilliseconds} ms after {options.RunnerStallTimeout.TotalMilliseconds} ms of silence); seed {options.Seed}; {Environment.ProcessorCount} cores, thread-pool minimum {options.MinThreads}.");
 

@@ -1,5 +1,5 @@
 using Dsdr.Contracts;
-using Dsdr.Grains.Simulation;
+using Dsdr.Runner.Simulation;
 
 namespace Dsdr.Bench.Scheduler;
 

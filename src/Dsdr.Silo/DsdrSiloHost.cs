@@ -1,5 +1,5 @@
 using Dsdr.Grains;
-using Dsdr.Grains.Simulation;
+using Dsdr.Runner.Simulation;
 using Dsdr.Runner;
 using Dsdr.Silo.Observability;
 using Dsdr.Silo.Postgres;
@@ -55,7 +55,7 @@ public static class DsdrSiloHost
         var hooks = new DsdrSiloHooks
         {
             Runner = simulated
-                ? silo => silo.UseTrialRunner(new SimulatedTrialRunner(options.CheckpointDirectory, new SimulationLog()))
+                ? silo => silo.UseSimulatedRunner(options.CheckpointDirectory)
                 : silo => silo.UseTrainerRunner(new TrainerRunnerOptions(options.CheckpointDirectory)),
         };
         string store;

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Dapper;
 using Dsdr.Contracts;
 using Dsdr.Grains;
-using Dsdr.Grains.Simulation;
+using Dsdr.Runner.Simulation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;

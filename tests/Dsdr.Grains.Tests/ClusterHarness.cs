@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Dsdr.Contracts;
 using Dsdr.Grains.Running;
-using Dsdr.Grains.Simulation;
+using Dsdr.Runner.Simulation;
 using Dsdr.Silo;
 using Dsdr.Silo.Postgres;
 using Dsdr.Storage;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Dsdr.Contracts;
-using Dsdr.Grains.Simulation;
+using Dsdr.Runner.Simulation;
 using Dsdr.Silo;
 using Dsdr.Silo.Postgres;
 using Dsdr.Storage;

@@ -1,5 +1,5 @@
 using Dsdr.Contracts;
-using Dsdr.Grains.Simulation;
+using Dsdr.Runner.Simulation;
 using static Dsdr.Grains.Tests.ClusterHarness;
 
 namespace Dsdr.Grains.Tests;

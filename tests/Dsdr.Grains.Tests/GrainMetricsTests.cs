@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using Dsdr.Contracts;
-using Dsdr.Grains.Simulation;
+using Dsdr.Runner.Simulation;
 using static Dsdr.Grains.Tests.ClusterHarness;
 
 namespace Dsdr.Grains.Tests;

@@ -1,5 +1,5 @@
 using Dsdr.Contracts;
-using Dsdr.Grains.Simulation;
+using Dsdr.Runner.Simulation;
 using Dsdr.Silo;
 
 namespace Dsdr.Grains.Tests;

@@ -1,7 +1,7 @@
 using Dsdr.Contracts;
 using Dsdr.Core.Results;
 using Dsdr.Grains.Running;
-using Dsdr.Grains.Simulation;
+using Dsdr.Runner.Simulation;
 using Dsdr.Silo.Postgres;
 using Dsdr.Storage;
 using Dsdr.Storage.Ingest;

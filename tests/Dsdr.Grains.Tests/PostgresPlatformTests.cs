@@ -1,5 +1,5 @@
 using Dsdr.Contracts;
-using Dsdr.Grains.Simulation;
+using Dsdr.Runner.Simulation;
 using Dsdr.Storage;
 using Dsdr.Storage.Repositories;
 using static Dsdr.Grains.Tests.ClusterHarness;

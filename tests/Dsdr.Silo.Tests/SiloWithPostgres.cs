@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using Dsdr.Contracts;
-using Dsdr.Grains.Simulation;
+using Dsdr.Runner.Simulation;
 using Dsdr.Storage;
 using Dsdr.Storage.Embedded;
 using Microsoft.AspNetCore.Builder;

@@ -1,5 +1,5 @@
 using Dsdr.Grains;
-using Dsdr.Grains.Simulation;
+using Dsdr.Runner.Simulation;
 using Dsdr.Runner;
 using Dsdr.Silo;
 using Dsdr.Silo.Observability;
@@ -159,12 +159,7 @@ public static class DsdrWebApp
         var hooks = new DsdrSiloHooks
         {
             Runner = options.Simulated
-                ? s =>
-                {
-                    var log = new SimulationLog();
-                    s.Services.AddSingleton(log);
-                    s.UseTrialRunner(new SimulatedTrialRunner(options.CheckpointDirectory, log));
-                }
+                ? s => s.UseSimulatedRunner(options.CheckpointDirectory)
                 : s => s.UseTrainerRunner(new TrainerRunnerOptions(options.CheckpointDirectory)),
         }.OnPostgres(SiloMode.SingleNode, options.ToDatabaseOptions());
         builder.AddDsdrSilo(silo, hooks);
