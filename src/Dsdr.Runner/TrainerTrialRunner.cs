@@ -34,12 +34,12 @@ public sealed record TrainerRunnerOptions(
 /// <summary>
 /// The real <see cref="ITrialRunner"/>: trains a trial with Dsdr.Learning's <see cref="TrialRunner"/> on a dedicated
 /// thread. The trainer's synchronous <see cref="ITrainingSink"/> callbacks are put on a bounded channel that one
-/// async pump drains in order into the reporter (metrics, steps, heartbeats), the rollout-group grains and the
-/// trial's checkpoint record. The training thread blocks when the channel is full (back-pressure) and waits at each
+/// async pump drains in order into the reporter (metrics, steps, heartbeats, rollout groups, checkpoints): the runner
+/// sees only that port, so every report gets the slot's retry and idempotence. The training thread blocks when the channel is full (back-pressure) and waits at each
 /// checkpoint until the trial has recorded it, so the trainer's rotation cannot delete a checkpoint before it is
 /// recorded and every metric reported before it is durable first.
 /// </summary>
-public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFactory grains, Func<IEmbedder> embedder) : ITrialRunner
+public sealed class TrainerTrialRunner(TrainerRunnerOptions options, Func<IEmbedder> embedder) : ITrialRunner
 {
     public const string SftCacheName = "sft-cache";
 
@@ -149,7 +149,7 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFacto
         return true;
     }
 
-    private async Task PumpAsync(ChannelReader<Report> reader, ITrialReporter reporter, string trialId, string dataset, IReasoningTask task,
+    private static async Task PumpAsync(ChannelReader<Report> reader, ITrialReporter reporter, string trialId, string dataset, IReasoningTask task,
         int total, CancellationTokenSource stop)
     {
         try
@@ -168,8 +168,7 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, IGrainFacto
                         await reporter.ReportMetricsAsync(e.Report.Step, StepMetricNames.Of(e.Report));
                         break;
                     case GroupReport g:
-                        var record = ToRecord(trialId, dataset, task, g.Group);
-                        await grains.GetGrain<IRolloutGroupGrain>(GrainKeys.RolloutGroup(trialId, g.Group.Step, record.ProblemKey)).RecordAsync(record);
+                        await reporter.ReportRolloutGroupAsync(ToRecord(trialId, dataset, task, g.Group));
                         break;
                     case CheckpointReport c:
                         try

@@ -1,19 +1,16 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Dsdr.Contracts;
 using Dsdr.Core.Method;
 using Dsdr.Core.Sweeps;
 using Dsdr.Grains.Running;
+using Dsdr.Learning.Training;
 using Dsdr.Runner;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Serialization;
-using Orleans.Storage;
-using Orleans.TestingHost;
 using Xunit;
-using static Dsdr.Grains.Tests.ClusterHarness;
 
 namespace Dsdr.Grains.Tests;
 
-/// <summary>The trainer runner on its own (a grain-only cluster for the rollout groups): cancel, resume, fresh restart, bad input.</summary>
+/// <summary>The trainer runner on its own, seen through the reporter port alone: cancel, resume, fresh restart, bad input.</summary>
 [Collection(TrainerRunnerCollection.Name)]
 public class TrainerRunnerResumeTests
 {
@@ -90,21 +87,10 @@ public class TrainerRunnerResumeTests
         var descriptor = new TrialDescriptor(trial.TrialId, "runner-resume", trial.Arm, trial.Row, trial.Seed, trial.ToJson(), new TrialNeeds(Dsdr.Contracts.DeviceKind.Cpu, 1));
         var slot = SlotKeys.Compose("n0", Dsdr.Contracts.DeviceKind.Cpu, 0);
         var checkpoints = Path.Combine(Path.GetTempPath(), "dsdr-grains-tests", Guid.NewGuid().ToString("N"));
-        var store = new SharedStore();
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.Services.AddKeyedSingleton<IGrainStorage>(DsdrSchedulingOptions.StorageProviderName,
-                (sp, _) => new SharedGrainStorage(store, sp.GetRequiredService<Serializer>()));
-            silo.UseInMemoryReminderService();
-            silo.AddDsdrGrains(Node("n0"), _ => { });
-        });
-        var cluster = builder.Build();
         try
         {
-            await cluster.DeployAsync();
-            var runner = new TrainerTrialRunner(new TrainerRunnerOptions(checkpoints, CheckpointEverySteps: 10, ReportQueueCapacity: 1), cluster.Client, () => new Constant());
+            // No grain factory: rollout groups, like every other report, go through the reporter (and its retry on a slot).
+            var runner = new TrainerTrialRunner(new TrainerRunnerOptions(checkpoints, CheckpointEverySteps: 10, ReportQueueCapacity: 1), () => new Constant());
             TrialAssignment Assignment(int attempt, string? resume, int step) => new(descriptor, slot, attempt, resume, step, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
 
             using var cancel = new CancellationTokenSource();
@@ -123,11 +109,14 @@ public class TrainerRunnerResumeTests
             Assert.Equal(Enumerable.Range(stopped + 1, 3 - stopped), second.Steps);
             Assert.Equal(Enumerable.Range(stopped + 1, 3 - stopped), second.MetricSteps);
             Assert.Equal([3], second.Checkpoints.Select(c => c.Step));
+            // every group the trainer wrote for the resumed steps reached the reporter, in order, as the platform's record
+            AssertGroupsReported(second, trial.TrialId, Enumerable.Range(stopped + 1, 3 - stopped), Path.Combine(checkpoints, trial.TrialId));
 
             // no recorded checkpoint: a fresh start, whatever an earlier attempt left in the folder
             var fresh = new RecordingReporter(slot);
             Assert.Equal(TrialOutcome.Completed(3), await runner.RunAsync(Assignment(3, null, 0), fresh, CancellationToken.None));
             Assert.Equal([1, 2, 3], fresh.Steps);
+            AssertGroupsReported(fresh, trial.TrialId, [1, 2, 3], Path.Combine(checkpoints, trial.TrialId));
 
             var badJson = Assignment(4, null, 0) with { Trial = descriptor with { ConfigJson = "{\"simulation\":{}}" } };
             var bad = await Assert.ThrowsAsync<ArgumentException>(() => runner.RunAsync(badJson, new RecordingReporter(slot), CancellationToken.None));
@@ -140,10 +129,25 @@ public class TrainerRunnerResumeTests
         }
         finally
         {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
             try { Directory.Delete(checkpoints, recursive: true); } catch (DirectoryNotFoundException) { }
         }
+    }
+
+    /// <summary>
+    /// The reporter got promptsPerStep (2) groups of groupSize (2) rollouts for each of <paramref name="steps"/>, of this trial and
+    /// the countdown dataset, and they are the groups the trainer appended last to groups.jsonl, in the same order.
+    /// </summary>
+    private static void AssertGroupsReported(RecordingReporter reporter, string trialId, IEnumerable<int> steps, string trialFolder)
+    {
+        var groups = reporter.Groups.ToList();
+        Assert.Equal(steps.SelectMany(s => new[] { s, s }), groups.Select(g => g.Step));
+        Assert.All(groups, g => Assert.Equal((trialId, 2), (g.TrialId, g.Rollouts.Length)));
+        var written = File.ReadAllLines(Path.Combine(trialFolder, JsonlTrainingSink.GroupsFile)).TakeLast(groups.Count)
+            .Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(
+            written.Select(w => (w.GetProperty("step").GetInt32(), GrainKeys.Problem("countdown", w.GetProperty("problemId").GetString()!),
+                string.Join("|", w.GetProperty("texts").EnumerateArray().Select(t => t.GetString())))),
+            groups.Select(g => (g.Step, g.ProblemKey, string.Join("|", g.Rollouts.Select(r => r.Text)))));
     }
 
     [Theory]
