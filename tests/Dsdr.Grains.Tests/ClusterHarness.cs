@@ -36,7 +36,7 @@ public sealed class ClusterHarness : IAsyncDisposable
     public Dictionary<string, string> NodeOfSilo { get; } = new();
 
     private ClusterHarness(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions> scheduling, PostgresSetup? postgres,
-        ITrialMetricSink? metricSink)
+        ITrialMetricSink? metricSink, Action<ISiloBuilder>? configureSilo)
     {
         ConnectionString = postgres?.ConnectionString;
         Log = postgres?.Log ?? new SimulationLog();
@@ -87,6 +87,7 @@ public sealed class ClusterHarness : IAsyncDisposable
             });
             silo.AddDsdrGrains(node, scheduling);
             silo.UseTrialRunner(runner);
+            configureSilo?.Invoke(silo);
         });
         if (Environment.GetEnvironmentVariable("DSDR_TEST_LOG") is { Length: > 0 } logPath)
             builder.ConfigureSiloHost((_, host) => host.Logging.AddProvider(new FileLoggerProvider(logPath)));
@@ -96,15 +97,18 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>An in-memory cluster; <paramref name="metricSink"/> replaces <see cref="Metrics"/> as every silo's sink when given.</summary>
     public static Task<ClusterHarness> StartAsync(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions>? scheduling = null,
         ITrialMetricSink? metricSink = null) =>
-        StartAsync(nodes, scheduling, postgres: null, metricSink);
+        StartAsync(nodes, scheduling, postgres: null, metricSink, configureSilo: null);
 
-    /// <summary>A cluster on <paramref name="postgres"/>'s database; the same setup again is the same service restarted.</summary>
+    /// <summary>
+    /// A cluster on <paramref name="postgres"/>'s database; the same setup again is the same service restarted.
+    /// <paramref name="configureSilo"/> runs last on every silo (e.g. another default placement).
+    /// </summary>
     public static Task<ClusterHarness> StartOnPostgresAsync(PostgresSetup postgres, IReadOnlyList<DsdrNodeOptions> nodes,
-        Action<DsdrSchedulingOptions>? scheduling = null) =>
-        StartAsync(nodes, scheduling, postgres, metricSink: null);
+        Action<DsdrSchedulingOptions>? scheduling = null, Action<ISiloBuilder>? configureSilo = null) =>
+        StartAsync(nodes, scheduling, postgres, metricSink: null, configureSilo);
 
     private static async Task<ClusterHarness> StartAsync(IReadOnlyList<DsdrNodeOptions> nodes, Action<DsdrSchedulingOptions>? scheduling,
-        PostgresSetup? postgres, ITrialMetricSink? metricSink)
+        PostgresSetup? postgres, ITrialMetricSink? metricSink, Action<ISiloBuilder>? configureSilo)
     {
         var harness = new ClusterHarness(nodes, o =>
         {
@@ -114,7 +118,7 @@ public sealed class ClusterHarness : IAsyncDisposable
             o.NodeLookupTimeout = TimeSpan.FromSeconds(5);
             o.TrialWatchInterval = TimeSpan.FromSeconds(1);
             scheduling?.Invoke(o);
-        }, postgres, metricSink);
+        }, postgres, metricSink, configureSilo);
         await harness.Cluster.DeployAsync();
         return harness;
     }

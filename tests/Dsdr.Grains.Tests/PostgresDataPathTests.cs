@@ -6,6 +6,8 @@ using Dsdr.Silo.Postgres;
 using Dsdr.Storage;
 using Dsdr.Storage.Ingest;
 using Dsdr.Storage.Repositories;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
 using static Dsdr.Grains.Tests.ClusterHarness;
 using RolloutGroupRecord = Dsdr.Contracts.RolloutGroupRecord;
 
@@ -116,10 +118,62 @@ public sealed class PostgresDataPathTests(PostgresServer postgres)
         Assert.Contains(Enumerable.Range(resumedFrom + 1, 30 - resumedFrom), step => h.Log.StepsRun[("rp-t0", step)] == 2); // some steps were replayed
         await AssertTrialDataAsync(h, database, "rp-t0", plan);
 
-        // The killed silo's slot could not say it stopped: the scheduler marks it offline.
-        var rows = await WaitForAsync(() => slots.ListAsync(), r => r.Count == 2 && r.Single(s => s.SlotId == "node-b/cpu:0").Status == SlotStatus.Offline,
-            Timeout, "node-b's slot row to be offline");
-        Assert.Equal(SlotStatus.Idle, rows.Single(s => s.SlotId == "node-a/cpu:0").Status);
+        // The killed silo's slot could not say it stopped: the scheduler marks it offline. node-a's slot frees itself just
+        // after the trial records its end, and its row follows on its next beat.
+        var rows = await WaitForAsync(() => slots.ListAsync(), r => r.Count == 2 && r.Single(s => s.SlotId == "node-b/cpu:0").Status == SlotStatus.Offline
+            && r.Single(s => s.SlotId == "node-a/cpu:0").Status == SlotStatus.Idle, Timeout, "node-b's slot row to be offline and node-a's idle");
+        Assert.Null(rows.Single(s => s.SlotId == "node-a/cpu:0").TrialId);
+    }
+
+    [Fact]
+    public async Task Killing_the_silo_that_holds_the_rollout_group_grains_mid_trial_leaves_every_group_recorded_once()
+    {
+        // Random placement spreads the group and problem grains over both silos (the default, resource-optimised placement
+        // keeps them beside the calling slot in one process); the slot is on node-a, so node-b's death takes grains the
+        // reporter is calling, not the attempt. A lease long enough for membership to declare node-b dead lets the
+        // reporter's retry carry the reports across.
+        await using var h = await StartOnPostgresAsync(new PostgresSetup(await postgres.NewDatabaseAsync()), [Node("node-a", Cpu(0)), Node("node-b")],
+            o => o.LeaseTimeout = TimeSpan.FromSeconds(15),
+            silo => silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>());
+        const string trialId = "kg-t0";
+        var plan = Plan(steps: 40, stepMs: 40, checkpointEvery: 5) with { RolloutGroupsPerStep = 4, EvalEvery = 10 };
+        await h.SubmitAsync("kg", [Trial("kg", trialId, plan)]);
+
+        var nodeB = h.SiloOf("node-b").SiloAddress;
+        var management = h.Client.GetGrain<IManagementGrain>(0);
+        async Task<int> GroupsOnNodeB()
+        {
+            var step = (await h.Client.GetGrain<ITrialGrain>(trialId).GetAsync()).Step;
+            var onB = 0;
+            foreach (var group in Enumerable.Range(1, step).SelectMany(s => Enumerable.Range(0, plan.RolloutGroupsPerStep).Select(g => SimulatedRollouts.Group(trialId, s, g))))
+                if (nodeB.Equals(await management.GetActivationAddress(h.Client.GetGrain<IRolloutGroupGrain>(GrainKeys.RolloutGroup(trialId, group.Step, group.ProblemKey)))))
+                    onB++;
+            return onB;
+        }
+        await h.WaitForTrialAsync(trialId, t => t.Step >= 8, Timeout, "step 8");
+        var onNodeB = await WaitForAsync(GroupsOnNodeB, n => n > 0, Timeout, "a rollout group grain of the trial on node-b");
+        var killedAt = (await h.Client.GetGrain<ITrialGrain>(trialId).GetAsync()).Step;
+        await h.Cluster.KillSiloAsync(h.SiloOf("node-b"));
+        await h.Cluster.StartAdditionalSiloAsync(); // the restart: a fresh silo (no devices) joins in its place
+
+        var done = await h.WaitForTrialAsync(trialId, t => t.Status == TrialStatus.Completed, TimeSpan.FromSeconds(90), "the trial to complete");
+        Console.WriteLine($"killed node-b at step {killedAt} holding {onNodeB} of the trial's group grains; attempts: " +
+            string.Join(", ", done.Attempts.Select(a => $"{a.SlotKey} from {a.ResumedFromStep}: {a.Outcome} {a.EndReason}")));
+        Assert.True(killedAt < plan.Steps - 5, $"node-b was killed at step {killedAt}, too late to matter");
+        // One attempt: the group reports (and the checkpoints) in flight to node-b were retried until their grains lived again.
+        Assert.Equal(1, done.Attempt);
+
+        // The grains: every group of every step holds its record, and each problem counts each of its groups once.
+        var expected = Enumerable.Range(1, plan.Steps)
+            .SelectMany(step => Enumerable.Range(0, plan.RolloutGroupsPerStep).Select(g => SimulatedRollouts.Group(trialId, step, g))).ToList();
+        foreach (var group in expected)
+        {
+            var record = await h.Client.GetGrain<IRolloutGroupGrain>(GrainKeys.RolloutGroup(trialId, group.Step, group.ProblemKey)).GetAsync();
+            AssertSameGroup(group, record ?? throw new Xunit.Sdk.XunitException($"no record for step {group.Step}, {group.ProblemKey}"));
+        }
+        // The tables: each group once, each problem's counts the sum over its groups, equal to the grain's history.
+        await using var database = DsdrDatabase.FromConnectionString(h.ConnectionString!, migrate: false);
+        await AssertTrialDataAsync(h, database, trialId, plan);
     }
 
     [Fact]
@@ -190,6 +244,7 @@ public sealed class PostgresDataPathTests(PostgresServer postgres)
             var correct = byProblem.Sum(g => g.Rollouts.Count(r => r.Correct));
             Assert.Equal((attempts, correct), ((int)row.Attempts, (int)row.Correct));
             Assert.Equal((history.Attempts, history.Solved, history.DistinctCorrectSolutions), ((int)row.Attempts, (int)row.Correct, row.DistinctCorrect));
+            Assert.Equal(byProblem.Count(), history.Groups);
             Assert.Equal((byProblem.First().Prompt, byProblem.First().Gold), (row.Prompt, row.Answer));
             Assert.NotNull(row.LastSeenAt);
         }
