@@ -35,9 +35,9 @@ public sealed record TrainerRunnerOptions(
 /// The real <see cref="ITrialRunner"/>: trains a trial with Dsdr.Learning's <see cref="TrialRunner"/> on a dedicated
 /// thread. The trainer's synchronous <see cref="ITrainingSink"/> callbacks are put on a bounded channel that one
 /// async pump drains in order into the reporter (metrics, steps, heartbeats, rollout groups, checkpoints): the runner
-/// sees only that port, so every report gets the slot's retry and idempotence. The training thread blocks when the channel is full (back-pressure) and waits at each
-/// checkpoint until the trial has recorded it, so the trainer's rotation cannot delete a checkpoint before it is
-/// recorded and every metric reported before it is durable first.
+/// sees only that port, so every report gets the slot's retry and idempotence. The training thread blocks when the
+/// channel is full (back-pressure) and waits at each checkpoint until the trial has recorded it, so the trainer's
+/// rotation cannot delete a checkpoint before it is recorded and every metric reported before it is durable first.
 /// </summary>
 public sealed class TrainerTrialRunner(TrainerRunnerOptions options, Func<IEmbedder> embedder) : ITrialRunner
 {
