@@ -234,7 +234,10 @@ public class RolloutBatchTests
         var responseLogits = batch.ResponseLogits(model);
         var logProbs = batch.TokenLogProbs(responseLogits);
         var ratioError = logProbs.sub(batch.OldLogProbs).exp().sub(1.0).abs().mul(batch.ResponseMask).max().item<float>();
-        Assert.True(ratioError < 1e-5, $"on-policy |ρ − 1| reaches {ratioError} at T = {temperature}");
+        // the two forwards (incremental with a KV cache, packed) sum in other orders, so they agree to float32 rounding
+        // of the logits: a few ulps of the largest |z/T| (ulp ≈ 1.2e-7·|z|), whatever kernels this CPU picks
+        var rounding = 1e-6 * Math.Max(1.0, responseLogits.abs().max().item<float>());
+        Assert.True(ratioError < rounding, $"on-policy |ρ − 1| reaches {ratioError} at T = {temperature}, over float32 rounding {rounding:g3}");
         Assert.Equal(completions.Sum(c => c.Length), batch.ResponseMask.sum().item<float>());
 
         // the bias this guards against: log-probs of the untempered logits are another distribution when T ≠ 1
