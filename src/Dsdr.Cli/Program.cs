@@ -48,6 +48,7 @@ public static class Program
         root.Subcommands.Add(Commands.GenerateCommand.Create(io));
         root.Subcommands.Add(Commands.VerifyCommand.Create(io));
         root.Subcommands.Add(Commands.SweepCommand.Create(io));
+        root.Subcommands.Add(Commands.ArmsCommand.Create(io));
         root.Subcommands.Add(Commands.ReportCommand.Create(io));
         root.Subcommands.Add(Commands.DoctorCommand.Create(io));
         root.Subcommands.Add(Commands.UserCommand.Create(io));

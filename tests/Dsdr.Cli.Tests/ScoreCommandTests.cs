@@ -76,6 +76,7 @@ public class ScoreCommandTests
     [InlineData("""{"config":{"sigmaD":"x"},"rollouts":[{"text":"a","reward":1,"embedding":[1]}]}""", "$.config.sigmaD: must be a finite number")]
     [InlineData("""{"config":{"lambda":1},"rollouts":[{"text":"a","reward":1,"embedding":[1]}]}""", "$.config.lambda: unknown field")]
     [InlineData("""{"config":{"semanticNeighbours":"all"},"rollouts":[{"text":"a","reward":1,"embedding":[1]}]}""", "$.config.semanticNeighbours: must be")]
+    [InlineData("""{"config":{"advantageEstimator":"ppo"},"rollouts":[{"text":"a","reward":1,"embedding":[1]}]}""", "$.config.advantageEstimator: must be one of \"grpo\"")]
     [InlineData("""{"task":{"kind":"chess","gold":"1"},"rollouts":[{"text":"a"}]}""", "$.task.kind: unknown task \"chess\"")]
     [InlineData("""{"rollouts":[{"text":"a","reward":1,"embedding":[1,0]},{"text":"b","reward":1,"embedding":[1]}]}""", "rollouts[1].embedding: has 1 dimensions")]
     [InlineData("""{"rollouts":[{"text":"a","reward":1,"embedding":[0,0]}]}""", "rollouts[0].embedding: has zero or non-finite length")]

@@ -122,7 +122,7 @@ internal static class ScoreCommand
         var config = new ScoringConfig();
         if (node is null) return config;
         if (node is not JsonObject fields) throw new CliInputException("$.config: expected an object.");
-        RejectUnknown(fields, "$.config", "lambdaD", "tau", "sigmaD", "epsilon", "stdNormalize", "semanticNeighbours");
+        RejectUnknown(fields, "$.config", "lambdaD", "tau", "sigmaD", "epsilon", "stdNormalize", "semanticNeighbours", "advantageEstimator");
         foreach (var (name, value) in fields)
         {
             var path = $"$.config.{name}";
@@ -135,6 +135,12 @@ internal static class ScoreCommand
                 "stdNormalize" => config with
                 {
                     StdNormalize = value is JsonValue b && b.TryGetValue<bool>(out var flag) ? flag : throw new CliInputException($"{path}: must be true or false."),
+                },
+                "advantageEstimator" => config with
+                {
+                    AdvantageEstimator = value is JsonValue e && e.TryGetValue<string>(out var estimator) && MethodRegistries.AdvantageEstimators.TryGet(estimator, out _)
+                        ? estimator
+                        : throw new CliInputException($"{path}: must be one of {string.Join(", ", MethodRegistries.AdvantageEstimators.Names.Select(n => $"\"{n}\""))}."),
                 },
                 _ => config with
                 {

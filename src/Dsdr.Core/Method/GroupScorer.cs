@@ -8,7 +8,7 @@ namespace Dsdr.Core.Method;
 /// <param name="Diversity">d_i = ½(D_emb + D_eq).</param>
 /// <param name="Clipped">d̄_i = clip(d_i, 0, σ_d).</param>
 /// <param name="ShapedRewards">r̃_i.</param>
-/// <param name="Advantages">A_i from r̃.</param>
+/// <param name="Advantages">A_i from r̃ (by the configured advantage estimator).</param>
 /// <param name="Weights">coupling weights w_i (sum to 1 over correct rollouts, 0 elsewhere).</param>
 /// <remarks>The four diversity arrays are empty when the arm uses no diversity and d was not computed (<see cref="GroupScorer.ScoreRewardsOnly"/>).</remarks>
 public sealed record GroupScores(
@@ -52,7 +52,7 @@ public static class GroupScorer
         var diversity = Diversity(semantic, formula);
         var clipped = Clip(diversity, config.SigmaD);
         var shaped = ShapedRewards(rewards, clipped, config.LambdaD);
-        var advantages = GroupAdvantages(shaped, config.Epsilon, config.StdNormalize);
+        var advantages = config.Advantages(shaped);
         var weights = CouplingWeights(rewards, clipped, config.Tau);
         return new GroupScores(semantic, formula, diversity, clipped, shaped, advantages, weights);
     }
@@ -74,7 +74,7 @@ public static class GroupScorer
             if (!double.IsFinite(rewards[i]))
                 throw new ArgumentException($"rewards[{i}] = {rewards[i]} is not a finite number; rewards are 1 (correct) or 0 (incorrect).", nameof(rewards));
         var shaped = rewards.ToArray();
-        var advantages = GroupAdvantages(shaped, config.Epsilon, config.StdNormalize);
+        var advantages = config.Advantages(shaped);
         var weights = CouplingWeights(rewards, new double[rewards.Count], 0);
         return new GroupScores([], [], [], [], shaped, advantages, weights);
     }
@@ -93,6 +93,8 @@ public static class GroupScorer
             throw new ArgumentException($"Epsilon (ε) = {config.Epsilon} is invalid: it must be a finite number > 0 (spec default 1e-6).", nameof(config));
         if (!Enum.IsDefined(config.SemanticNeighbours))
             throw new ArgumentException($"SemanticNeighbours = {(int)config.SemanticNeighbours} is invalid: use Group or CorrectOnly.", nameof(config));
+        if (config.AdvantageEstimator is null || !MethodRegistries.AdvantageEstimators.TryGet(config.AdvantageEstimator, out _))
+            throw new ArgumentException($"AdvantageEstimator: {MethodRegistries.AdvantageEstimators.UnknownReason(config.AdvantageEstimator ?? "")}.", nameof(config));
     }
 
     private static void ValidateGroup(

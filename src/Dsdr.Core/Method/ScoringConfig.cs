@@ -16,10 +16,16 @@ public enum SemanticNeighbours
 /// <param name="Epsilon">ε added to the group std in the advantage.</param>
 /// <param name="StdNormalize">true: A = (r̃ − mean)/(std + ε); false: A = r̃ − mean.</param>
 /// <param name="SemanticNeighbours">whole group (default) or correct-only neighbours.</param>
+/// <param name="AdvantageEstimator">name of the <see cref="IAdvantageEstimator"/> that turns r̃ into A (<see cref="MethodRegistries.AdvantageEstimators"/>).</param>
 public sealed record ScoringConfig(
     double LambdaD = 0.001,
     double Tau = 5.0,
     double SigmaD = 1.0,
     double Epsilon = 1e-6,
     bool StdNormalize = true,
-    SemanticNeighbours SemanticNeighbours = SemanticNeighbours.Group);
+    SemanticNeighbours SemanticNeighbours = SemanticNeighbours.Group,
+    string AdvantageEstimator = BuiltInParts.GroupNormalised)
+{
+    /// <summary>A_i of one group's (shaped) rewards by the configured estimator.</summary>
+    public double[] Advantages(IReadOnlyList<double> rewards) => MethodRegistries.AdvantageEstimators.Get(AdvantageEstimator).Estimate(rewards, this);
+}

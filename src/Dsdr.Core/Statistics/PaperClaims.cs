@@ -1,4 +1,5 @@
 using Dsdr.Core.Results;
+using Dsdr.Core.Sweeps;
 
 namespace Dsdr.Core.Statistics;
 
@@ -44,8 +45,8 @@ public static class PaperClaims
     {
         ArgumentNullException.ThrowIfNull(sample);
         string? RowOf(string arm) => sample.Rows.FirstOrDefault(r => r.Arm == arm).Row;
-        var dsdr = dsdrRow ?? RowOf("dsdr");
-        var grpo = RowOf("grpo");
+        var dsdr = dsdrRow ?? RowOf(ArmPresets.Dsdr);
+        var grpo = RowOf(ArmPresets.Grpo);
         var backbone = sample.Rows.Any(r => r.Row == ResultTable.BackboneRow) ? ResultTable.BackboneRow : null;
         var n = sample.PassKSamples(benchmark);
         var diversityDistinct = Has(sample, dsdr, benchmark, new MetricKey(EvalMetrics.DiversityDistinct))
@@ -64,13 +65,13 @@ public static class PaperClaims
                 "kept = not below the backbone; a CI containing 0 is consistent with kept but is not shown by the rule"),
             Compare(sample, "Diversity kept: DSDR's correct answers are no more similar than the backbone's", dsdr, backbone, benchmark, diversitySimilarity, -1,
                 "kept = not above the backbone; a CI containing 0 is consistent with kept but is not shown by the rule"),
-            Compare(sample, $"Removing GD hurts (Avg@{avgK})", dsdr, RowOf("dsdr-no-gd"), benchmark, new MetricKey(EvalMetrics.AvgAtK, avgK), +1),
-            Compare(sample, $"Removing GC hurts (Avg@{avgK})", dsdr, RowOf("dsdr-no-gc"), benchmark, new MetricKey(EvalMetrics.AvgAtK, avgK), +1),
+            Compare(sample, $"Removing GD hurts (Avg@{avgK})", dsdr, RowOf(ArmPresets.DsdrNoGd), benchmark, new MetricKey(EvalMetrics.AvgAtK, avgK), +1),
+            Compare(sample, $"Removing GC hurts (Avg@{avgK})", dsdr, RowOf(ArmPresets.DsdrNoGc), benchmark, new MetricKey(EvalMetrics.AvgAtK, avgK), +1),
         };
         if (n > 0)
         {
-            checks.Add(Compare(sample, $"Removing GD hurts (pass@{n})", dsdr, RowOf("dsdr-no-gd"), benchmark, new MetricKey(EvalMetrics.PassAtK, n), +1));
-            checks.Add(Compare(sample, $"Removing GC hurts (pass@{n})", dsdr, RowOf("dsdr-no-gc"), benchmark, new MetricKey(EvalMetrics.PassAtK, n), +1));
+            checks.Add(Compare(sample, $"Removing GD hurts (pass@{n})", dsdr, RowOf(ArmPresets.DsdrNoGd), benchmark, new MetricKey(EvalMetrics.PassAtK, n), +1));
+            checks.Add(Compare(sample, $"Removing GC hurts (pass@{n})", dsdr, RowOf(ArmPresets.DsdrNoGc), benchmark, new MetricKey(EvalMetrics.PassAtK, n), +1));
         }
         return checks;
     }

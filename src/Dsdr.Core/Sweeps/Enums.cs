@@ -2,16 +2,18 @@ using System.Text.Json.Serialization;
 
 namespace Dsdr.Core.Sweeps;
 
-/// <summary>How per-token policy-gradient losses become one scalar (spec §6, "loss aggregation").</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<LossAggregation>))]
-public enum LossAggregation
+/// <summary>
+/// Names of the built-in loss aggregations (spec §6); the full set, new ones included, is
+/// <see cref="Method.MethodRegistries.LossAggregations"/>.
+/// </summary>
+public static class LossAggregation
 {
     /// <summary>Mean over every token of the mini-batch (verl/DAPO default).</summary>
-    [JsonStringEnumMemberName("token-mean")] TokenMean,
+    public const string TokenMean = "token-mean";
     /// <summary>Mean over tokens inside a sequence, then mean over sequences (the paper's Eq. 3).</summary>
-    [JsonStringEnumMemberName("seq-mean-token-mean")] SeqMeanTokenMean,
+    public const string SeqMeanTokenMean = "seq-mean-token-mean";
     /// <summary>Sum over tokens inside a sequence, then mean over sequences.</summary>
-    [JsonStringEnumMemberName("seq-mean-token-sum")] SeqMeanTokenSum,
+    public const string SeqMeanTokenSum = "seq-mean-token-sum";
 }
 
 /// <summary>Estimator of KL(π_θ ‖ π_ref) per token (Schulman's k1, k2, k3).</summary>

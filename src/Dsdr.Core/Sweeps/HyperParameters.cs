@@ -27,9 +27,9 @@ public sealed class HyperParameter
 {
     internal HyperParameter(string name, string label, HyperType type, IReadOnlyList<string>? choices,
         Func<object?, string?> check, Func<TrainingConfig, object?> get, Func<TrainingConfig, object?, TrainingConfig> set,
-        Func<string, object?>? choiceValue = null, Func<object?, string>? choiceName = null)
+        Func<string, object?>? choiceValue = null, Func<object?, string>? choiceName = null, bool identityOmitsDefault = false)
     {
-        Name = name; Label = label; Type = type; Choices = choices ?? [];
+        Name = name; Label = label; Type = type; Choices = choices ?? []; IdentityOmitsDefault = identityOmitsDefault;
         _check = check; _get = get; _set = set; _choiceValue = choiceValue; _choiceName = choiceName;
     }
 
@@ -46,6 +46,12 @@ public sealed class HyperParameter
     public HyperType Type { get; }
     /// <summary>Allowed strings of a <see cref="HyperType.Choice"/> parameter.</summary>
     public IReadOnlyList<string> Choices { get; }
+
+    /// <summary>
+    /// A parameter added after trials were stored: at its default value it is left out of the trial's identity
+    /// (<see cref="TrialIdentity"/>), so existing trials keep their ids.
+    /// </summary>
+    public bool IdentityOmitsDefault { get; }
 
     public object? Get(TrainingConfig config) => _get(config);
     public TrainingConfig Set(TrainingConfig config, object? value) => _set(config, value);
@@ -146,6 +152,12 @@ public static class HyperParameters
 {
     public static IReadOnlyList<HyperParameter> All { get; } = Build();
 
+    /// <summary>The JSON name of the seed, which a trial takes from the spec's seeds, not from its base or grid.</summary>
+    public const string SeedName = "seed";
+
+    /// <summary>The parameters a spec's base and grid may set: all but the seed.</summary>
+    public static IReadOnlyList<HyperParameter> InSpecs { get; } = All.Where(p => p.Name != SeedName).ToList();
+
     private static readonly Dictionary<string, HyperParameter> ByName = All.ToDictionary(p => p.Name, StringComparer.Ordinal);
 
     /// <summary>Looks a parameter up by its exact JSON name.</summary>
@@ -182,6 +194,11 @@ public static class HyperParameters
             return new(name, label, HyperType.Choice, names.Keys.ToList(), Any, c => get(c), (c, v) => set(c, (T)v!),
                 s => names.TryGetValue(s, out var e) ? e : null, v => toName((T)v!));
         }
+        // a choice among the registered parts of one kind, stored as its name
+        HyperParameter R<T>(string name, string label, Registry<T> registry, Func<TrainingConfig, string> get,
+            Func<TrainingConfig, string, TrainingConfig> set, bool identityOmitsDefault = true) where T : class, IRegistered =>
+            new(name, label, HyperType.Choice, registry.Names, Any, c => get(c), (c, v) => set(c, (string)v!),
+                s => registry.TryGet(s, out var item) ? item.Name : null, v => (string)v!, identityOmitsDefault);
 
         return
         [
@@ -199,11 +216,14 @@ public static class HyperParameters
             new("dualClip", "c", HyperType.NullableNumber, null,
                 v => v is null || v is double d && d > 1 ? null : "must be > 1, or null to turn dual-clip off",
                 c => c.DualClip, (c, v) => c with { DualClip = (double?)v }),
-            E("lossAggregation", "agg", c => c.LossAggregation, (c, v) => c with { LossAggregation = v }, JsonName),
+            R("policyLoss", "loss", MethodRegistries.PolicyLosses, c => c.PolicyLoss, (c, v) => c with { PolicyLoss = v }),
+            R("lossAggregation", "agg", MethodRegistries.LossAggregations, c => c.LossAggregation, (c, v) => c with { LossAggregation = v },
+                identityOmitsDefault: false),
             N("klBeta", "β", NonNegative, c => c.KlBeta, (c, v) => c with { KlBeta = v }),
             E("klEstimator", "kl", c => c.KlEstimator, (c, v) => c with { KlEstimator = v }, JsonName),
             N("lambdaD", "λd", NonNegative, c => c.LambdaD, (c, v) => c with { LambdaD = v }),
             N("lambdaL", "λℓ", NonNegative, c => c.LambdaL, (c, v) => c with { LambdaL = v }),
+            R("entropyTerm", "H", MethodRegistries.EntropyTerms, c => c.EntropyTerm, (c, v) => c with { EntropyTerm = v }),
             N("tau", "τ", NonNegative, c => c.Tau, (c, v) => c with { Tau = v }),
             N("sigmaD", "σd", v => v is double d && d > 0 && d <= 1 ? null : "must be in (0, 1]",
                 c => c.SigmaD, (c, v) => c with { SigmaD = v }),
@@ -211,6 +231,7 @@ public static class HyperParameters
             E("semanticNeighbours", "neighbours", c => c.SemanticNeighbours, (c, v) => c with { SemanticNeighbours = v },
                 SemanticNeighboursJsonConverter.ToName),
             B("stdNormalize", "std", c => c.StdNormalize, (c, v) => c with { StdNormalize = v }),
+            R("advantageEstimator", "A", MethodRegistries.AdvantageEstimators, c => c.AdvantageEstimator, (c, v) => c with { AdvantageEstimator = v }),
             B("dynamicSampling", "dynsampling", c => c.DynamicSampling, (c, v) => c with { DynamicSampling = v }),
             I("maxGenerationRounds", "rounds", v => AtLeast(v, 1), c => c.MaxGenerationRounds, (c, v) => c with { MaxGenerationRounds = v }),
             B("overlongBuffer", "overlong", c => c.OverlongBuffer, (c, v) => c with { OverlongBuffer = v }),
@@ -218,7 +239,7 @@ public static class HyperParameters
             N("overlongPenaltyFactor", "penalty", NonNegative, c => c.OverlongPenaltyFactor, (c, v) => c with { OverlongPenaltyFactor = v }),
             N("temperature", "T", Positive, c => c.Temperature, (c, v) => c with { Temperature = v }),
             I("maxNewTokens", "maxtokens", v => AtLeast(v, 1), c => c.MaxNewTokens, (c, v) => c with { MaxNewTokens = v }),
-            I("seed", "seed", Any, c => c.Seed, (c, v) => c with { Seed = v }),
+            I(SeedName, "seed", Any, c => c.Seed, (c, v) => c with { Seed = v }),
         ];
     }
 

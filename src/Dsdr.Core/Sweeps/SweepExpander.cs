@@ -112,7 +112,8 @@ public static class SweepExpander
 /// <see cref="TrialSpec.TrialId"/>, so a trial belongs to exactly one sweep and resubmitting a spec with the
 /// same name yields the same ids (the store upserts on id and never duplicates); renaming a sweep makes new
 /// trials. <see cref="TrialSpec.ConfigHash"/> is the same hash without the sweep name, to match identical
-/// trials across sweeps. Ids change when <see cref="TrainingConfig"/> gains a field.
+/// trials across sweeps. A field <see cref="TrainingConfig"/> gains later is left out while it has its default
+/// (<see cref="HyperParameter.IdentityOmitsDefault"/>), so stored trials keep their ids.
 /// </summary>
 public static class TrialIdentity
 {
@@ -128,13 +129,22 @@ public static class TrialIdentity
         var document = new JsonObject
         {
             ["arm"] = arm,
-            ["config"] = JsonNode.Parse(JsonSerializer.Serialize(config, SweepJson.Options)),
+            ["config"] = IdentityConfig(config),
             ["task"] = JsonNode.Parse(JsonSerializer.Serialize(task, SweepJson.Options)),
             ["model"] = JsonNode.Parse(JsonSerializer.Serialize(model, SweepJson.Options)),
             ["eval"] = JsonNode.Parse(JsonSerializer.Serialize(eval, SweepJson.Options)),
         };
         if (sweepName is not null) document["sweep"] = sweepName;
         return Canonicalize(document);
+    }
+
+    // the config's JSON without the later-added fields that hold their defaults
+    private static JsonObject IdentityConfig(TrainingConfig config)
+    {
+        var json = JsonNode.Parse(JsonSerializer.Serialize(config, SweepJson.Options))!.AsObject();
+        foreach (var p in HyperParameters.All.Where(p => p.IdentityOmitsDefault && Equals(p.Get(config), p.Get(TrainingConfig.Default))))
+            json.Remove(p.Name);
+        return json;
     }
 
     /// <summary>Compact JSON with object keys sorted ordinally at every level.</summary>

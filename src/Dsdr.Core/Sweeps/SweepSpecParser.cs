@@ -462,14 +462,14 @@ public static partial class SweepSpecParser
 
         private bool KnownHyperParameter(string name, string path, out HyperParameter parameter)
         {
-            if (name == "seed")
+            if (name == HyperParameters.SeedName)
             {
                 parameter = null!;
                 Error(path, "the seed is set per trial from $.seeds; list seeds there instead");
                 return false;
             }
             if (HyperParameters.TryGet(name, out parameter)) return true;
-            var names = HyperParameters.All.Select(p => p.Name).Where(n => n != "seed").ToList();
+            var names = HyperParameters.InSpecs.Select(p => p.Name).ToList();
             var suggestion = Suggest(name, names);
             Error(path, $"unknown hyper-parameter \"{name}\"; "
                 + (suggestion is not null ? $"did you mean \"{suggestion}\"? " : "")

@@ -53,16 +53,20 @@ public sealed record TrainingConfig
     public double ClipHigh { get; init; } = 0.28;
     /// <summary>Dual-clip c (&gt; 1) bounding the loss of negative-advantage tokens; null = off.</summary>
     public double? DualClip { get; init; }
-    /// <summary>How token losses are aggregated.</summary>
-    public LossAggregation LossAggregation { get; init; } = LossAggregation.TokenMean;
+    /// <summary>The per-token policy-gradient loss, by name (<see cref="MethodRegistries.PolicyLosses"/>).</summary>
+    public string PolicyLoss { get; init; } = BuiltInParts.PpoClip;
+    /// <summary>How token losses are aggregated, by name (<see cref="MethodRegistries.LossAggregations"/>).</summary>
+    public string LossAggregation { get; init; } = Sweeps.LossAggregation.TokenMean;
     /// <summary>β, weight of the KL penalty to the reference policy; 0 = off (no reference model loaded).</summary>
     public double KlBeta { get; init; }
     /// <summary>KL estimator used when β &gt; 0.</summary>
     public KlEstimator KlEstimator { get; init; } = KlEstimator.K3;
     /// <summary>λ_d, weight of the correct-only diversity bonus (GD).</summary>
     public double LambdaD { get; init; } = 0.1;
-    /// <summary>λ_ℓ, weight of the local positive-sample entropy term.</summary>
+    /// <summary>λ_ℓ, weight of the entropy term (DSDR's local positive-sample entropy unless <see cref="EntropyTerm"/> says otherwise).</summary>
     public double LambdaL { get; init; } = 0.01;
+    /// <summary>The entropy term J weighted by λ_ℓ, by name (<see cref="MethodRegistries.EntropyTerms"/>).</summary>
+    public string EntropyTerm { get; init; } = BuiltInParts.LocalPositiveEntropy;
     /// <summary>τ, coupling-softmax temperature (GC); 0 = uniform weights over correct rollouts.</summary>
     public double Tau { get; init; } = 5.0;
     /// <summary>σ_d, upper clip of the diversity score, in (0, 1].</summary>
@@ -71,8 +75,10 @@ public sealed record TrainingConfig
     public double Epsilon { get; init; } = 1e-6;
     /// <summary>Neighbours of the semantic score: whole group (default) or correct-only.</summary>
     public SemanticNeighbours SemanticNeighbours { get; init; } = SemanticNeighbours.Group;
-    /// <summary>true: A = (r̃ − mean)/(std + ε); false: A = r̃ − mean.</summary>
+    /// <summary>true: A = (r̃ − mean)/(std + ε); false: A = r̃ − mean (for the "grpo" estimator).</summary>
     public bool StdNormalize { get; init; } = true;
+    /// <summary>The estimator of A from r̃, by name (<see cref="MethodRegistries.AdvantageEstimators"/>).</summary>
+    public string AdvantageEstimator { get; init; } = BuiltInParts.GroupNormalised;
     /// <summary>DAPO dynamic sampling: drop groups whose rewards are all 0 or all 1 and generate more.</summary>
     public bool DynamicSampling { get; init; }
     /// <summary>Cap on generation rounds per step when dynamic sampling refills the batch.</summary>
@@ -91,5 +97,5 @@ public sealed record TrainingConfig
     public int Seed { get; init; }
 
     /// <summary>The reward-side projection used by Core's group scoring.</summary>
-    public ScoringConfig ToScoringConfig() => new(LambdaD, Tau, SigmaD, Epsilon, StdNormalize, SemanticNeighbours);
+    public ScoringConfig ToScoringConfig() => new(LambdaD, Tau, SigmaD, Epsilon, StdNormalize, SemanticNeighbours, AdvantageEstimator);
 }

@@ -1,3 +1,4 @@
+using Dsdr.Core.Method;
 using Dsdr.Learning.Compute;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,18 +9,24 @@ namespace Dsdr.Learning.Losses;
 /// <param name="ClipLow">ε_low of the surrogate clip.</param>
 /// <param name="ClipHigh">ε_high of the surrogate clip (clip-higher: 0.28).</param>
 /// <param name="DualClip">c &gt; 1 of dual-clip, or null for none.</param>
-/// <param name="Aggregation">how per-token losses (policy and KL) become a scalar.</param>
-/// <param name="LambdaLocal">λ_ℓ, weight of the local entropy term J_local; 0 leaves it out of the loss (still logged).</param>
+/// <param name="Aggregation">how per-token losses (policy and KL) become a scalar: a name of <see cref="LossKernels.Aggregations"/>.</param>
+/// <param name="LambdaLocal">λ_ℓ, weight of the entropy term J; 0 leaves it out of the loss (still logged).</param>
 /// <param name="KlBeta">β of the KL penalty to the reference; 0 skips it entirely (no reference log-probs needed).</param>
 /// <param name="KlEstimator">estimator of the per-token KL when β &gt; 0.</param>
+/// <param name="PolicyLoss">the per-token policy-gradient loss: a name of <see cref="LossKernels.PolicyLosses"/>.</param>
+/// <param name="EntropyTerm">the entropy term J: a name of <see cref="LossKernels.EntropyTerms"/>.</param>
+/// <param name="MaxResponseTokens">L_max, the generation limit, for aggregations that divide by a constant length.</param>
 public sealed record PolicyLossConfig(
     double ClipLow = 0.2,
     double ClipHigh = 0.28,
     double? DualClip = null,
-    AggregationMode Aggregation = AggregationMode.TokenMean,
+    string Aggregation = Core.Sweeps.LossAggregation.TokenMean,
     double LambdaLocal = 0.001,
     double KlBeta = 0.0,
-    KlEstimator KlEstimator = KlEstimator.K3)
+    KlEstimator KlEstimator = KlEstimator.K3,
+    string PolicyLoss = BuiltInParts.PpoClip,
+    string EntropyTerm = BuiltInParts.LocalPositiveEntropy,
+    int MaxResponseTokens = 0)
 {
     public void Validate()
     {
@@ -27,10 +34,19 @@ public sealed record PolicyLossConfig(
         LossChecks.RequireFinite(LambdaLocal, nameof(LambdaLocal));
         if (!(KlBeta >= 0 && double.IsFinite(KlBeta)))
             throw new ArgumentOutOfRangeException(nameof(KlBeta), KlBeta, "KlBeta (β) must be a finite number ≥ 0; 0 turns the KL penalty off.");
-        if (!Enum.IsDefined(Aggregation))
-            throw new ArgumentOutOfRangeException(nameof(Aggregation), Aggregation, "Unknown aggregation mode; use TokenMean, SeqMeanTokenMean or SeqMeanTokenSum.");
+        RequireKnown(LossKernels.Aggregations, Aggregation, nameof(Aggregation));
+        RequireKnown(LossKernels.PolicyLosses, PolicyLoss, nameof(PolicyLoss));
+        RequireKnown(LossKernels.EntropyTerms, EntropyTerm, nameof(EntropyTerm));
         if (!Enum.IsDefined(KlEstimator))
             throw new ArgumentOutOfRangeException(nameof(KlEstimator), KlEstimator, "Unknown KL estimator; use K1, K2 or K3.");
+        if (MaxResponseTokens < 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxResponseTokens), MaxResponseTokens, "MaxResponseTokens (L_max) must be ≥ 0 (0: not given).");
+    }
+
+    private static void RequireKnown<T>(Registry<T> registry, string name, string field) where T : class, IRegistered
+    {
+        if (name is null || !registry.TryGet(name, out _))
+            throw new ArgumentOutOfRangeException(field, name, $"{field}: {registry.UnknownReason(name ?? "")}.");
     }
 }
 
@@ -64,9 +80,9 @@ public sealed record PolicyLossBatch(
 public sealed record MiniBatchTotals(double Tokens, double Sequences, int Prompts);
 
 /// <summary>Scalar parts of one loss evaluation, for the step metrics.</summary>
-/// <param name="Total">L = L_pg − λ_ℓ·J_local + β·KL.</param>
+/// <param name="Total">L = L_pg − λ_ℓ·J + β·KL.</param>
 /// <param name="PolicyLoss">L_pg, the aggregated clipped surrogate.</param>
-/// <param name="LocalTerm">J_local (spec §4), before the factor λ_ℓ.</param>
+/// <param name="LocalTerm">the entropy term J (J_local of spec §4 for DSDR), before the factor λ_ℓ.</param>
 /// <param name="Kl">aggregated KL to the reference before β; null when β = 0 (not computed).</param>
 /// <param name="ClipFractions">shares of tokens where the low, high and dual clips acted.</param>
 /// <param name="Entropy">full-vocabulary token entropy, token-mean over the response mask (all arms, not optimised).</param>
@@ -83,10 +99,13 @@ public sealed record LossComponents(
 /// <summary>The scalar loss to call backward() on (owned by the caller's dispose scope) and its parts.</summary>
 public sealed record DsdrLossResult(Tensor Loss, LossComponents Components);
 
-/// <summary>The total loss of one update: GRPO/DAPO/DSDR differ only in its inputs and <see cref="PolicyLossConfig"/>.</summary>
+/// <summary>
+/// The total loss of one update: the arms differ only in its inputs and <see cref="PolicyLossConfig"/>, whose names pick
+/// the registered policy loss, aggregation and entropy term (<see cref="LossKernels"/>).
+/// </summary>
 public static class DsdrLoss
 {
-    // L = L_pg(A from r̃) − λ_ℓ · J_local + β · KL(π_θ ‖ π_ref)
+    // L = L_pg(A from r̃) − λ_ℓ · J + β · KL(π_θ ‖ π_ref)   (J = J_local for DSDR)
     public static DsdrLossResult Compute(Tensor logits, PolicyLossBatch batch, PolicyLossConfig config, MiniBatchTotals? totals = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -102,16 +121,13 @@ public static class DsdrLoss
         var logp = TokenLogProbs.SequenceLogProbs(logits, batch.Tokens);
         var mask = batch.Mask.to_type(logp.dtype);
 
-        var surrogate = PolicyGradientLoss.ClippedSurrogate(
-            logp, batch.OldLogProbs, batch.Advantages, mask, config.ClipLow, config.ClipHigh, config.DualClip);
-        var policyLoss = LossAggregation.Aggregate(
-            surrogate.PerTokenLoss, mask, config.Aggregation, AggregationDenominator(config.Aggregation, totals));
+        var surrogate = LossKernels.PolicyLosses.Get(config.PolicyLoss).PerToken(logp, batch.OldLogProbs, batch.Advantages, mask, config);
+        var policyLoss = LossAggregation.Aggregate(surrogate.PerTokenLoss, mask, config.Aggregation, totals, config.MaxResponseTokens);
 
-        // with λ_ℓ = 0 the term is still computed for the metrics, on a detached log π (no gradient, no graph)
-        var localLogp = config.LambdaLocal != 0 ? logp : logp.detach();
-        var localTerm = totals is null
-            ? LocalEntropyTerm.Compute(localLogp, batch.OldLogProbs, mask, batch.CouplingWeights, batch.GroupIndex)
-            : LocalEntropyTerm.Compute(localLogp, batch.OldLogProbs, mask, batch.CouplingWeights, totals.Prompts);
+        // with λ_ℓ = 0 the term is still computed for the metrics, on detached logits and log π (no gradient, no graph)
+        var trainsEntropy = config.LambdaLocal != 0;
+        var localTerm = LossKernels.EntropyTerms.Get(config.EntropyTerm).Compute(new EntropyTermInputs(
+            trainsEntropy ? logits : logits.detach(), trainsEntropy ? logp : logp.detach(), mask, batch, totals, config));
 
         using var lambdaLocal = config.LambdaLocal.ToScalar();
         using var klBeta = config.KlBeta.ToScalar();
@@ -119,8 +135,7 @@ public static class DsdrLoss
         Tensor? kl = null;
         if (config.KlBeta > 0)
         {
-            kl = KlPenalty.Loss(logp, batch.RefLogProbs!, mask, config.KlEstimator, config.Aggregation,
-                AggregationDenominator(config.Aggregation, totals));
+            kl = KlPenalty.Loss(logp, batch.RefLogProbs!, mask, config.KlEstimator, config.Aggregation, totals, config.MaxResponseTokens);
             loss = loss.add(kl.mul(klBeta), Scalars.One);
         }
 
@@ -135,7 +150,4 @@ public static class DsdrLoss
             ApproxKlToOld: PolicyGradientLoss.ApproxKlToOld(logp, batch.OldLogProbs, mask));
         return new DsdrLossResult(loss.MoveToOuterDisposeScope(), components);
     }
-
-    private static double? AggregationDenominator(AggregationMode mode, MiniBatchTotals? totals) =>
-        totals is null ? null : mode == AggregationMode.TokenMean ? totals.Tokens : totals.Sequences;
 }

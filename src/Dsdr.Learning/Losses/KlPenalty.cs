@@ -34,10 +34,10 @@ public static class KlPenalty
     }
 
     /// <summary>KL penalty aggregated with the same mode as the policy loss.</summary>
-    public static Tensor Loss(Tensor logp, Tensor logpRef, Tensor mask, KlEstimator estimator, AggregationMode mode, double? denominator = null)
+    public static Tensor Loss(Tensor logp, Tensor logpRef, Tensor mask, KlEstimator estimator, string mode, MiniBatchTotals? totals = null, int maxResponseTokens = 0)
     {
         using var scope = NewDisposeScope();
-        return LossAggregation.Aggregate(PerToken(logp, logpRef, estimator), mask, mode, denominator).MoveToOuterDisposeScope();
+        return LossAggregation.Aggregate(PerToken(logp, logpRef, estimator), mask, mode, totals, maxResponseTokens).MoveToOuterDisposeScope();
     }
 
     // k1 = log π_θ − log π_ref

@@ -42,11 +42,23 @@ public static class PolicyGradientLoss
         LossChecks.RequireSameShape(mask, nameof(mask), logp, nameof(logp));
         CheckClipRange(clipLow, clipHigh, dualClip);
         using var scope = NewDisposeScope();
+        var a = LossChecks.AsPerToken(advantages, nameof(advantages), logp).to_type(logp.dtype);
+        var result = Clipped(Ratio(logp, logpOld), a, mask, clipLow, clipHigh, dualClip);
+        return result with { PerTokenLoss = result.PerTokenLoss.MoveToOuterDisposeScope() };
+    }
+
+    /// <summary>
+    /// The clipped objective for any importance ratio broadcastable against [N, T] (per token, or one per sequence as
+    /// [N, 1]) and advantages <paramref name="a"/> of the ratio's dtype; the loss comes back [N, T]-broadcast. Clip
+    /// statistics are token shares over the mask.
+    /// </summary>
+    // L = −min(ρ·A, clip(ρ, 1−ε_low, 1+ε_high)·A);  with dual-clip, for A < 0: L = min(L, −c·A)
+    public static SurrogateResult Clipped(Tensor ratio, Tensor a, Tensor mask, double clipLow, double clipHigh, double? dualClip)
+    {
+        using var scope = NewDisposeScope();
         using var lowerBound = (1.0 - clipLow).ToScalar();
         using var upperBound = (1.0 + clipHigh).ToScalar();
         using var dualBound = (dualClip ?? 0.0).ToScalar();
-        var a = LossChecks.AsPerToken(advantages, nameof(advantages), logp).to_type(logp.dtype);
-        var ratio = Ratio(logp, logpOld);
         var unclipped = -a * ratio;
         var clipped = -a * ratio.clamp(lowerBound, upperBound);
         var loss = maximum(unclipped, clipped);

@@ -1,7 +1,6 @@
 using Dsdr.Core.Method;
 using Dsdr.Core.Sweeps;
 using Dsdr.Learning.Losses;
-using CoreAggregation = Dsdr.Core.Sweeps.LossAggregation;
 using CoreKl = Dsdr.Core.Sweeps.KlEstimator;
 using LearningKl = Dsdr.Learning.Losses.KlEstimator;
 
@@ -9,12 +8,13 @@ namespace Dsdr.Learning.Training;
 
 /// <summary>
 /// What a resolved <see cref="TrainingConfig"/> (defaults ← arm ← base ← grid ← arm pins, see <see cref="ArmPresets"/>)
-/// asks of the trainer. GRPO, DAPO and the DSDR arms differ only in these values:
+/// asks of the trainer. The arms differ only in these values, e.g.
 /// grpo = clip 0.2/0.2, λ_d = λ_ℓ = 0; dapo = clip 0.2/0.28, λ_d = λ_ℓ = 0, dynamic sampling, overlong penalty;
-/// dsdr = clip 0.2/0.28, λ_d, λ_ℓ, τ; its ablations pin λ_d = 0 (no-gd), λ_ℓ = 0 (no-gc) or τ = 0 (uniform).
+/// dsdr = clip 0.2/0.28, λ_d, λ_ℓ, τ; its ablations pin λ_d = 0 (no-gd), λ_ℓ = 0 (no-gc) or τ = 0 (uniform); other arms
+/// name another registered advantage estimator, policy loss, aggregation or entropy term.
 /// </summary>
 /// <param name="Scoring">Reward side: r̃ and A from Core's <see cref="GroupScorer"/> (λ_d = 0 leaves r̃ = r).</param>
-/// <param name="Loss">Policy side: clip range, aggregation, λ_ℓ, KL.</param>
+/// <param name="Loss">Policy side: policy loss, clip range, aggregation, entropy term and λ_ℓ, KL.</param>
 /// <param name="DynamicSampling">Drop groups whose rewards are all 0 or all 1 and generate more (DAPO).</param>
 /// <param name="MaxGenerationRounds">Cap on generation rounds per step when dynamic sampling refills the batch.</param>
 /// <param name="Overlong">DAPO's soft overlong penalty, or null when off.</param>
@@ -26,10 +26,14 @@ public sealed record ArmBehaviour(
     OverlongPenalty? Overlong)
 {
     /// <summary>
-    /// Whether the update depends on the diversity score d: through shaping (λ_d &gt; 0) or through the coupling weights of the
-    /// local term (λ_ℓ &gt; 0 and τ &gt; 0). Arms that do not (grpo, dapo, dsdr-no-gd) need embeddings only for the logged similarity.
+    /// Whether the update depends on the diversity score d: through shaping (λ_d &gt; 0) or through the coupling weights of an
+    /// entropy term that uses them (λ_ℓ &gt; 0 and τ &gt; 0). Arms that do not (grpo, dapo, dsdr-no-gd) need embeddings only
+    /// for the logged similarity.
     /// </summary>
-    public bool UsesDiversity => Scoring.LambdaD > 0 || (Loss.LambdaLocal > 0 && Scoring.Tau > 0);
+    public bool UsesDiversity => DependsOnDiversity(Scoring.LambdaD, Loss.LambdaLocal, Scoring.Tau, Loss.EntropyTerm);
+
+    private static bool DependsOnDiversity(double lambdaD, double lambdaL, double tau, string entropyTerm) =>
+        lambdaD > 0 || (lambdaL > 0 && tau > 0 && MethodRegistries.EntropyTerms.Get(entropyTerm).UsesCouplingWeights);
 
     /// <summary>The behaviour of a resolved config. An arm whose update does not depend on d scores with τ = 0 (uniform w, which
     /// its update ignores or already uses), so its groups score the same with or without embeddings.</summary>
@@ -37,11 +41,11 @@ public sealed record ArmBehaviour(
     {
         ArgumentNullException.ThrowIfNull(config);
         var scoring = config.ToScoringConfig();
-        if (!(scoring.LambdaD > 0 || (config.LambdaL > 0 && scoring.Tau > 0))) scoring = scoring with { Tau = 0 };
+        if (!DependsOnDiversity(scoring.LambdaD, config.LambdaL, scoring.Tau, config.EntropyTerm)) scoring = scoring with { Tau = 0 };
         return new ArmBehaviour(
             scoring,
-            new PolicyLossConfig(config.ClipLow, config.ClipHigh, config.DualClip, ToAggregation(config.LossAggregation),
-                config.LambdaL, config.KlBeta, ToKlEstimator(config.KlEstimator)),
+            new PolicyLossConfig(config.ClipLow, config.ClipHigh, config.DualClip, config.LossAggregation,
+                config.LambdaL, config.KlBeta, ToKlEstimator(config.KlEstimator), config.PolicyLoss, config.EntropyTerm, config.MaxNewTokens),
             config.DynamicSampling,
             config.MaxGenerationRounds,
             config.OverlongBuffer ? new OverlongPenalty(config.MaxNewTokens, config.OverlongBufferLength, config.OverlongPenaltyFactor) : null);
@@ -49,14 +53,6 @@ public sealed record ArmBehaviour(
 
     /// <summary>The named arm applied to <paramref name="baseConfig"/> (its pins), then mapped.</summary>
     public static ArmBehaviour For(string arm, TrainingConfig baseConfig) => From(ArmPresets.Apply(arm, baseConfig));
-
-    public static AggregationMode ToAggregation(CoreAggregation mode) => mode switch
-    {
-        CoreAggregation.TokenMean => AggregationMode.TokenMean,
-        CoreAggregation.SeqMeanTokenMean => AggregationMode.SeqMeanTokenMean,
-        CoreAggregation.SeqMeanTokenSum => AggregationMode.SeqMeanTokenSum,
-        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown loss aggregation."),
-    };
 
     public static LearningKl ToKlEstimator(CoreKl estimator) => estimator switch
     {

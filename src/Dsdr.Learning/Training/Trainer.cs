@@ -290,11 +290,11 @@ public sealed class Trainer : IDisposable
         return texts.Select(t => byText[t]).ToList();
     }
 
-    // r̃'_i = r̃_i + R_len(|o_i|);  A_i = (r̃'_i − mean(r̃')) / (std(r̃') + ε)
+    // r̃'_i = r̃_i + R_len(|o_i|);  A from r̃' by the arm's estimator (GRPO: A_i = (r̃'_i − mean(r̃')) / (std(r̃') + ε))
     private (double[] Shaped, double[] Advantages) WithLengthPenalty(double[] shaped, IReadOnlyList<Completion> completions, OverlongPenalty penalty)
     {
         var penalised = shaped.Select((r, i) => r + penalty.Of(completions[i].Length)).ToArray();
-        return (penalised, DsdrMath.GroupAdvantages(penalised, arm.Scoring.Epsilon, arm.Scoring.StdNormalize));
+        return (penalised, arm.Scoring.Advantages(penalised));
     }
 
     // ---- update ----

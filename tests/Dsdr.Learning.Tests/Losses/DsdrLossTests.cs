@@ -1,4 +1,5 @@
 using Dsdr.Learning.Losses;
+using AggregationMode = Dsdr.Core.Sweeps.LossAggregation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -84,7 +85,7 @@ public class DsdrLossTests
     [InlineData(AggregationMode.TokenMean)]
     [InlineData(AggregationMode.SeqMeanTokenMean)]
     [InlineData(AggregationMode.SeqMeanTokenSum)]
-    public void MicroBatchesWithMiniBatchTotalsSumToTheMiniBatchLossAndGradient(AggregationMode mode)
+    public void MicroBatchesWithMiniBatchTotalsSumToTheMiniBatchLossAndGradient(string mode)
     {
         using var scope = NewDisposeScope();
         var data = RandomBatch(ScalarType.Float64, seed: 5);

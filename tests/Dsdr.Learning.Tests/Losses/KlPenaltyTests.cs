@@ -1,4 +1,5 @@
 using Dsdr.Learning.Losses;
+using AggregationMode = Dsdr.Core.Sweeps.LossAggregation;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -26,7 +26,7 @@ public class ArmBehaviourTests
     {
         var dapo = ArmBehaviour.From(ArmPresets.Get(ArmPresets.Dapo).Resolve([], []));
         Assert.Equal((0.2, 0.28), (dapo.Loss.ClipLow, dapo.Loss.ClipHigh));
-        Assert.Equal(AggregationMode.TokenMean, dapo.Loss.Aggregation);
+        Assert.Equal(Core.Sweeps.LossAggregation.TokenMean, dapo.Loss.Aggregation);
         Assert.True(dapo.DynamicSampling);
         Assert.Equal(4, dapo.MaxGenerationRounds);
         Assert.Equal(new OverlongPenalty(24, 6, 1.0), dapo.Overlong);
@@ -49,10 +49,10 @@ public class ArmBehaviourTests
     }
 
     [Fact]
-    public void Core_aggregation_and_kl_names_map_to_the_loss_enums()
+    public void Core_part_names_reach_the_loss_and_kl_names_map_to_the_loss_enum()
     {
-        Assert.Equal(AggregationMode.SeqMeanTokenMean, ArmBehaviour.ToAggregation(Core.Sweeps.LossAggregation.SeqMeanTokenMean));
-        Assert.Equal(AggregationMode.SeqMeanTokenSum, ArmBehaviour.ToAggregation(Core.Sweeps.LossAggregation.SeqMeanTokenSum));
+        var parts = ArmBehaviour.From(TrainingConfig.Default with { LossAggregation = Core.Sweeps.LossAggregation.SeqMeanTokenSum, MaxNewTokens = 40 }).Loss;
+        Assert.Equal((Core.Sweeps.LossAggregation.SeqMeanTokenSum, "ppo-clip", "local-positive", 40), (parts.Aggregation, parts.PolicyLoss, parts.EntropyTerm, parts.MaxResponseTokens));
         Assert.Equal(Dsdr.Learning.Losses.KlEstimator.K1, ArmBehaviour.ToKlEstimator(Core.Sweeps.KlEstimator.K1));
         var config = TrainingConfig.Default with { KlBeta = 0.05, KlEstimator = Core.Sweeps.KlEstimator.K2, DualClip = 3.0 };
         var behaviour = ArmBehaviour.From(config);

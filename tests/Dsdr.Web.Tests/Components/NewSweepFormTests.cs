@@ -36,6 +36,16 @@ public class NewSweepFormTests : DashboardContext
     }
 
     [Fact]
+    public void The_arm_choices_are_the_registered_arms_in_table_order_with_their_descriptions()
+    {
+        var cut = RenderForm();
+        var boxes = cut.Find("[data-testid=f-arms]").QuerySelectorAll("[data-testid^='arm-']").Select(e => e.GetAttribute("data-testid")).ToList();
+        Assert.Equal(ArmPresets.Names.Select(n => $"arm-{n}"), boxes);
+        foreach (var arm in ArmPresets.All)
+            Assert.Contains(arm.Description, cut.Find("[data-testid=f-arms]").TextContent);
+    }
+
+    [Fact]
     public void Fields_become_the_spec_in_cores_format()
     {
         var cut = RenderForm();

@@ -32,7 +32,8 @@ public static class DsdrOpenApi
 
     /// <summary>
     /// The OpenAPI document at /openapi/v1.json, with the API key as a security scheme (header X-Api-Key) required by the
-    /// POST operations, and the exception handler that turns errors into problem details.
+    /// POST operations, the sweep spec's arm and choice enums from Core's registries (<see cref="SweepSpecSchema"/>), and
+    /// the exception handler that turns errors into problem details.
     /// </summary>
     public static IServiceCollection AddDsdrOpenApi(this IServiceCollection services)
     {
@@ -53,6 +54,11 @@ public static class DsdrOpenApi
                     Name = DsdrWebOptions.ApiKeyHeader,
                     Description = $"The platform's API key ({DsdrWebOptions.ApiKeyKey}).",
                 };
+                return Task.CompletedTask;
+            });
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (context.JsonTypeInfo.Type == typeof(DsdrApi.SweepSpecDocument)) SweepSpecSchema.Describe(schema);
                 return Task.CompletedTask;
             });
             options.AddOperationTransformer((operation, context, _) =>

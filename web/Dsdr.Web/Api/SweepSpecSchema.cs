@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using Dsdr.Core.Sweeps;
+using Microsoft.OpenApi;
+
+namespace Dsdr.Web.Api;
+
+/// <summary>
+/// The OpenAPI schema of a sweep spec's arms, base overrides and grid, from Core's registries and hyper-parameter table:
+/// the arm enum is <see cref="ArmPresets.Names"/>, each choice setting's enum its registry's (or enum's) names.
+/// </summary>
+public static class SweepSpecSchema
+{
+    /// <summary>Fills the properties of the <see cref="DsdrApi.SweepSpecDocument"/> schema that its record types leave open.</summary>
+    public static void Describe(OpenApiSchema schema)
+    {
+        schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
+        schema.Properties["arms"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Array,
+            Description = "Arm names, in the order the result table lists them.",
+            Items = new OpenApiSchema { Type = JsonSchemaType.String, Enum = Strings(ArmPresets.Names) },
+        };
+        schema.Properties["base"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "Hyper-parameter overrides for every trial (an arm's pinned settings win).",
+            Properties = HyperParameters.InSpecs.ToDictionary(p => p.Name, p => (IOpenApiSchema)ValueSchema(p)),
+            AdditionalPropertiesAllowed = false,
+        };
+        schema.Properties["grid"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "Grid axes: a hyper-parameter and its values; the trials are the product of the axes.",
+            Properties = HyperParameters.InSpecs.ToDictionary(p => p.Name,
+                p => (IOpenApiSchema)new OpenApiSchema { Type = JsonSchemaType.Array, Items = ValueSchema(p) }),
+            AdditionalPropertiesAllowed = false,
+        };
+    }
+
+    /// <summary>The JSON schema of one hyper-parameter's value.</summary>
+    public static OpenApiSchema ValueSchema(HyperParameter parameter) => parameter.Type switch
+    {
+        HyperType.Number => new OpenApiSchema { Type = JsonSchemaType.Number },
+        HyperType.NullableNumber => new OpenApiSchema { Type = JsonSchemaType.Number | JsonSchemaType.Null },
+        HyperType.Integer => new OpenApiSchema { Type = JsonSchemaType.Integer },
+        HyperType.Boolean => new OpenApiSchema { Type = JsonSchemaType.Boolean },
+        _ => new OpenApiSchema { Type = JsonSchemaType.String, Enum = Strings(parameter.Choices) },
+    };
+
+    private static List<JsonNode> Strings(IEnumerable<string> names) => [.. names.Select(n => (JsonNode)JsonValue.Create(n))];
+}
