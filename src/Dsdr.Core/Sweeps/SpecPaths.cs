@@ -60,9 +60,13 @@ public static class SpecPaths
             if (segment == "..") { current = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(current)) ?? current; continue; }
             var next = Path.Combine(current, segment);
             if (missing) { current = next; continue; }
-            FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
-            if (!info.Exists) { missing = true; current = next; continue; }
-            if (info.LinkTarget is not { } target) { current = next; continue; }
+            // a link (dangling or looping ones too) is followed; past the first missing component the rest is kept as written
+            if (new FileInfo(next).LinkTarget is not { } target)
+            {
+                missing = !Directory.Exists(next) && !File.Exists(next);
+                current = next;
+                continue;
+            }
             if (++hops > MaxLinkHops) return null;
             // a link's target replaces it: absolute from its root, relative from the link's folder
             var resolved = Path.IsPathRooted(target) ? target : Path.Combine(current, target);
