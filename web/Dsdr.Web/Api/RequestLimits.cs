@@ -7,8 +7,9 @@ namespace Dsdr.Web.Api;
 /// <summary>
 /// Limits on what a request may look like, answered as problem details. Kestrel refuses what breaks its own limits
 /// before any middleware runs, with an empty body; so its limits are raised (<see cref="ConfigureKestrel"/>) and the
-/// application's are enforced here instead: a URL over <see cref="MaxUrlBytes"/> is a 414, a NUL character in the
-/// path a 400 — both with a body saying what to change. Beyond Kestrel's raised limits the bare answer remains.
+/// application's are enforced here instead: a URL over <see cref="MaxUrlBytes"/> is a 414 with a body saying what to
+/// change. Beyond Kestrel's raised limits, and for what it refuses outright (a NUL decoded into the path, a malformed
+/// request line), its bare answer remains: Kestrel offers no hook for those.
 /// </summary>
 public static class RequestLimits
 {
@@ -33,12 +34,6 @@ public static class RequestLimits
         {
             await WriteAsync(http, StatusCodes.Status414UriTooLong, "URL too long",
                 $"The request's URL is {target.Length} bytes; this server takes at most {MaxUrlBytes}. Send long inputs in a POST body, or ask for less.");
-            return;
-        }
-        if (http.Request.Path.Value?.Contains('\0') == true)
-        {
-            await WriteAsync(http, StatusCodes.Status400BadRequest, "Bad request path",
-                "The request's path contains a NUL character (%00); no route has one. Remove it.");
             return;
         }
         await next(http);

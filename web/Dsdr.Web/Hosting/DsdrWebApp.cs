@@ -138,7 +138,7 @@ public static class DsdrWebApp
 
         var app = builder.Build();
         app.UseExceptionHandler();
-        app.UseDsdrRequestLimits(); // 414 and bad paths as problem details (Kestrel's own answers have no body)
+        app.UseDsdrRequestLimits(); // an over-long URL as a 414 problem (Kestrel's own answer has no body)
         app.UseStatusCodePages();   // routing misses and other bodiless errors as problem details
         app.UseStaticFiles();
         app.UseAuthentication();
