@@ -1,8 +1,11 @@
+using System.Text;
 namespace Dsdr.Cli;
 
 /// <summary>Reading a command's input file (or standard input for "-"), with user-facing errors.</summary>
 internal static class CliFiles
 {
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public static string ReadAllText(string? path, CliIo io, string what)
     {
         if (path is null or "-") return io.Input.ReadToEnd();
@@ -10,7 +13,12 @@ internal static class CliFiles
         if (!File.Exists(path)) throw new CliInputException($"{what} '{path}' not found.");
         try
         {
-            return File.ReadAllText(path);
+            return File.ReadAllText(path, StrictUtf8);
+        }
+        catch (DecoderFallbackException)
+        {
+            // silently replacing bad bytes with U+FFFD would submit a spec other than the file
+            throw new CliInputException($"{what} '{path}' is not valid UTF-8 text; save it as UTF-8.");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -52,6 +52,7 @@ public static class Program
         root.Subcommands.Add(Commands.ReportCommand.Create(io));
         root.Subcommands.Add(Commands.DoctorCommand.Create(io));
         root.Subcommands.Add(Commands.UserCommand.Create(io));
+        root.Subcommands.Add(Commands.KeyCommand.Create(io));
         root.Subcommands.Add(Commands.TrainCommand.Create(io, () => MiniLmEmbedder.Get(new MiniLmOptions()), Learning.Training.TrialRunner.SftWarmStartDefault, Learning.Training.TrialRunner.EvaluatorDefault));
         root.Subcommands.Add(Commands.ServeCommand.Create(io, platform ?? Platform.WebPlatform.StartAsync));
         root.Subcommands.Add(Commands.DemoCommand.Create(io, platform ?? Platform.WebPlatform.StartAsync));

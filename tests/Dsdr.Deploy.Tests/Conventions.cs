@@ -36,13 +36,15 @@ public static class Conventions
 
     /// <summary>Dsdr:ApiKey as an environment variable; the web host only.</summary>
     public static string ApiKeyVariable => DsdrWebOptions.ApiKeyKey.Replace(":", "__", StringComparison.Ordinal);
+    /// <summary>Dsdr:DataRoots as an environment variable: where a spec's files may be; the web host only (it validates submissions).</summary>
+    public static string DataRootsVariable => Dsdr.Core.Sweeps.SpecPaths.RootsSetting.Replace(":", "__", StringComparison.Ordinal);
     /// <summary>ASP.NET Core's listening ports; the web host only.</summary>
     public const string HttpPortsVariable = "ASPNETCORE_HTTP_PORTS";
     /// <summary>The .NET host's stop timeout (HostOptions.ShutdownTimeout), so a stopping worker can checkpoint.</summary>
     public const string ShutdownTimeoutVariable = "DOTNET_SHUTDOWNTIMEOUTSECONDS";
 
     public static IReadOnlySet<string> WebEnvironment =>
-        new HashSet<string>(StringComparer.Ordinal) { DatabaseVariable, ConnectionStringVariable, ApiKeyVariable, HttpPortsVariable };
+        new HashSet<string>(StringComparer.Ordinal) { DatabaseVariable, ConnectionStringVariable, ApiKeyVariable, DataRootsVariable, HttpPortsVariable };
 
     public static IReadOnlySet<string> WorkerEnvironment =>
         new HashSet<string>(StringComparer.Ordinal) { DatabaseVariable, ConnectionStringVariable, ShutdownTimeoutVariable };

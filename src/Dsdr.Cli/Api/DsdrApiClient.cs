@@ -94,7 +94,7 @@ internal sealed class DsdrApiClient(HttpClient http, Uri baseAddress, string? ap
             var status = (int)response.StatusCode;
             if (lines.Count == 0) lines = [$"{method} {uri.AbsolutePath} answered {status} {response.ReasonPhrase}"];
             if (response.StatusCode == HttpStatusCode.Unauthorized || response.StatusCode == HttpStatusCode.Forbidden)
-                lines = [.. lines, $"give the platform's API key with --api-key or the {ApiKeyEnvironmentVariable} environment variable ('dsdr serve' prints it)."];
+                lines = [.. lines, $"give the platform's API key with --api-key or the {ApiKeyEnvironmentVariable} environment variable ('dsdr key --data-dir DIR' prints a single node's saved key)."];
             var message = string.Join(Environment.NewLine + "dsdr: ", lines);
             throw status >= 500 ? new CliUnavailableException(message) : new CliInputException(message);
         }

@@ -112,10 +112,23 @@ internal static class DemoCommand
         {
             try
             {
-                var submitted = await session.Platform.SubmitAsync(specJson, Web.Security.DsdrAuth.ProcessOperator("dsdr demo"), ct);
+                SweepSubmitted submitted;
+                try
+                {
+                    submitted = await session.Platform.SubmitAsync(specJson, Web.Security.DsdrAuth.ProcessOperator("dsdr demo"), ct);
+                }
+                catch (SweepSpecException e)
+                {
+                    // the platform's own limits and data roots (Dsdr__Limits__*, Dsdr__DataRoots) refuse what the offline check let through
+                    throw new CliInputException($"the platform refused the spec: {string.Join(Environment.NewLine + "dsdr: ", e.Errors.Select(x => x.ToString()))}");
+                }
+                catch (SweepConflictException e)
+                {
+                    throw new CliInputException(e.Message);
+                }
                 io.Output.WriteLine($"platform up in {clock.Elapsed.TotalSeconds:0.0} s");
                 io.Output.WriteLine($"dashboard: {new Uri(session.Url, $"sweeps/{Uri.EscapeDataString(submitted.SweepId)}")}");
-                io.Output.WriteLine($"API:       {new Uri(session.Url, "api/sweeps")}   API key: {session.ApiKey}");
+                io.Output.WriteLine($"API:       {new Uri(session.Url, "api/sweeps")}   {PlatformCliOptions.KeyLine(session, options.DataDirectory)}");
                 io.Output.WriteLine(submitted.Created
                     ? $"submitted sweep {submitted.SweepId}: {submitted.Trials} trials"
                     : $"resuming sweep {submitted.SweepId} ({submitted.Trials} trials, submitted before)");

@@ -32,8 +32,8 @@ internal static class ServeCommand
             io.Output.WriteLine("dsdr serve: starting the platform (PostgreSQL, silo, learner slots, API, dashboard)…");
             await using var session = await PlatformCliOptions.StartAsync(start, options, ct);
             io.Output.WriteLine($"dashboard: {session.Url}");
-            io.Output.WriteLine($"API:       {new Uri(session.Url, "api/sweeps")}   API key: {session.ApiKey}");
-            io.Output.WriteLine($"submit a sweep: dsdr sweep submit examples/countdown-ablation.json --api {session.Url} --api-key {session.ApiKey}");
+            io.Output.WriteLine($"API:       {new Uri(session.Url, "api/sweeps")}   {PlatformCliOptions.KeyLine(session, options.DataDirectory)}");
+            io.Output.WriteLine($"submit a sweep: dsdr sweep submit examples/countdown-ablation.json --api {session.Url} --api-key {PlatformCliOptions.KeyArgument(session, options.DataDirectory)}");
             io.Output.WriteLine("Ctrl-C stops.");
             try
             {

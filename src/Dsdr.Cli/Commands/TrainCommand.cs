@@ -124,6 +124,10 @@ internal static class TrainCommand
             WriteSummary(result, io.Output);
             return result.Training.Cancelled ? CliExit.Failed : CliExit.Ok;
         }
+        catch (Learning.Data.TaskDataException e)
+        {
+            throw new CliInputException($"$.task: {e.Message}");
+        }
         finally
         {
             if (interactive) Console.CancelKeyPress -= onCancel;

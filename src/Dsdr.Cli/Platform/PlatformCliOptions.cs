@@ -70,6 +70,25 @@ internal static class PlatformCliOptions
         return devices;
     }
 
+    /// <summary>
+    /// "API key: …" for serve and demo: the key itself only on the start that generated it; later starts say where it is
+    /// and how to print it (a key in every start's output ends up in service logs).
+    /// </summary>
+    public static string KeyLine(IPlatformSession session, string dataDirectory) => session.ApiKeySource switch
+    {
+        Web.Hosting.ApiKeySource.Generated => $"API key: {session.ApiKey} (new, shown once; saved in {session.ApiKeyFile}; `dsdr key --data-dir {dataDirectory}` prints it)",
+        Web.Hosting.ApiKeySource.Saved => $"API key: in {session.ApiKeyFile} (`dsdr key --data-dir {dataDirectory}` prints it)",
+        _ => "API key: the configured one (--api-key or Dsdr__ApiKey)",
+    };
+
+    /// <summary>How to pass the key on a command line shown to the user, without printing a saved key.</summary>
+    public static string KeyArgument(IPlatformSession session, string dataDirectory) => session.ApiKeySource switch
+    {
+        Web.Hosting.ApiKeySource.Generated => session.ApiKey,
+        Web.Hosting.ApiKeySource.Saved => $"\"$(dsdr key --data-dir {dataDirectory})\"",
+        _ => "\"$Dsdr__ApiKey\"",
+    };
+
     public static string CheckDataDirectory(string folder)
     {
         if (string.IsNullOrWhiteSpace(folder)) throw new CliInputException("--data-dir is empty; give a folder.");

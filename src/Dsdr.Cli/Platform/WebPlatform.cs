@@ -19,6 +19,10 @@ internal sealed class WebPlatform(DsdrWebServer server) : IPlatformSession
 
     public string ApiKey => server.ApiKey.Value;
 
+    public ApiKeySource ApiKeySource => server.ApiKey.Source;
+
+    public string? ApiKeyFile => server.ApiKey.FilePath;
+
     public IDsdrPlatform Platform { get; } = server.Services.GetRequiredService<IDsdrPlatform>();
 
     /// <summary>
@@ -29,7 +33,7 @@ internal sealed class WebPlatform(DsdrWebServer server) : IPlatformSession
     internal static DsdrWebOptions WebOptions(PlatformOptions options, IConfiguration environment)
     {
         var fromEnvironment = DsdrDatabaseOptions.FromConfiguration(environment);
-        return new DsdrWebOptions
+        var web = new DsdrWebOptions
         {
             Urls = options.Urls,
             Devices = DsdrSiloOptions.ParseDevices(options.Devices, null, null),
@@ -41,7 +45,11 @@ internal sealed class WebPlatform(DsdrWebServer server) : IPlatformSession
             CheckpointDirectory = CheckpointsFolder(options),
             ConnectionString = options.ConnectionString ?? fromEnvironment.ConnectionString,
             ApiKey = options.ApiKey ?? (environment[DsdrWebOptions.ApiKeyKey] is { Length: > 0 } key ? key : null),
+            // what a submitted spec may cost and which folders its files may be in: Dsdr__Limits__*, Dsdr__DataRoots
+            DataRoots = DsdrWebOptions.DataRootsFrom(environment),
         };
+        var (maxTrials, limits) = DsdrWebOptions.LimitsFrom(environment, web.MaxTrialsPerSweep, web.Limits);
+        return web with { MaxTrialsPerSweep = maxTrials, Limits = limits };
     }
 
     /// <summary>&lt;data&gt;/checkpoints: the trials' checkpoints and the SFT cache (sft-cache/).</summary>

@@ -181,10 +181,10 @@ public static class HyperParameters
     {
         HyperParameter N(string name, string label, Func<object?, string?> check, Func<TrainingConfig, double> get,
             Func<TrainingConfig, double, TrainingConfig> set) =>
-            new(name, label, HyperType.Number, null, check, c => get(c), (c, v) => set(c, (double)v!));
+            new(name, label, HyperType.Number, null, v => check(v) ?? SpecLimits.HyperAboveMax(name, v), c => get(c), (c, v) => set(c, (double)v!));
         HyperParameter I(string name, string label, Func<object?, string?> check, Func<TrainingConfig, int> get,
             Func<TrainingConfig, int, TrainingConfig> set) =>
-            new(name, label, HyperType.Integer, null, check, c => get(c), (c, v) => set(c, (int)v!));
+            new(name, label, HyperType.Integer, null, v => check(v) ?? SpecLimits.HyperAboveMax(name, v), c => get(c), (c, v) => set(c, (int)v!));
         HyperParameter B(string name, string label, Func<TrainingConfig, bool> get, Func<TrainingConfig, bool, TrainingConfig> set) =>
             new(name, label, HyperType.Boolean, null, Any, c => get(c), (c, v) => set(c, (bool)v!));
         HyperParameter E<T>(string name, string label, Func<TrainingConfig, T> get, Func<TrainingConfig, T, TrainingConfig> set,
@@ -214,7 +214,7 @@ public static class HyperParameters
             N("clipLow", "εlow", Fraction, c => c.ClipLow, (c, v) => c with { ClipLow = v }),
             N("clipHigh", "εhigh", Positive, c => c.ClipHigh, (c, v) => c with { ClipHigh = v }),
             new("dualClip", "c", HyperType.NullableNumber, null,
-                v => v is null || v is double d && d > 1 ? null : "must be > 1, or null to turn dual-clip off",
+                v => v is null || v is double d && d > 1 ? SpecLimits.HyperAboveMax("dualClip", v) : "must be > 1, or null to turn dual-clip off",
                 c => c.DualClip, (c, v) => c with { DualClip = (double?)v }),
             R("policyLoss", "loss", MethodRegistries.PolicyLosses, c => c.PolicyLoss, (c, v) => c with { PolicyLoss = v }),
             R("lossAggregation", "agg", MethodRegistries.LossAggregations, c => c.LossAggregation, (c, v) => c with { LossAggregation = v },

@@ -28,4 +28,10 @@ public sealed class SweepSpecException(IReadOnlyList<SpecError> errors)
 public sealed record SweepSpecParserOptions(int MaxTrialsCeiling = 100_000)
 {
     public static SweepSpecParserOptions Default { get; } = new();
+
+    /// <summary>What one trial may cost here (<see cref="SpecLimitOptions"/>, checked against <see cref="TrialCostEstimate"/>).</summary>
+    public SpecLimitOptions Limits { get; init; } = SpecLimitOptions.Default;
+
+    /// <summary>Folders a spec's files must lie in (<see cref="SpecPaths"/>); null = anywhere (the CLI's offline commands).</summary>
+    public IReadOnlyList<string>? DataRoots { get; init; }
 }

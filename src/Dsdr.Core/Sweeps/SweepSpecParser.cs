@@ -172,7 +172,9 @@ public static partial class SweepSpecParser
 
             var spec = new SweepSpec(name, description, task, model, baseOverrides, arms, grid, seeds, eval, resources, maxTrials);
             CheckTrialCount(spec);
-            if (Errors.Count == 0) CheckResolvedConfigs(spec);
+            foreach (var (where, problem) in TaskCapacity.Problems(task)) Error(where, problem);
+            if (options.DataRoots is { } roots) CheckPaths(spec, roots);
+            if (Errors.Count == 0) CheckResolvedConfigs(spec, options.Limits);
             return Errors.Count == 0 ? spec : null;
         }
 
@@ -434,10 +436,10 @@ public static partial class SweepSpecParser
                     CheckProperties(sftElement, sftPath, SftProperties, "sft property");
                     sft = new SftSpec(
                         ReadBool(sftElement, sftPath, "enabled", true),
-                        ReadInt(sftElement, sftPath, "steps", sft.Steps, v => v >= 1 ? null : "must be ≥ 1"),
-                        ReadInt(sftElement, sftPath, "batchSize", sft.BatchSize, v => v >= 1 ? null : "must be ≥ 1"),
-                        ReadDouble(sftElement, sftPath, "learningRate", sft.LearningRate, v => v > 0 ? null : "must be > 0"),
-                        ReadInt(sftElement, sftPath, "warmupSteps", sft.WarmupSteps, v => v >= 0 ? null : "must be ≥ 0"),
+                        ReadInt(sftElement, sftPath, "steps", sft.Steps, v => v >= 1 ? SpecLimits.SftSteps.AboveMax(v) : "must be ≥ 1"),
+                        ReadInt(sftElement, sftPath, "batchSize", sft.BatchSize, v => v >= 1 ? SpecLimits.SftBatchSize.AboveMax(v) : "must be ≥ 1"),
+                        ReadDouble(sftElement, sftPath, "learningRate", sft.LearningRate, v => v > 0 ? SpecLimits.SftLearningRate.AboveMax(v) : "must be > 0"),
+                        ReadInt(sftElement, sftPath, "warmupSteps", sft.WarmupSteps, v => v >= 0 ? SpecLimits.SftWarmupSteps.AboveMax(v) : "must be ≥ 0"),
                         ReadInt(sftElement, sftPath, "seed", sft.Seed, _ => null));
                 }
             }
@@ -592,15 +594,15 @@ public static partial class SweepSpecParser
             var defaults = new EvalSpec();
             var eval = new EvalSpec
             {
-                EverySteps = ReadInt(element, path, "everySteps", defaults.EverySteps, v => v >= 1 ? null : "must be ≥ 1"),
+                EverySteps = ReadInt(element, path, "everySteps", defaults.EverySteps, v => v >= 1 ? SpecLimits.EvalEverySteps.AboveMax(v) : "must be ≥ 1"),
                 AtStart = ReadBool(element, path, "atStart", defaults.AtStart),
-                Pass1Temperature = ReadDouble(element, path, "pass1Temperature", defaults.Pass1Temperature, v => v > 0 ? null : "must be > 0"),
+                Pass1Temperature = ReadDouble(element, path, "pass1Temperature", defaults.Pass1Temperature, v => v > 0 ? SpecLimits.EvalTemperature.AboveMax(v) : "must be > 0"),
                 Pass1TopP = ReadDouble(element, path, "pass1TopP", defaults.Pass1TopP, v => v > 0 && v <= 1 ? null : "must be in (0, 1]"),
                 AvgK = ReadInt(element, path, "avgK", defaults.AvgK, v => v is >= 1 and <= 1024 ? null : "must be between 1 and 1024"),
-                AvgTemperature = ReadDouble(element, path, "avgTemperature", defaults.AvgTemperature, v => v > 0 ? null : "must be > 0"),
+                AvgTemperature = ReadDouble(element, path, "avgTemperature", defaults.AvgTemperature, v => v > 0 ? SpecLimits.EvalTemperature.AboveMax(v) : "must be > 0"),
                 TopP = ReadDouble(element, path, "topP", defaults.TopP, v => v > 0 && v <= 1 ? null : "must be in (0, 1]"),
                 PassKSamples = ReadInt(element, path, "passKSamples", defaults.PassKSamples, v => v is >= 1 and <= 1024 ? null : "must be between 1 and 1024"),
-                DiversityTemperature = ReadDouble(element, path, "diversityTemperature", defaults.DiversityTemperature, v => v > 0 ? null : "must be > 0"),
+                DiversityTemperature = ReadDouble(element, path, "diversityTemperature", defaults.DiversityTemperature, v => v > 0 ? SpecLimits.EvalTemperature.AboveMax(v) : "must be > 0"),
                 DiversityTopP = ReadDouble(element, path, "diversityTopP", defaults.DiversityTopP, v => v > 0 && v <= 1 ? null : "must be in (0, 1]"),
                 DiversitySamples = ReadInt(element, path, "diversitySamples", defaults.DiversitySamples,
                     v => v is >= 0 and <= 1024 ? null : "must be between 0 (no diversity-temperature rollouts) and 1024"),
@@ -655,20 +657,39 @@ public static partial class SweepSpecParser
                 + $"more than maxTrials = {spec.MaxTrials}; shrink $.grid, $.arms or $.seeds, or raise maxTrials");
         }
 
-        private void CheckResolvedConfigs(SweepSpec spec)
+        /// <summary>The spec's files (math training and benchmark files, a checkpoint folder) must lie inside the data roots.</summary>
+        private void CheckPaths(SweepSpec spec, IReadOnlyList<string> roots)
         {
+            var paths = new List<(string Path, string Value)>();
+            if (spec.Task.TrainPath is { } train) paths.Add(("$.task.trainPath", train));
+            paths.AddRange(spec.Task.Benchmarks.Select((b, i) => ($"$.task.benchmarks[{i}].path", b.Path)));
+            if (spec.Model.Checkpoint is { } checkpoint) paths.Add(("$.model.checkpoint", checkpoint));
+            foreach (var (where, value) in paths)
+                if (SpecPaths.Problem(value, roots) is { } problem) Error(where, problem);
+        }
+
+        private void CheckResolvedConfigs(SweepSpec spec, SpecLimitOptions limits)
+        {
+            if (spec.Model.Preset is not null && spec.Model.Sft.Enabled && spec.Model.Sft.Steps > limits.MaxStepsPerTrial)
+                Error("$.model.sft.steps", $"{spec.Model.Sft.Steps} SFT steps exceed this platform's limit of {limits.MaxStepsPerTrial} steps per trial " +
+                    "(Dsdr:Limits:MaxStepsPerTrial); lower model.sft.steps");
             var reported = new HashSet<string>(StringComparer.Ordinal);
+            var perSource = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var (arm, point) in SweepExpander.Points(spec))
             {
                 var config = ArmPresets.Get(arm).Resolve(spec.Base, point);
                 var row = SweepExpander.RowLabel(arm, point);
-                foreach (var (keys, problem) in ConfigProblems(config))
+                var problems = ConfigProblems(config).Select(p => (p.Keys, Fallback: "$.base", p.Problem))
+                    .Concat(TrialCostEstimate.Problems(config, spec, limits).Select(p => (p.Keys, Fallback: p.Path, Problem: p.Reason)));
+                foreach (var (keys, fallback, problem) in problems)
                 {
                     // Point at what the user wrote: a grid axis first, then a base override, else the defaults.
                     var gridKey = keys.FirstOrDefault(k => spec.Grid.Any(a => a.Key == k));
                     var baseKey = keys.FirstOrDefault(k => spec.Base.Any(a => a.Key == k));
-                    var source = gridKey is not null ? $"$.grid.{gridKey}" : baseKey is not null ? $"$.base.{baseKey}" : "$.base";
-                    if (reported.Add(source + problem)) Error(source, $"{problem} (trial row \"{row}\")");
+                    var source = gridKey is not null ? $"$.grid.{gridKey}" : baseKey is not null ? $"$.base.{baseKey}" : fallback;
+                    // a few rows per field say enough (a grid of thousands would otherwise repeat it thousands of times)
+                    if (reported.Add(source + problem) && (perSource[source] = perSource.GetValueOrDefault(source) + 1) <= 3)
+                        Error(source, $"{problem} (trial row \"{row}\")");
                 }
             }
         }

@@ -29,16 +29,24 @@ public sealed record TaskData(
     /// Builds the problems of <paramref name="spec"/>. <paramref name="style"/>: Compact for char-tokenizer presets
     /// (Countdown only; arith and math prompts are always verbose).
     /// </summary>
+    /// <exception cref="TaskDataException">The problems cannot be made (too few distinct ones) or read (a missing or malformed file).</exception>
     public static TaskData Create(TaskSpec spec, PromptStyle style = PromptStyle.Compact)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return spec.Kind switch
+        try
         {
-            TaskKind.Countdown => Countdown(spec, style),
-            TaskKind.Arith => Arith(spec),
-            TaskKind.Math => Math(spec),
-            _ => throw new ArgumentException($"Unknown task kind {spec.Kind}; use countdown, arith or math.", nameof(spec)),
-        };
+            return spec.Kind switch
+            {
+                TaskKind.Countdown => Countdown(spec, style),
+                TaskKind.Arith => Arith(spec),
+                TaskKind.Math => Math(spec),
+                _ => throw new ArgumentException($"Unknown task kind {spec.Kind}; use countdown, arith or math.", nameof(spec)),
+            };
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new TaskDataException($"the task's problems cannot be made: {ex.Message}", ex);
+        }
     }
 
     // The synthetic draws are Sft.SyntheticTasks' (the backbone trains on the same train split and is evaluated on the same held-out set).
@@ -67,3 +75,6 @@ public sealed record TaskData(
     }
 
 }
+
+/// <summary>A task whose problems cannot be made or read: bad input (the spec or its files), not a crash of the trainer.</summary>
+public sealed class TaskDataException(string message, Exception inner) : Exception(message, inner);

@@ -26,6 +26,15 @@ public sealed class SweepRepository(DsdrDatabase database)
             $"SELECT {Columns} FROM sweeps WHERE sweep_id = @sweepId", new { sweepId }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>The id of a stored sweep equal to <paramref name="sweepId"/> ignoring case but not equal to it, or null.</summary>
+    public async Task<string?> FindIgnoringCaseAsync(string sweepId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT sweep_id FROM sweeps WHERE lower(sweep_id) = lower(@sweepId) AND sweep_id <> @sweepId ORDER BY created_at LIMIT 1",
+            new { sweepId }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Newest first, each with its trials counted by status.</summary>
     public async Task<IReadOnlyList<SweepSummary>> ListAsync(int limit = 100, int offset = 0, CancellationToken cancellationToken = default)
     {

@@ -56,4 +56,19 @@ public class TaskDataTests
         Assert.Equal(next, resumed.Next(7));
         Assert.NotEqual(firstEpoch, new TrainStream(problems, seed: 8).Next(10));
     }
+
+    [Fact]
+    public void Problems_that_cannot_be_made_or_read_are_a_task_data_error_with_the_generators_message()
+    {
+        // no sum, difference, product or quotient of numbers up to 100 reaches 999999: the generator gives up
+        var unreachable = Assert.Throws<TaskDataException>(() => TaskData.Create(new TaskSpec { Numbers = 3, NumberRange = new(1, 100), TargetRange = new(999_999, 999_999) }));
+        Assert.Contains("No reachable target in [999999, 999999]", unreachable.Message);
+        var tooFew = Assert.Throws<TaskDataException>(() => TaskData.Create(new TaskSpec { NumberRange = new(1, 3), TrainSize = 10_000 }));
+        Assert.Contains("distinct", tooFew.Message);
+        var missing = Assert.Throws<TaskDataException>(() => TaskData.Create(new TaskSpec
+        {
+            Kind = TaskKind.Math, TrainPath = Path.Combine(TestModels.TempFolder(), "absent.jsonl"), Benchmarks = [],
+        }));
+        Assert.IsType<FileNotFoundException>(missing.InnerException);
+    }
 }

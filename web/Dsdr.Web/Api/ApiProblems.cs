@@ -29,7 +29,7 @@ public static class ApiProblems
 
     public static ProblemHttpResult Conflict(SweepConflictException ex) =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Sweep id already used", detail: ex.Message,
-            extensions: new Dictionary<string, object?> { ["sweepId"] = ex.SweepId });
+            extensions: new Dictionary<string, object?> { ["sweepId"] = ex.SweepId, ["existingSweepId"] = ex.ExistingSweepId });
 
     /// <summary>A bad query parameter: names it and says what to write.</summary>
     public static ProblemHttpResult BadParameter(string parameter, string reason) =>

@@ -19,6 +19,8 @@ public static class DsdrApi
     /// <summary>Largest sweep spec accepted, in bytes.</summary>
     public const int MaxSpecBytes = 1 << 20;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public static IEndpointRouteBuilder MapDsdrApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");
@@ -77,10 +79,19 @@ public static class DsdrApi
             return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Sweep spec too large",
                 detail: $"The spec is {request.ContentLength} bytes; the limit is {MaxSpecBytes}.");
         string json;
-        using (var reader = new StreamReader(request.Body, Encoding.UTF8))
+        // strict UTF-8: an invalid byte is refused, not silently replaced by U+FFFD
+        using (var reader = new StreamReader(request.Body, StrictUtf8))
         {
             var buffer = new char[MaxSpecBytes + 1];
-            var read = await reader.ReadBlockAsync(buffer.AsMemory(), cancellationToken);
+            int read;
+            try
+            {
+                read = await reader.ReadBlockAsync(buffer.AsMemory(), cancellationToken);
+            }
+            catch (DecoderFallbackException)
+            {
+                return ApiProblems.InvalidSpec([new SpecError("$", "the body is not valid UTF-8 text; send the spec as UTF-8 encoded JSON")]);
+            }
             if (read > MaxSpecBytes)
                 return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Sweep spec too large",
                     detail: $"The spec is longer than the limit of {MaxSpecBytes} bytes.");
@@ -137,6 +148,10 @@ public static class DsdrApi
         {
             return ApiProblems.BadParameter("reference", ex.Message);
         }
+        catch (BadResultQueryException ex)
+        {
+            return ApiProblems.BadParameter(ex.Parameter, ex.Message);
+        }
         if (table is null) return ApiProblems.NotFound("sweep", id);
         return TypedResults.Content(ResultTableRenderer.Render(table, chosen.Format), chosen.ContentType);
     }
@@ -154,6 +169,10 @@ public static class DsdrApi
         catch (UnknownReferenceException ex)
         {
             return ApiProblems.BadParameter("reference", ex.Message);
+        }
+        catch (BadResultQueryException ex)
+        {
+            return ApiProblems.BadParameter(ex.Parameter, ex.Message);
         }
         return report is null ? ApiProblems.NotFound("sweep", id) : TypedResults.Ok(report);
     }

@@ -120,6 +120,7 @@ public static class DsdrWebApp
         if (File.Exists(Path.Combine(AppContext.BaseDirectory, $"{builder.Environment.ApplicationName}.staticwebassets.runtime.json")))
             builder.WebHost.UseStaticWebAssets();
         var apiKey = ApiKey.Resolve(options);
+        builder.WebHost.ConfigureKestrel(RequestLimits.ConfigureKestrel);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(apiKey);
         builder.Services.AddDsdrStorage(options.ToDatabaseOptions());
@@ -137,7 +138,8 @@ public static class DsdrWebApp
 
         var app = builder.Build();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseDsdrRequestLimits(); // an over-long URL as a 414 problem (Kestrel's own answer has no body)
+        app.UseStatusCodePages();   // routing misses and other bodiless errors as problem details
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -186,6 +188,7 @@ public static class DsdrWebApp
                   : "PostgreSQL from ConnectionStrings:Dsdr / DSDR_PG")
             : $"cluster '{options.ClusterId}' client through PostgreSQL membership";
         Console.Error.WriteLine($"Dsdr.Web: {where}.");
+        // the key itself only once, when it is made; later starts say where it is (it would otherwise land in every service log)
         switch (apiKey.Source)
         {
             case ApiKeySource.Generated:
@@ -193,7 +196,7 @@ public static class DsdrWebApp
                 Console.WriteLine($"Dsdr.Web: saved in {apiKey.FilePath}; set {DsdrWebOptions.ApiKeyKey} to use your own.");
                 break;
             case ApiKeySource.Saved:
-                Console.WriteLine($"Dsdr.Web: API key ({DsdrWebOptions.ApiKeyHeader}) from {apiKey.FilePath}: {apiKey.Value}");
+                Console.WriteLine($"Dsdr.Web: API key ({DsdrWebOptions.ApiKeyHeader}) in {apiKey.FilePath}; `dsdr key --data-dir DIR` prints it.");
                 break;
         }
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dsdr.Grains;
 using Dsdr.Silo;
+using Dsdr.Core.Sweeps;
 using Microsoft.Extensions.Configuration;
 
 namespace Dsdr.Web.Hosting;
@@ -65,6 +66,41 @@ public sealed record DsdrWebOptions
     public string? UsersFile { get; init; }
     /// <summary>How long a failed sign-in waits before it answers (doubling with each recent failure from the same address).</summary>
     public TimeSpan SignInFailureDelay { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Dsdr:Limits:MaxTrialsPerSweep: the largest maxTrials a spec may give (so the most trials one sweep expands to).</summary>
+    public int MaxTrialsPerSweep { get; init; } = SweepSpecParserOptions.Default.MaxTrialsCeiling;
+    /// <summary>Dsdr:Limits:MaxStepsPerTrial, MaxTokensPerTrial, MaxHoursPerTrial: what one trial may cost (checked at submission).</summary>
+    public SpecLimitOptions Limits { get; init; } = SpecLimitOptions.Default;
+    /// <summary>
+    /// Dsdr:DataRoots (';'-separated): the folders a spec's dataset files and checkpoint models must lie in; null =
+    /// <see cref="DefaultDataRoot"/>. Refusals name the setting, never the folders.
+    /// </summary>
+    public IReadOnlyList<string>? DataRoots { get; init; }
+
+    /// <summary>"datasets" in the folder of the API key file (beside the embedded data folder).</summary>
+    public string DefaultDataRoot() => Path.Combine(Path.GetDirectoryName(Hosting.ApiKey.FilePathFor(this))!, "datasets");
+
+    /// <summary>How the platform validates a submitted spec: this host's limits and data roots.</summary>
+    public SweepSpecParserOptions SpecOptions() => new(MaxTrialsPerSweep) { Limits = Limits, DataRoots = DataRoots ?? [DefaultDataRoot()] };
+
+    /// <summary>Dsdr:Limits:* of <paramref name="configuration"/> over <paramref name="fallback"/>; a bad value throws naming the setting.</summary>
+    public static (int MaxTrialsPerSweep, SpecLimitOptions Limits) LimitsFrom(IConfiguration configuration, int fallbackTrials, SpecLimitOptions fallback)
+    {
+        string? Text(string key) => configuration[key] is { } v && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
+        var trials = Text("Dsdr:Limits:MaxTrialsPerSweep") is { } t ? Whole("Dsdr:Limits:MaxTrialsPerSweep", "env Dsdr__Limits__MaxTrialsPerSweep", t, 1, int.MaxValue) : fallbackTrials;
+        var steps = Text("Dsdr:Limits:MaxStepsPerTrial") is { } s ? Whole("Dsdr:Limits:MaxStepsPerTrial", "env Dsdr__Limits__MaxStepsPerTrial", s, 1, SpecLimits.StepsCeiling) : fallback.MaxStepsPerTrial;
+        var tokens = Text("Dsdr:Limits:MaxTokensPerTrial") is { } k
+            ? (long)Positive("Dsdr:Limits:MaxTokensPerTrial", "env Dsdr__Limits__MaxTokensPerTrial", k) : fallback.MaxTokensPerTrial;
+        var hours = Text("Dsdr:Limits:MaxHoursPerTrial") is { } h ? Positive("Dsdr:Limits:MaxHoursPerTrial", "env Dsdr__Limits__MaxHoursPerTrial", h) : fallback.MaxHoursPerTrial;
+        return (trials, new SpecLimitOptions(steps, Math.Max(1, tokens), hours).Validate());
+    }
+
+    /// <summary>Dsdr:DataRoots of <paramref name="configuration"/> as full paths; null when not set.</summary>
+    public static IReadOnlyList<string>? DataRootsFrom(IConfiguration configuration) =>
+        configuration["Dsdr:DataRoots"] is { } list && !string.IsNullOrWhiteSpace(list)
+            ? [.. list.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => Path.IsPathFullyQualified(r)
+                ? Path.GetFullPath(r)
+                : throw new ArgumentException($"Dsdr:DataRoots: '{r}' is not an absolute folder; list absolute folders separated by ';'."))]
+            : null;
 
     /// <summary>Anonymous reading as configured, else: single node and every listening address a loopback one.</summary>
     public bool AllowsAnonymousRead => AnonymousRead ?? (Mode == WebMode.SingleNode && ListensOnLoopbackOnly(Urls));
@@ -101,6 +137,10 @@ public sealed record DsdrWebOptions
         that key or a user of Dsdr:UsersFile (default users.json beside the data folder; `dsdr user add`).
         Dsdr:AnonymousRead (true|false) lets pages and read routes answer without sign-in; default: only on a single
         node that listens on loopback addresses alone.
+        Dsdr:DataRoots (folders separated by ';') is where a spec's dataset files and checkpoint models must lie;
+        default: datasets/ beside the data folder. Dsdr:Limits:MaxTrialsPerSweep (default 100000),
+        Dsdr:Limits:MaxStepsPerTrial (100000), Dsdr:Limits:MaxTokensPerTrial (1e10) and Dsdr:Limits:MaxHoursPerTrial
+        (off) bound what a submitted sweep may cost (examples/README.md, "Ranges and limits").
         """;
 
     /// <summary>Command-line flag → configuration key. Flags without a value are booleans.</summary>
@@ -206,7 +246,10 @@ public sealed record DsdrWebOptions
                 ? TimeSpan.FromSeconds(Positive("Dsdr:PoolSampleSeconds", null, ps)) : d.PoolSampleInterval,
             AnonymousRead = Bool("Dsdr:AnonymousRead", "env Dsdr__AnonymousRead", Text("Dsdr:AnonymousRead")),
             UsersFile = Text("Dsdr:UsersFile") is { } users ? Path.GetFullPath(users) : null,
+            DataRoots = DataRootsFrom(configuration),
         };
+        var (maxTrials, limits) = LimitsFrom(configuration, d.MaxTrialsPerSweep, d.Limits);
+        options = options with { MaxTrialsPerSweep = maxTrials, Limits = limits };
         options.Validate();
         return options;
     }

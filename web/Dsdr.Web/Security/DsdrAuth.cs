@@ -43,8 +43,11 @@ public static class DsdrAuth
         services.AddHttpContextAccessor();
         services.AddCascadingAuthenticationState();
         services.AddAuthentication(DefaultScheme)
-            .AddPolicyScheme(DefaultScheme, "API key on /api, the sign-in cookie elsewhere", p =>
-                p.ForwardDefaultSelector = http => http.Request.Path.StartsWithSegments("/api") ? ApiKeyScheme : CookieScheme)
+            .AddPolicyScheme(DefaultScheme, "API key on /api (and on /health when sent), the sign-in cookie elsewhere", p =>
+                p.ForwardDefaultSelector = http => http.Request.Path.StartsWithSegments("/api")
+                    || (http.Request.Path.StartsWithSegments("/health") && http.Request.Headers.ContainsKey(DsdrWebOptions.ApiKeyHeader))
+                    ? ApiKeyScheme
+                    : CookieScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyScheme, null)
             .AddCookie(CookieScheme, c =>
             {

@@ -35,9 +35,12 @@ public sealed class DsdrPlatform(
     /// <summary>Attempts a trial gets before it counts as failed.</summary>
     public const int MaxAttempts = 3;
 
+    /// <summary>Submissions one at a time in this host, so two ids equal but for case cannot both pass the check.</summary>
+    private readonly SemaphoreSlim _submissions = new(1, 1);
+
     public SweepPreview Preview(string specJson)
     {
-        var parsed = SweepSpecParser.Parse(specJson ?? "");
+        var parsed = SweepSpecParser.Parse(specJson ?? "", options.SpecOptions());
         if (!parsed.IsValid) return new SweepPreview(null, parsed.Errors, [], [], []);
         var spec = parsed.Spec!;
         var expanded = SweepExpander.Expand(spec);
@@ -48,12 +51,28 @@ public sealed class DsdrPlatform(
     public async Task<SweepSubmitted> SubmitAsync(string specJson, ClaimsPrincipal caller, CancellationToken cancellationToken = default)
     {
         await access.EnsureOperatorAsync(caller, "submit a sweep");
-        var spec = SweepSpecParser.Parse(specJson ?? "").GetSpecOrThrow();
+        var spec = SweepSpecParser.Parse(specJson ?? "", options.SpecOptions()).GetSpecOrThrow();
         var sweepId = spec.Name;
         var normalised = SweepSpecWriter.ToJson(spec, indented: false);
+        await _submissions.WaitAsync(cancellationToken);
+        try
+        {
+            return await SubmitAsync(spec, sweepId, normalised, cancellationToken);
+        }
+        finally
+        {
+            _submissions.Release();
+        }
+    }
+
+    private async Task<SweepSubmitted> SubmitAsync(SweepSpec spec, string sweepId, string normalised, CancellationToken cancellationToken)
+    {
         var existing = await sweeps.GetAsync(sweepId, cancellationToken);
         if (existing is not null && SpecDifference(existing.Spec, spec) is { } difference)
             throw new SweepConflictException(sweepId, difference);
+        // sweep ids are unique regardless of case: "Ablation" and "ablation" would be two sweeps a reader cannot tell apart
+        if (existing is null && await sweeps.FindIgnoringCaseAsync(sweepId, cancellationToken) is { } other)
+            throw new SweepConflictException(sweepId, other, $"sweep ids are unique regardless of case and '{other}' exists");
 
         var expanded = SweepExpander.Expand(spec);
         var submission = new SweepSubmission(sweepId, spec.Name, [.. expanded.Select(Descriptor)], MaxAttempts, normalised);
@@ -97,10 +116,16 @@ public sealed class DsdrPlatform(
             new TrialNeeds(device, trial.Resources.MemoryGiB), trial.Resources.Priority);
     }
 
+    /// <summary>A stored spec, read back without this host's limits and data roots (it met those in force when it was submitted).</summary>
+    private static SweepParseResult StoredSpec(string json) => SweepSpecParser.Parse(json, StoredSpecOptions);
+
+    private static readonly SweepSpecParserOptions StoredSpecOptions =
+        new(int.MaxValue) { Limits = new SpecLimitOptions(SpecLimits.StepsCeiling, long.MaxValue) };
+
     /// <summary>Null when the stored spec is the same sweep; else which top-level parts differ.</summary>
     private static string? SpecDifference(string storedJson, SweepSpec submitted)
     {
-        var stored = SweepSpecParser.Parse(storedJson);
+        var stored = StoredSpec(storedJson);
         if (!stored.IsValid) return "the stored sweep was not submitted from a spec";
         var a = JsonNode.Parse(SweepSpecWriter.ToJson(stored.Spec!, indented: false))!.AsObject();
         var b = JsonNode.Parse(SweepSpecWriter.ToJson(submitted, indented: false))!.AsObject();
@@ -121,7 +146,7 @@ public sealed class DsdrPlatform(
         var row = await sweeps.GetAsync(sweepId, cancellationToken);
         if (row is null) return null;
         var trialItems = await TrialItemsAsync(sweepId, cancellationToken);
-        var spec = SweepSpecParser.Parse(row.Spec).Spec;
+        var spec = StoredSpec(row.Spec).Spec;
         var records = await evals.ResultTableAsync(sweepId, EvalStepChoice.Final, cancellationToken: cancellationToken);
         var arms = spec?.Arms ?? [.. trialItems.Select(t => t.Arm).Distinct()];
         // What the evaluations wrote once there are any (a simulated runner names its own benchmark), else what the spec asks for.
@@ -162,7 +187,7 @@ public sealed class DsdrPlatform(
         if (await ResultInputsAsync(sweepId, query with { IncludeBackbone = true }, cancellationToken) is not { } inputs) return null;
         var row = await sweeps.GetAsync(sweepId, cancellationToken);
         if (row is null) return null;
-        var spec = SweepSpecParser.Parse(row.Spec).Spec;
+        var spec = StoredSpec(row.Spec).Spec;
         var trialRows = await trials.ListBySweepAsync(sweepId, cancellationToken);
         var ordered = trialRows.OrderBy(r => TrialConfig.Index(r.Config) ?? int.MaxValue).ToList();
         var evaluations = new List<TrialEvalRecord>();
@@ -203,8 +228,13 @@ public sealed class DsdrPlatform(
         var choice = ResultSteps.Parse(query.Step);
         var row = await sweeps.GetAsync(sweepId, cancellationToken);
         if (row is null) return null;
+        var spec = StoredSpec(row.Spec).Spec;
+        // what the sweep evaluated (or, before its first evaluation, will): a query for anything else is refused, not answered empty
+        var figures = await evals.EvaluatedFiguresAsync(sweepId, cancellationToken);
+        if (figures.Count == 0 && spec is not null) figures = Api.ResultQueryParser.ExpectedFigures(spec);
+        if (figures.Count > 0 && Api.ResultQueryParser.Unevaluated(query.Metrics, choice, figures) is { } bad)
+            throw new BadResultQueryException(bad.Parameter, bad.Reason);
         var records = (await evals.ResultTableAsync(sweepId, choice, cancellationToken: cancellationToken)).ToList();
-        var spec = SweepSpecParser.Parse(row.Spec).Spec;
         var tableOptions = spec is null ? new ResultTableOptions() : ResultTableOptions.ForTrials(SweepExpander.Expand(spec));
         // A trial whose last evaluation is its step-0 one (stopped before its next) has no RL result yet.
         records.RemoveAll(r => r.Step == 0);

@@ -74,10 +74,27 @@ public interface IDsdrPlatform
 }
 
 /// <summary>A different sweep already uses this id (resubmitting the identical spec is not a conflict).</summary>
-public sealed class SweepConflictException(string sweepId, string reason)
-    : Exception($"Sweep '{sweepId}' already exists with a different spec: {reason}. Give the new sweep another \"name\".")
+public sealed class SweepConflictException : Exception
 {
-    public string SweepId { get; } = sweepId;
+    public SweepConflictException(string sweepId, string reason)
+        : base($"Sweep '{sweepId}' already exists with a different spec: {reason}. Give the new sweep another \"name\".")
+    {
+        SweepId = sweepId;
+        ExistingSweepId = sweepId;
+    }
+
+    /// <summary>A sweep whose id differs from <paramref name="sweepId"/> only in case exists: <paramref name="existingSweepId"/>.</summary>
+    public SweepConflictException(string sweepId, string existingSweepId, string reason)
+        : base($"Sweep '{sweepId}' cannot be created: {reason}. Resubmit it as \"name\": \"{existingSweepId}\" or give it another name.")
+    {
+        SweepId = sweepId;
+        ExistingSweepId = existingSweepId;
+    }
+
+    public string SweepId { get; }
+
+    /// <summary>The stored sweep the submission collides with (the same id, or one equal ignoring case).</summary>
+    public string ExistingSweepId { get; }
 }
 
 /// <summary>The live preview of a spec: its errors, or the trial matrix it expands to.</summary>
@@ -197,4 +214,11 @@ public sealed record ProblemView(
     IReadOnlyList<string> CorrectSolutions)
 {
     public double PassRate => Attempts == 0 ? 0 : (double)Solved / Attempts;
+}
+
+/// <summary>A result query names a benchmark or a metric this sweep has not evaluated (or will not): which parameter, and what it has.</summary>
+public sealed class BadResultQueryException(string parameter, string reason) : ArgumentException(reason)
+{
+    /// <summary>"metric" or "step".</summary>
+    public string Parameter { get; } = parameter;
 }
