@@ -7,12 +7,19 @@ namespace Dsdr.Storage.Repositories;
 /// <summary>Training-step metrics: idempotent bulk writes and downsampled curves (from metric_rollups where a window is long).</summary>
 public sealed class MetricRepository(DsdrDatabase database)
 {
-    /// <summary>Writes samples through binary COPY; samples already stored are skipped. Returns how many rows were new.</summary>
+    /// <summary>
+    /// Writes samples through binary COPY (samples already stored are skipped), then catches up the rollups of their
+    /// series, so metric_rollups hold them when it returns (the <see cref="Ingest.MetricIngestor"/> leaves that to the
+    /// background instead). Returns how many rows were new.
+    /// </summary>
     public async Task<int> WriteAsync(IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken = default)
     {
         if (samples.Count == 0) return 0;
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        return await MetricCopy.WriteAsync(connection, samples, cancellationToken);
+        var inserted = await MetricCopy.WriteAsync(connection, samples, cancellationToken);
+        if (inserted > 0)
+            await MetricRollups.CatchUpAsync(connection, [.. samples.Select(s => (s.TrialId, s.Name)).Distinct()], cancellationToken);
+        return inserted;
     }
 
     /// <summary>
@@ -74,6 +81,8 @@ public sealed class MetricRepository(DsdrDatabase database)
         }
         else
         {
+            // writes leave the rollups to a catch-up (db/0007): these series' own first, so what is read is exact
+            await MetricRollups.CatchUpAsync(connection, keys, cancellationToken);
             var rows = await connection.QueryAsync<RollupRow>(new CommandDefinition("""
                 SELECT r.trial_id AS TrialId, r.name AS Name, r.bucket AS Bucket, r.n AS N, r.value_sum AS Sum,
                        r.min_value AS Min, r.min_step AS MinStep, r.max_value AS Max, r.max_step AS MaxStep
@@ -153,7 +162,9 @@ public sealed class MetricRepository(DsdrDatabase database)
 /// under a savepoint (a fresh batch). When any row of the batch is stored already (a retried batch whose commit was
 /// acknowledged too late, or another writer) the COPY fails on the primary key, the savepoint is rolled back, and the
 /// batch goes the duplicate-safe way: binary COPY into a session-local staging table, then INSERT … ON CONFLICT DO NOTHING.
-/// Either way a batch is stored exactly once.
+/// Either way a batch is stored exactly once. A batch that stored anything records, in its transaction, the step range
+/// of each of its series for the rollups' catch-up and announces its trials (db/0007's dsdr_metrics_written), from what
+/// it knows of itself, so the insert trigger that does this for other writers stays out of its way.
 /// </summary>
 public static class MetricCopy
 {
@@ -163,21 +174,21 @@ public static class MetricCopy
     public static async Task<int> WriteAsync(NpgsqlConnection connection, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken = default)
     {
         Validate(samples);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Key order: consecutive index insertions land on the same leaf pages, and each series' samples are adjacent.
+        var ordered = InKeyOrder(samples);
+        await using var transaction = await BeginLoggedAsync(connection, cancellationToken);
         await transaction.SaveAsync("direct_copy", cancellationToken);
+        int inserted;
         try
         {
-            // Key order: consecutive index insertions land on the same leaf pages.
-            var ordered = samples.OrderBy(m => m.TrialId, StringComparer.Ordinal).ThenBy(m => m.Name, StringComparer.Ordinal).ThenBy(m => m.Step).ToList();
-            var copied = await CopyAsync(connection, $"COPY metrics {Columns} FROM STDIN (FORMAT BINARY)", ordered, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return (int)copied;
+            inserted = (int)await CopyAsync(connection, $"COPY metrics {Columns} FROM STDIN (FORMAT BINARY)", ordered, cancellationToken);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             await transaction.RollbackAsync("direct_copy", cancellationToken);
+            inserted = await MergeThroughStagingAsync(connection, ordered, cancellationToken);
         }
-        var inserted = await MergeThroughStagingAsync(connection, samples, cancellationToken);
+        await LogWrittenAsync(connection, ordered, inserted, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return inserted;
     }
@@ -186,10 +197,61 @@ public static class MetricCopy
     public static async Task<int> WriteStagedAsync(NpgsqlConnection connection, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken = default)
     {
         Validate(samples);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var inserted = await MergeThroughStagingAsync(connection, samples, cancellationToken);
+        var ordered = InKeyOrder(samples);
+        await using var transaction = await BeginLoggedAsync(connection, cancellationToken);
+        var inserted = await MergeThroughStagingAsync(connection, ordered, cancellationToken);
+        await LogWrittenAsync(connection, ordered, inserted, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return inserted;
+    }
+
+    /// <summary>The series of samples in key order (trial, name, step): each one's first and last step, as parallel arrays.</summary>
+    public sealed record SeriesSteps(string[] Trials, string[] Names, int[] FirstSteps, int[] LastSteps);
+
+    /// <summary>Each series' [first, last] step of <paramref name="ordered"/>, which is sorted by trial, name, step (ordinal).</summary>
+    public static SeriesSteps StepRanges(IReadOnlyList<MetricSample> ordered)
+    {
+        var (trials, names, firsts, lasts) = (new List<string>(), new List<string>(), new List<int>(), new List<int>());
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            var sample = ordered[i];
+            if (i > 0 && sample.TrialId == ordered[i - 1].TrialId && sample.Name == ordered[i - 1].Name)
+            {
+                lasts[^1] = sample.Step;
+                continue;
+            }
+            trials.Add(sample.TrialId);
+            names.Add(sample.Name);
+            firsts.Add(sample.Step);
+            lasts.Add(sample.Step);
+        }
+        return new SeriesSteps([.. trials], [.. names], [.. firsts], [.. lasts]);
+    }
+
+    private static List<MetricSample> InKeyOrder(IReadOnlyList<MetricSample> samples) =>
+        samples.OrderBy(m => m.TrialId, StringComparer.Ordinal).ThenBy(m => m.Name, StringComparer.Ordinal).ThenBy(m => m.Step).ToList();
+
+    // This transaction records its own rows (LogWrittenAsync): db/0007's insert trigger skips its statements.
+    private static async Task<NpgsqlTransaction> BeginLoggedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var mark = new NpgsqlCommand("SELECT set_config('dsdr.metric_writes_logged', 'on', true)", connection, transaction);
+        await mark.ExecuteNonQueryAsync(cancellationToken);
+        return transaction;
+    }
+
+    // Every series of the batch, when any row was new (on the duplicate-safe path some of them may have been stored
+    // before: the catch-up recomputes from metrics, so a wider range costs time, never exactness).
+    private static async Task LogWrittenAsync(NpgsqlConnection connection, List<MetricSample> ordered, int inserted, CancellationToken cancellationToken)
+    {
+        if (inserted == 0) return;
+        var series = StepRanges(ordered);
+        await using var log = new NpgsqlCommand("SELECT dsdr_metrics_written($1, $2, $3, $4)", connection);
+        log.Parameters.Add(new NpgsqlParameter { Value = series.Trials, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        log.Parameters.Add(new NpgsqlParameter { Value = series.Names, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        log.Parameters.Add(new NpgsqlParameter { Value = series.FirstSteps, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        log.Parameters.Add(new NpgsqlParameter { Value = series.LastSteps, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        await log.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<int> MergeThroughStagingAsync(NpgsqlConnection connection, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken)
