@@ -24,25 +24,40 @@ CREATE FUNCTION dsdr_metric_rollups_lock() RETURNS void LANGUAGE sql AS $$
     SELECT pg_advisory_xact_lock(hashtextextended('dsdr.metric_rollups', 0))
 $$;
 
--- What every write of new metric rows records, in the writing transaction: the step range of each series it wrote
--- (parallel arrays), and a notification on dsdr_changes (db/0006's payload "metrics||<trial ids>", "*" past 7,900 bytes).
--- MetricCopy calls it with what it knows of its batch; the trigger below calls it for any other writer.
+-- Announces new metric rows of the trials `listed` (comma-separated) on dsdr_changes with db/0006's payload
+-- "metrics||<trial ids>" ("metrics||*" past 7,900 bytes); returns true. A plain expression, so PostgreSQL inlines it
+-- and PL/pgSQL evaluates a call of it without running a query.
+CREATE FUNCTION dsdr_metrics_announce(listed text) RETURNS boolean LANGUAGE sql AS $$
+    SELECT pg_notify('dsdr_changes', CASE WHEN octet_length('metrics||' || listed) > 7900 THEN 'metrics||*' ELSE 'metrics||' || listed END) IS NOT NULL
+$$;
+
+-- What MetricCopy records in its transaction for the rows it wrote: the step range of each series (parallel arrays),
+-- and the announcement of their trials.
 CREATE FUNCTION dsdr_metrics_written(trials text[], names text[], lows integer[], highs integer[]) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    listed text;
-BEGIN
+LANGUAGE sql AS $$
     INSERT INTO metric_rollup_pending (trial_id, name, step_lo, step_hi)
     SELECT t, n, lo, hi FROM unnest(trials, names, lows, highs) AS w(t, n, lo, hi);
-    SELECT string_agg(DISTINCT t, ',') INTO listed FROM unnest(trials) AS w(t);
-    IF listed IS NULL THEN RETURN; END IF; -- nothing was written
-    PERFORM pg_notify('dsdr_changes', CASE WHEN octet_length(listed) > 7890 THEN 'metrics||*' ELSE 'metrics||' || listed END);
-END $$;
+    SELECT dsdr_metrics_announce(string_agg(t, ',')) FROM (SELECT DISTINCT t FROM unnest(trials) AS w(t)) AS listed
+    HAVING count(*) > 0;
+$$;
 
+-- The same for any other writer, from its statement's rows. Each statement costs what a writer of one row per
+-- statement must pay per row, so it runs two cached queries and no more when its rows are of one trial.
 CREATE FUNCTION dsdr_metrics_inserted_logged() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    first_trial text;
+    last_trial text;
+    announced boolean;
 BEGIN
-    PERFORM dsdr_metrics_written(array_agg(trial_id), array_agg(name), array_agg(lo), array_agg(hi))
-    FROM (SELECT trial_id, name, min(step) AS lo, max(step) AS hi FROM changed GROUP BY trial_id, name) AS series;
+    SELECT min(trial_id), max(trial_id) INTO first_trial, last_trial FROM changed;
+    IF first_trial IS NULL THEN RETURN NULL; END IF; -- nothing was inserted (e.g. ON CONFLICT DO NOTHING found all stored)
+    INSERT INTO metric_rollup_pending (trial_id, name, step_lo, step_hi)
+    SELECT trial_id, name, min(step), max(step) FROM changed GROUP BY trial_id, name;
+    IF first_trial = last_trial THEN
+        announced := dsdr_metrics_announce(first_trial);
+    ELSE
+        SELECT dsdr_metrics_announce(string_agg(trial_id, ',')) INTO announced FROM (SELECT DISTINCT trial_id FROM changed) AS listed;
+    END IF;
     RETURN NULL;
 END $$;
 
