@@ -95,7 +95,7 @@ internal static class RollupCheck
     }
 }
 
-/// <summary>metric_rollups kept by db/0005's triggers, and curves read from them, against a real PostgreSQL.</summary>
+/// <summary>metric_rollups kept by db/0005's triggers and db/0007's catch-up, and curves read from them, against a real PostgreSQL.</summary>
 public sealed class MetricRollupTests(PostgresFixture fixture) : DatabaseTest(fixture)
 {
     // The rollups must equal the summaries computed afresh from what metrics holds, whatever wrote it.
