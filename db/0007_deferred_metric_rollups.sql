@@ -41,18 +41,21 @@ LANGUAGE sql AS $$
     HAVING count(*) > 0;
 $$;
 
--- The same for any other writer, from its statement's rows. Each statement costs what a writer of one row per
--- statement must pay per row, so it runs two cached queries and no more when its rows are of one trial.
+-- The same for any other writer, from its statement's rows. A writer of one row per statement pays this per row, so
+-- it is one cached query (and an inlined announcement) when the rows are of one trial.
 CREATE FUNCTION dsdr_metrics_inserted_logged() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     first_trial text;
     last_trial text;
     announced boolean;
 BEGIN
-    SELECT min(trial_id), max(trial_id) INTO first_trial, last_trial FROM changed;
+    WITH logged AS (
+        INSERT INTO metric_rollup_pending (trial_id, name, step_lo, step_hi)
+        SELECT trial_id, name, min(step), max(step) FROM changed GROUP BY trial_id, name
+        RETURNING trial_id
+    )
+    SELECT min(trial_id), max(trial_id) INTO first_trial, last_trial FROM logged;
     IF first_trial IS NULL THEN RETURN NULL; END IF; -- nothing was inserted (e.g. ON CONFLICT DO NOTHING found all stored)
-    INSERT INTO metric_rollup_pending (trial_id, name, step_lo, step_hi)
-    SELECT trial_id, name, min(step), max(step) FROM changed GROUP BY trial_id, name;
     IF first_trial = last_trial THEN
         announced := dsdr_metrics_announce(first_trial);
     ELSE
