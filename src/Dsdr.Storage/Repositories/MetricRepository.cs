@@ -162,9 +162,10 @@ public sealed class MetricRepository(DsdrDatabase database)
 /// under a savepoint (a fresh batch). When any row of the batch is stored already (a retried batch whose commit was
 /// acknowledged too late, or another writer) the COPY fails on the primary key, the savepoint is rolled back, and the
 /// batch goes the duplicate-safe way: binary COPY into a session-local staging table, then INSERT … ON CONFLICT DO NOTHING.
-/// Either way a batch is stored exactly once. A batch that stored anything records, in its transaction, the step range
-/// of each of its series for the rollups' catch-up and announces its trials (db/0007's dsdr_metrics_written), from what
-/// it knows of itself, so the insert trigger that does this for other writers stays out of its way.
+/// Either way a batch is stored exactly once. The transaction records, from what the batch knows of itself, the step
+/// range of each of its series for the rollups' catch-up and announces its trials (db/0007's dsdr_metrics_written),
+/// so the insert trigger that does this for other writers stays out of its way; a batch that stored nothing new is
+/// rolled back, record and announcement with it.
 /// </summary>
 public static class MetricCopy
 {
@@ -176,8 +177,8 @@ public static class MetricCopy
         Validate(samples);
         // Key order: consecutive index insertions land on the same leaf pages, and each series' samples are adjacent.
         var ordered = InKeyOrder(samples);
-        await using var transaction = await BeginLoggedAsync(connection, cancellationToken);
-        await transaction.SaveAsync("direct_copy", cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await BeginLoggedAsync(connection, transaction, ordered, "SAVEPOINT direct_copy", cancellationToken);
         int inserted;
         try
         {
@@ -186,10 +187,10 @@ public static class MetricCopy
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             await transaction.RollbackAsync("direct_copy", cancellationToken);
+            await CreateStagingAsync(connection, cancellationToken);
             inserted = await MergeThroughStagingAsync(connection, ordered, cancellationToken);
         }
-        await LogWrittenAsync(connection, ordered, inserted, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await EndAsync(transaction, inserted, cancellationToken);
         return inserted;
     }
 
@@ -198,10 +199,10 @@ public static class MetricCopy
     {
         Validate(samples);
         var ordered = InKeyOrder(samples);
-        await using var transaction = await BeginLoggedAsync(connection, cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await BeginLoggedAsync(connection, transaction, ordered, CreateStaging, cancellationToken);
         var inserted = await MergeThroughStagingAsync(connection, ordered, cancellationToken);
-        await LogWrittenAsync(connection, ordered, inserted, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await EndAsync(transaction, inserted, cancellationToken);
         return inserted;
     }
 
@@ -231,37 +232,50 @@ public static class MetricCopy
     private static List<MetricSample> InKeyOrder(IReadOnlyList<MetricSample> samples) =>
         samples.OrderBy(m => m.TrialId, StringComparer.Ordinal).ThenBy(m => m.Name, StringComparer.Ordinal).ThenBy(m => m.Step).ToList();
 
-    // This transaction records its own rows (LogWrittenAsync): db/0007's insert trigger skips its statements.
-    private static async Task<NpgsqlTransaction> BeginLoggedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private const string CreateStaging =
+        "CREATE TEMP TABLE IF NOT EXISTS metrics_staging (trial_id text, name text, step integer, value double precision) ON COMMIT DELETE ROWS";
+
+    // In the round trip that begins the transaction, before any row is written: the mark that makes db/0007's insert
+    // trigger skip this transaction's statements, the record of every series of the batch (some rows may turn out to
+    // be stored already: the catch-up recomputes from metrics, so a wider range costs time, never exactness), then
+    // `next` (the savepoint, or the staging table).
+    private static async Task BeginLoggedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<MetricSample> ordered, string next,
+        CancellationToken cancellationToken)
     {
-        var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var mark = new NpgsqlCommand("SELECT set_config('dsdr.metric_writes_logged', 'on', true)", connection, transaction);
-        await mark.ExecuteNonQueryAsync(cancellationToken);
-        return transaction;
+        var series = StepRanges(ordered);
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT set_config('dsdr.metric_writes_logged', 'on', true)"),
+                new NpgsqlBatchCommand("SELECT dsdr_metrics_written($1, $2, $3, $4)")
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter { Value = series.Trials, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                        new NpgsqlParameter { Value = series.Names, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                        new NpgsqlParameter { Value = series.FirstSteps, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer },
+                        new NpgsqlParameter { Value = series.LastSteps, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer },
+                    },
+                },
+                new NpgsqlBatchCommand(next),
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    // Every series of the batch, when any row was new (on the duplicate-safe path some of them may have been stored
-    // before: the catch-up recomputes from metrics, so a wider range costs time, never exactness).
-    private static async Task LogWrittenAsync(NpgsqlConnection connection, List<MetricSample> ordered, int inserted, CancellationToken cancellationToken)
+    // Nothing new: nothing to keep, and no announcement of a replay.
+    private static Task EndAsync(NpgsqlTransaction transaction, int inserted, CancellationToken cancellationToken) =>
+        inserted > 0 ? transaction.CommitAsync(cancellationToken) : transaction.RollbackAsync(cancellationToken);
+
+    private static async Task CreateStagingAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        if (inserted == 0) return;
-        var series = StepRanges(ordered);
-        await using var log = new NpgsqlCommand("SELECT dsdr_metrics_written($1, $2, $3, $4)", connection);
-        log.Parameters.Add(new NpgsqlParameter { Value = series.Trials, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        log.Parameters.Add(new NpgsqlParameter { Value = series.Names, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        log.Parameters.Add(new NpgsqlParameter { Value = series.FirstSteps, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-        log.Parameters.Add(new NpgsqlParameter { Value = series.LastSteps, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-        await log.ExecuteNonQueryAsync(cancellationToken);
+        await using var create = new NpgsqlCommand(CreateStaging, connection);
+        await create.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<int> MergeThroughStagingAsync(NpgsqlConnection connection, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken)
     {
-        await using (var create = new NpgsqlCommand(
-            "CREATE TEMP TABLE IF NOT EXISTS metrics_staging (trial_id text, name text, step integer, value double precision) ON COMMIT DELETE ROWS",
-            connection))
-        {
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
         await CopyAsync(connection, $"COPY metrics_staging {Columns} FROM STDIN (FORMAT BINARY)", samples, cancellationToken);
         await using var merge = new NpgsqlCommand($"""
             INSERT INTO metrics {Columns}
