@@ -104,6 +104,13 @@ internal static class IngestBench
         });
         Print($"MetricCopy ({options.Batch:N0}-row batches; direct COPY, fresh rows)", copyRows.Count, copy);
 
+        // The rollups' share, which db/0007 moved out of the writes: one catch-up after all the batches above.
+        var catchUp = await TimeAfterAsync(database, options.Repeat,
+            async connection => { foreach (var batch in copyRows.Chunk(options.Batch)) await MetricCopy.WriteAsync(connection, batch); },
+            async connection => await MetricRollups.CatchUpAsync(connection));
+        Print("  then the rollup catch-up of those rows (one, in the background)", copyRows.Count, catchUp);
+        Console.WriteLine($"  MetricCopy direct with its catch-up: {copyRows.Count / (copy.Best + catchUp.Best),9:N0} rows/s on best runs");
+
         var staged = await TimeAsync(database, options.Repeat, copyRows.Count, async () =>
         {
             await using var connection = await database.OpenConnectionAsync();
@@ -186,6 +193,23 @@ internal static class IngestBench
         return new Timing(seconds[0], seconds[seconds.Count / 2]);
     }
 
+    // Runs `setup` untimed on an empty metrics table, then times `timed`, `repeat` times; best and median seconds of `timed`.
+    private static async Task<Timing> TimeAfterAsync(DsdrDatabase database, int repeat, Func<NpgsqlConnection, Task> setup, Func<NpgsqlConnection, Task> timed)
+    {
+        var seconds = new List<double>();
+        for (var i = 0; i < repeat; i++)
+        {
+            await TruncateAsync(database);
+            await using var connection = await database.OpenConnectionAsync();
+            await setup(connection);
+            var clock = Stopwatch.StartNew();
+            await timed(connection);
+            seconds.Add(clock.Elapsed.TotalSeconds);
+        }
+        seconds.Sort();
+        return new Timing(seconds[0], seconds[seconds.Count / 2]);
+    }
+
     private static void Print(string label, int rows, Timing timing) =>
         Console.WriteLine($"{label,-58} {rows,9:N0} rows: best {rows / timing.Best,9:N0} rows/s ({timing.Best:F2} s), median {rows / timing.Median,9:N0} rows/s");
 
@@ -228,6 +252,10 @@ internal static class QueryBench
         }
         Console.WriteLine($"MetricIngestor into the {totalRows:N0}-row table: {newRows.Count:N0} new rows ({trialsWriting} trials × {Names.Length} metrics × 50 steps) " +
                           $"in {clock.Elapsed.TotalSeconds:F2} s = {newRows.Count / clock.Elapsed.TotalSeconds:N0} rows/s");
+        clock.Restart();
+        await using (var connection = await database.OpenConnectionAsync())
+            await MetricRollups.CatchUpAsync(connection);
+        Console.WriteLine($"  then the rollup catch-up of those rows in {clock.Elapsed.TotalSeconds:F2} s");
 
         var evals = new EvalRepository(database);
         var metrics = new MetricRepository(database);
@@ -293,6 +321,9 @@ internal static class QueryBench
         foreach (var maintenance in new[] { "VACUUM ANALYZE metrics", "ANALYZE evals", "ANALYZE trials" })
             await connection.ExecuteAsync(maintenance, commandTimeout: 0);
         Console.WriteLine($"primary key rebuilt and tables analysed in {clock.Elapsed.TotalSeconds:F1} s");
+        clock.Restart();
+        await MetricRollups.CatchUpAsync(connection);
+        Console.WriteLine($"rollups caught up in {clock.Elapsed.TotalSeconds:F1} s");
         Console.WriteLine($"metrics: {await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM metrics"):N0} rows, " +
                           $"{await connection.ExecuteScalarAsync<string>("SELECT pg_size_pretty(pg_total_relation_size('metrics'))")}");
     }

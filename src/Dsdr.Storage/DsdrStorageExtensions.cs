@@ -25,7 +25,8 @@ public static class DsdrStorageExtensions
     /// <summary>
     /// DsdrDatabase from configuration (ConnectionStrings:Dsdr, DSDR_PG, else the embedded server in Dsdr:DataDirectory),
     /// opened and migrated when the host starts and closed (embedded server stopped) when it is disposed; the repositories;
-    /// a <see cref="MetricIngestor"/> that drains on dispose.
+    /// a <see cref="MetricIngestor"/> that drains on dispose; a <see cref="MetricRollupMaintainer"/> that keeps the metric
+    /// rollups caught up.
     /// </summary>
     public static IServiceCollection AddDsdrStorage(this IServiceCollection services, IConfiguration configuration,
         Func<DsdrDatabaseOptions, DsdrDatabaseOptions>? adjust = null)
@@ -48,6 +49,7 @@ public static class DsdrStorageExtensions
         services.TryAddSingleton(sp => new MetricIngestor(sp.GetRequiredService<DsdrDatabase>(),
             sp.GetService<IOptions<MetricIngestorOptions>>()?.Value, sp.GetService<ILogger<MetricIngestor>>()));
         services.AddHostedService<DsdrDatabaseStartup>();
+        services.AddHostedService<MetricRollupMaintainer>();
         return services;
     }
 

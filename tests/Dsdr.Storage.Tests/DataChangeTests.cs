@@ -86,6 +86,20 @@ public sealed class DataChangeListenerTests(PostgresFixture fixture) : DatabaseT
     }
 
     [Fact]
+    public async Task Metric_rows_are_announced_whoever_writes_them_and_a_batch_of_stored_rows_is_not()
+    {
+        var batch = Enumerable.Range(0, 100).Select(s => new MetricSample("t1", s, "loss", s)).ToList();
+        await using var connection = await Database.OpenConnectionAsync();
+        await MetricCopy.WriteAsync(connection, batch);
+        Assert.Equal(([], ["t1"]), await NextAsync("metrics"), Ids.Instance);
+        await MetricCopy.WriteAsync(connection, batch); // every row stored already
+        await connection.ExecuteAsync("INSERT INTO metrics (trial_id, name, step, value) VALUES ('t2', 'loss', 1, 0.5)"); // a plain writer
+        Assert.Equal(([], ["t2"]), await NextAsync("metrics"), Ids.Instance); // the replay came and went unannounced
+        await MetricCopy.WriteAsync(connection, [.. Enumerable.Range(0, 600).Select(i => new MetricSample($"trial-{i:D10}", 0, "loss", i))]);
+        Assert.Equal("metrics||*", await NextPayloadAsync(p => p.StartsWith("metrics|", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Too_many_ids_for_one_payload_are_announced_as_a_star()
     {
         await new SweepRepository(Database).InsertAsync(new NewSweep("sw1", "first", "{}"));

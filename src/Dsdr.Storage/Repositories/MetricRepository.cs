@@ -7,12 +7,19 @@ namespace Dsdr.Storage.Repositories;
 /// <summary>Training-step metrics: idempotent bulk writes and downsampled curves (from metric_rollups where a window is long).</summary>
 public sealed class MetricRepository(DsdrDatabase database)
 {
-    /// <summary>Writes samples through binary COPY; samples already stored are skipped. Returns how many rows were new.</summary>
+    /// <summary>
+    /// Writes samples through binary COPY (samples already stored are skipped), then catches up the rollups of their
+    /// series, so metric_rollups hold them when it returns (the <see cref="Ingest.MetricIngestor"/> leaves that to the
+    /// background instead). Returns how many rows were new.
+    /// </summary>
     public async Task<int> WriteAsync(IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken = default)
     {
         if (samples.Count == 0) return 0;
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        return await MetricCopy.WriteAsync(connection, samples, cancellationToken);
+        var inserted = await MetricCopy.WriteAsync(connection, samples, cancellationToken);
+        if (inserted > 0)
+            await MetricRollups.CatchUpAsync(connection, [.. samples.Select(s => (s.TrialId, s.Name)).Distinct()], cancellationToken);
+        return inserted;
     }
 
     /// <summary>
@@ -74,6 +81,8 @@ public sealed class MetricRepository(DsdrDatabase database)
         }
         else
         {
+            // writes leave the rollups to a catch-up (db/0007): these series' own first, so what is read is exact
+            await MetricRollups.CatchUpAsync(connection, keys, cancellationToken);
             var rows = await connection.QueryAsync<RollupRow>(new CommandDefinition("""
                 SELECT r.trial_id AS TrialId, r.name AS Name, r.bucket AS Bucket, r.n AS N, r.value_sum AS Sum,
                        r.min_value AS Min, r.min_step AS MinStep, r.max_value AS Max, r.max_step AS MaxStep
@@ -153,7 +162,10 @@ public sealed class MetricRepository(DsdrDatabase database)
 /// under a savepoint (a fresh batch). When any row of the batch is stored already (a retried batch whose commit was
 /// acknowledged too late, or another writer) the COPY fails on the primary key, the savepoint is rolled back, and the
 /// batch goes the duplicate-safe way: binary COPY into a session-local staging table, then INSERT … ON CONFLICT DO NOTHING.
-/// Either way a batch is stored exactly once.
+/// Either way a batch is stored exactly once. The transaction records, from what the batch knows of itself, the step
+/// range of each of its series for the rollups' catch-up and announces its trials (db/0007's dsdr_metrics_written),
+/// so the insert trigger that does this for other writers stays out of its way; a batch that stored nothing new is
+/// rolled back, record and announcement with it.
 /// </summary>
 public static class MetricCopy
 {
@@ -163,22 +175,22 @@ public static class MetricCopy
     public static async Task<int> WriteAsync(NpgsqlConnection connection, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken = default)
     {
         Validate(samples);
+        // Key order: consecutive index insertions land on the same leaf pages, and each series' samples are adjacent.
+        var ordered = InKeyOrder(samples);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await transaction.SaveAsync("direct_copy", cancellationToken);
+        await BeginLoggedAsync(connection, transaction, ordered, "SAVEPOINT direct_copy", cancellationToken);
+        int inserted;
         try
         {
-            // Key order: consecutive index insertions land on the same leaf pages.
-            var ordered = samples.OrderBy(m => m.TrialId, StringComparer.Ordinal).ThenBy(m => m.Name, StringComparer.Ordinal).ThenBy(m => m.Step).ToList();
-            var copied = await CopyAsync(connection, $"COPY metrics {Columns} FROM STDIN (FORMAT BINARY)", ordered, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return (int)copied;
+            inserted = (int)await CopyAsync(connection, $"COPY metrics {Columns} FROM STDIN (FORMAT BINARY)", ordered, cancellationToken);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             await transaction.RollbackAsync("direct_copy", cancellationToken);
+            await CreateStagingAsync(connection, cancellationToken);
+            inserted = await MergeThroughStagingAsync(connection, ordered, cancellationToken);
         }
-        var inserted = await MergeThroughStagingAsync(connection, samples, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await EndAsync(transaction, inserted, cancellationToken);
         return inserted;
     }
 
@@ -186,20 +198,84 @@ public static class MetricCopy
     public static async Task<int> WriteStagedAsync(NpgsqlConnection connection, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken = default)
     {
         Validate(samples);
+        var ordered = InKeyOrder(samples);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var inserted = await MergeThroughStagingAsync(connection, samples, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await BeginLoggedAsync(connection, transaction, ordered, CreateStaging, cancellationToken);
+        var inserted = await MergeThroughStagingAsync(connection, ordered, cancellationToken);
+        await EndAsync(transaction, inserted, cancellationToken);
         return inserted;
+    }
+
+    /// <summary>The series of samples in key order (trial, name, step): each one's first and last step, as parallel arrays.</summary>
+    public sealed record SeriesSteps(string[] Trials, string[] Names, int[] FirstSteps, int[] LastSteps);
+
+    /// <summary>Each series' [first, last] step of <paramref name="ordered"/>, which is sorted by trial, name, step (ordinal).</summary>
+    public static SeriesSteps StepRanges(IReadOnlyList<MetricSample> ordered)
+    {
+        var (trials, names, firsts, lasts) = (new List<string>(), new List<string>(), new List<int>(), new List<int>());
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            var sample = ordered[i];
+            if (i > 0 && sample.TrialId == ordered[i - 1].TrialId && sample.Name == ordered[i - 1].Name)
+            {
+                lasts[^1] = sample.Step;
+                continue;
+            }
+            trials.Add(sample.TrialId);
+            names.Add(sample.Name);
+            firsts.Add(sample.Step);
+            lasts.Add(sample.Step);
+        }
+        return new SeriesSteps([.. trials], [.. names], [.. firsts], [.. lasts]);
+    }
+
+    private static List<MetricSample> InKeyOrder(IReadOnlyList<MetricSample> samples) =>
+        samples.OrderBy(m => m.TrialId, StringComparer.Ordinal).ThenBy(m => m.Name, StringComparer.Ordinal).ThenBy(m => m.Step).ToList();
+
+    private const string CreateStaging =
+        "CREATE TEMP TABLE IF NOT EXISTS metrics_staging (trial_id text, name text, step integer, value double precision) ON COMMIT DELETE ROWS";
+
+    // In the round trip that begins the transaction, before any row is written: the mark that makes db/0007's insert
+    // trigger skip this transaction's statements, the record of every series of the batch (some rows may turn out to
+    // be stored already: the catch-up recomputes from metrics, so a wider range costs time, never exactness), then
+    // `next` (the savepoint, or the staging table).
+    private static async Task BeginLoggedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<MetricSample> ordered, string next,
+        CancellationToken cancellationToken)
+    {
+        var series = StepRanges(ordered);
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SELECT set_config('dsdr.metric_writes_logged', 'on', true)"),
+                new NpgsqlBatchCommand("SELECT dsdr_metrics_written($1, $2, $3, $4)")
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter { Value = series.Trials, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                        new NpgsqlParameter { Value = series.Names, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                        new NpgsqlParameter { Value = series.FirstSteps, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer },
+                        new NpgsqlParameter { Value = series.LastSteps, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer },
+                    },
+                },
+                new NpgsqlBatchCommand(next),
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    // Nothing new: nothing to keep, and no announcement of a replay.
+    private static Task EndAsync(NpgsqlTransaction transaction, int inserted, CancellationToken cancellationToken) =>
+        inserted > 0 ? transaction.CommitAsync(cancellationToken) : transaction.RollbackAsync(cancellationToken);
+
+    private static async Task CreateStagingAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var create = new NpgsqlCommand(CreateStaging, connection);
+        await create.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<int> MergeThroughStagingAsync(NpgsqlConnection connection, IReadOnlyList<MetricSample> samples, CancellationToken cancellationToken)
     {
-        await using (var create = new NpgsqlCommand(
-            "CREATE TEMP TABLE IF NOT EXISTS metrics_staging (trial_id text, name text, step integer, value double precision) ON COMMIT DELETE ROWS",
-            connection))
-        {
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
         await CopyAsync(connection, $"COPY metrics_staging {Columns} FROM STDIN (FORMAT BINARY)", samples, cancellationToken);
         await using var merge = new NpgsqlCommand($"""
             INSERT INTO metrics {Columns}
