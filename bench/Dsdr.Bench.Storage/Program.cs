@@ -5,6 +5,7 @@
 // The Dapper peer writes the first --insert-rows of the same rows (row-by-row INSERT is ~100x slower, so fewer by default).
 // Uses DSDR_PG when set, else a private PostgreSQL in a temporary folder with the persistent (fsync on) settings,
 // or with --ephemeral the test settings (fsync, full_page_writes, synchronous_commit off).
+// The writes leave the metric rollups to a catch-up (db/0007); the indented lines time that catch-up on its own.
 using System.Diagnostics;
 using System.Globalization;
 using Dapper;
