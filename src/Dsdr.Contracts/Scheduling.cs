@@ -207,14 +207,25 @@ public enum AttemptEnd
     Interrupted = 3,
 }
 
-/// <summary>How an attempt ended, from the slot to its trial.</summary>
+/// <summary>Why a failed attempt failed, which decides whether the trial tries again.</summary>
+[GenerateSerializer]
+public enum FailureKind
+{
+    /// <summary>The machinery failed (lease lost, node gone, database unreachable, a device fault): retried while attempts remain.</summary>
+    Infrastructure = 0,
+    /// <summary>It would fail again anywhere (divergence, bad data, bad config, a missing file): the trial fails at once.</summary>
+    Deterministic = 1,
+}
+
+/// <summary>How an attempt ended, from the slot to its trial; <paramref name="Failure"/> matters only when it failed.</summary>
 [GenerateSerializer, Immutable]
 public sealed record AttemptResult(
     [property: Id(0)] string SlotKey,
     [property: Id(1)] int Attempt,
     [property: Id(2)] AttemptEnd End,
     [property: Id(3)] string? Error,
-    [property: Id(4)] int Step);
+    [property: Id(4)] int Step,
+    [property: Id(5)] FailureKind Failure = FailureKind.Infrastructure);
 
 [GenerateSerializer]
 public enum SlotState

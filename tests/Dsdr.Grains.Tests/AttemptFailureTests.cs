@@ -47,4 +47,54 @@ public sealed class AttemptFailureTests
         var reason = AttemptFailure.Describe(new InvalidDataException(new string('x', 1000)));
         Assert.Equal("InvalidDataException: ".Length + 300 + 1, reason.Length);
     }
+
+    [Fact]
+    public void A_divergence_is_deterministic_and_says_what_to_change()
+    {
+        var failure = AttemptFailure.Classify(new Dsdr.Core.Failures.TrainingDivergedException(double.NaN, 12, 0.5));
+        Assert.Equal(Dsdr.Contracts.FailureKind.Deterministic, failure.Kind);
+        Assert.Equal("Training diverged: the loss became NaN at update 12; lower the learning rate (rl.learningRate, now 0.5) or check the training data.", failure.PublicMessage);
+    }
+
+    [Fact]
+    public void Missing_files_bad_data_and_bad_config_are_deterministic_and_name_no_folder()
+    {
+        var missing = AttemptFailure.Classify(new FileNotFoundException("Checkpoint of trial t not found at '/srv/dsdr/ckpt/t/step-000003.json'.", "/srv/dsdr/ckpt/t/step-000003.json"));
+        Assert.Equal(Dsdr.Contracts.FailureKind.Deterministic, missing.Kind);
+        Assert.StartsWith("A file the trial needs is missing (step-000003.json);", missing.PublicMessage);
+        var folder = AttemptFailure.Classify(new DirectoryNotFoundException("Checkpoint folder /opt/models/qwen does not exist."));
+        Assert.Contains("(Checkpoint folder qwen does not exist.)", folder.PublicMessage);
+        var data = AttemptFailure.Classify(new InvalidDataException("/data/math/train.jsonl: line 3 is not JSON"));
+        Assert.Equal(Dsdr.Contracts.FailureKind.Deterministic, data.Kind);
+        Assert.StartsWith("The trial's data could not be read (train.jsonl: line 3 is not JSON);", data.PublicMessage);
+        var config = AttemptFailure.Classify(new ArgumentException("simulation.steps must be at least 1 (got 0)."));
+        Assert.Equal(Dsdr.Contracts.FailureKind.Deterministic, config.Kind);
+        foreach (var message in new[] { missing, folder, data, config }.Select(f => f.PublicMessage))
+        {
+            Assert.DoesNotContain("/srv", message);
+            Assert.DoesNotContain("/opt", message);
+            Assert.DoesNotContain("/data", message);
+            Assert.DoesNotContain("\n", message);
+        }
+    }
+
+    [Fact]
+    public void Device_faults_timeouts_and_unknown_errors_are_infrastructure_and_keep_no_native_frames_or_folders()
+    {
+        var native = AttemptFailure.Classify(Assert.Throws<ExternalException>(NormaliseLayer));
+        Assert.Equal(Dsdr.Contracts.FailureKind.Infrastructure, native.Kind);
+        Assert.DoesNotContain("/opt/", native.PublicMessage);
+        Assert.DoesNotContain("frame #0", native.PublicMessage);
+        Assert.Equal(Dsdr.Contracts.FailureKind.Infrastructure, AttemptFailure.Classify(new TimeoutException("database did not answer")).Kind);
+        var io = AttemptFailure.Classify(new IOException("No space left on device : '/var/lib/dsdr/ckpt/t/model.safetensors'"));
+        Assert.Equal(Dsdr.Contracts.FailureKind.Infrastructure, io.Kind);
+        Assert.Equal("IOException: No space left on device : 'model.safetensors'", io.PublicMessage);
+    }
+
+    [Theory]
+    [InlineData("at update 3/10 of C:\\runs\\a\\x.bin", "at update 3/10 of x.bin")]
+    [InlineData("see http://localhost:5080/api/sweeps", "see http://localhost:5080/api/sweeps")]
+    [InlineData("folder /a/b/ missing", "folder … missing")]
+    public void Folders_are_cut_to_their_last_name(string text, string expected) =>
+        Assert.Equal(expected, AttemptFailure.WithoutFolders(text));
 }

@@ -115,4 +115,25 @@ public sealed class FailoverTests
         Assert.Contains("simulated device fault", always.Error);
         Assert.Contains("attempt 2 of 2", always.Error);
     }
+
+    [Fact]
+    public async Task A_diverged_trial_fails_once_with_a_plain_sentence_while_a_device_fault_beside_it_is_retried()
+    {
+        await using var h = await StartAsync([Node("node-a", Cpu(0))]);
+        // the divergence strikes attempt 1 only: were it retried, attempt 2 would complete and the test would see it
+        var diverges = Plan(steps: 10, stepMs: 5, checkpointEvery: 3, new SimulatedFault(1, 4, SimulatedFaultKind.Diverge));
+        var crashes = Plan(steps: 10, stepMs: 5, checkpointEvery: 3, new SimulatedFault(1, 4, SimulatedFaultKind.Crash));
+        await h.SubmitAsync("dv", [Trial("dv", "dv-nan", diverges), Trial("dv", "dv-crash", crashes)], maxAttempts: 3);
+
+        var progress = await h.WaitForSweepAsync("dv", SweepStatus.Completed, Timeout);
+        Assert.Equal((1, 1), (progress.Completed, progress.Failed));
+        var nan = await h.Client.GetGrain<ITrialGrain>("dv-nan").GetAsync();
+        Assert.Equal((TrialStatus.Failed, 1), (nan.Status, nan.Attempt));
+        Assert.Equal("Training diverged: the loss became NaN at update 4; lower the learning rate (rl.learningRate) or check the training data.", nan.Error);
+        Assert.Single(h.Log.Attempts, a => a.TrialId == "dv-nan");
+        Assert.Equal("diverged", h.Log.Attempts.Single(a => a.TrialId == "dv-nan").Outcome);
+        var crash = await h.Client.GetGrain<ITrialGrain>("dv-crash").GetAsync();
+        Assert.Equal((TrialStatus.Completed, 2), (crash.Status, crash.Attempt));
+        Assert.Equal([AttemptEnd.Failed, AttemptEnd.Completed], crash.Attempts.Select(a => a.Outcome));
+    }
 }

@@ -1,24 +1,72 @@
 using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Dsdr.Contracts;
+using Dsdr.Core.Failures;
 
 namespace Dsdr.Grains.Running;
+
+/// <summary>A failed attempt as the platform records it: whether retrying can help, and the message API callers see.</summary>
+public sealed record ClassifiedFailure(FailureKind Kind, string PublicMessage);
 
 /// <summary>
 /// What the platform records of a failed attempt: the exception's type and first line, and where in Dsdr's code it was
 /// raised: "ExternalException: Unknown scalar type. (at Dsdr.Learning.Model.Qwen2RmsNorm.forward, Qwen2ForCausalLM.cs:391)".
 /// No native stack (libtorch puts one after the first line) and no folders; the node's log has the full exception.
 /// </summary>
-public static class AttemptFailure
+public static partial class AttemptFailure
 {
     private const int MaxMessage = 300;
 
     public static string Describe(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var firstLine = exception.Message.Split('\n', 2)[0].Trim();
-        if (firstLine.Length > MaxMessage) firstLine = firstLine[..MaxMessage] + "…";
         var where = Where(exception);
-        return $"{exception.GetType().Name}: {firstLine}{(where is null ? "" : $" (at {where})")}";
+        return $"{exception.GetType().Name}: {FirstLine(exception)}{(where is null ? "" : $" (at {where})")}";
     }
+
+    /// <summary>
+    /// Deterministic — it would fail again from the same spec on any node, so the trial fails at once with one sentence
+    /// saying what happened and what to change: a <see cref="DeterministicFailureException"/> (divergence), a missing file
+    /// (checkpoint, dataset), unreadable data, a refused configuration, exhausted memory. Everything else (a device fault,
+    /// a lost database or silo, a timeout, an unknown error) is infrastructure: <see cref="Describe"/>d and retried.
+    /// Neither message carries folders or native frames; the node's log has the full exception.
+    /// </summary>
+    public static ClassifiedFailure Classify(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var deterministic = exception switch
+        {
+            DeterministicFailureException e => FirstLine(e),
+            FileNotFoundException e => $"A file the trial needs is missing ({FileNameOf(e.FileName, e)}); check the spec's dataset paths and model.checkpoint, and that the checkpoint folder is shared by every node.",
+            DirectoryNotFoundException e => $"A folder the trial needs is missing ({FirstLine(e)}); check the spec's dataset paths and model.checkpoint, and that the checkpoint folder is shared by every node.",
+            InvalidDataException or FormatException or JsonException => $"The trial's data could not be read ({FirstLine(exception)}); fix or replace the dataset or checkpoint it names.",
+            ArgumentException e => $"The trial's configuration was refused ({FirstLine(e)}); correct that setting in the spec.",
+            OutOfMemoryException or InsufficientMemoryException => "The trial ran out of memory; lower rl.groupSize, rl.promptsPerStep or rl.maxNewTokens, or raise resources.memoryGiB.",
+            _ => null,
+        };
+        return deterministic is null
+            ? new ClassifiedFailure(FailureKind.Infrastructure, Describe(exception))
+            : new ClassifiedFailure(FailureKind.Deterministic, deterministic);
+    }
+
+    /// <summary>The message's first line, folders cut down to their last name, at most <see cref="MaxMessage"/> characters.</summary>
+    internal static string FirstLine(Exception exception)
+    {
+        var line = WithoutFolders(exception.Message.Split('\n', 2)[0].Trim());
+        return line.Length > MaxMessage ? line[..MaxMessage] + "…" : line;
+    }
+
+    /// <summary>"/srv/dsdr/data/train.jsonl" → "train.jsonl": absolute paths (Unix or Windows) keep only their last name.</summary>
+    internal static string WithoutFolders(string text) =>
+        AbsolutePath().Replace(text, m => m.Groups["last"].Value is { Length: > 0 } last ? last : "…");
+
+    private static string FileNameOf(string? path, Exception e) =>
+        string.IsNullOrEmpty(path) ? FirstLine(e) : Path.GetFileName(path.TrimEnd('/', '\\')) is { Length: > 0 } name ? name : "…";
+
+    // a '/' or 'C:\' not inside a word, a number ("3/10") or a URL ("http://"), then segments; the last segment is kept
+    [GeneratedRegex(@"(?<![\w.:/\\])(?:[A-Za-z]:\\|/)(?:[^\s/\\'""`,;()\[\]]+[/\\])*(?<last>[^\s/\\'""`,;()\[\]]*)")]
+    private static partial Regex AbsolutePath();
 
     /// <summary>The innermost frame in a Dsdr type (else the innermost frame at all), as "Type.Method, File.cs:line".</summary>
     internal static string? Where(Exception exception)

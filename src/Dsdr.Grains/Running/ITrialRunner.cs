@@ -63,12 +63,15 @@ public enum TrialOutcomeKind
     Cancelled,
 }
 
-/// <summary>How a runner's attempt ended, at which step.</summary>
-public sealed record TrialOutcome(TrialOutcomeKind Kind, int FinalStep, string? Error)
+/// <summary>How a runner's attempt ended, at which step (and, when it failed, whether trying again could help).</summary>
+public sealed record TrialOutcome(TrialOutcomeKind Kind, int FinalStep, string? Error, FailureKind Failure = FailureKind.Infrastructure)
 {
     public static TrialOutcome Completed(int finalStep) => new(TrialOutcomeKind.Completed, finalStep, null);
 
-    public static TrialOutcome Failed(int finalStep, string error) => new(TrialOutcomeKind.Failed, finalStep, error);
+    public static TrialOutcome Failed(int finalStep, string error, FailureKind failure = FailureKind.Infrastructure) =>
+        new(TrialOutcomeKind.Failed, finalStep, error, failure);
+
+    public static TrialOutcome Failed(int finalStep, ClassifiedFailure failure) => Failed(finalStep, failure.PublicMessage, failure.Kind);
 
     public static TrialOutcome Cancelled(int finalStep) => new(TrialOutcomeKind.Cancelled, finalStep, null);
 }

@@ -282,7 +282,7 @@ internal sealed partial class LearnerSlotGrain(
                 DsdrGrainMetrics.TrialEnded(end, NodeName);
                 try
                 {
-                    var result = new AttemptResult(_key, assignment.Attempt, end, outcome.Error, outcome.FinalStep);
+                    var result = new AttemptResult(_key, assignment.Attempt, end, outcome.Error, outcome.FinalStep, outcome.Failure);
                     await RetryWhileSiloGoneAsync(() => trial.EndAttemptAsync(result), running.Offer.TrialId, CancellationToken.None);
                 }
                 catch (Exception ex)
@@ -323,7 +323,7 @@ internal sealed partial class LearnerSlotGrain(
         catch (Exception ex)
         {
             LogRunnerFailed(logger, ex, _key, assignment.Trial.TrialId);
-            return TrialOutcome.Failed(running.Step, AttemptFailure.Describe(ex));
+            return TrialOutcome.Failed(running.Step, AttemptFailure.Classify(ex));
         }
     }
 

@@ -134,6 +134,9 @@ internal sealed partial class TrialGrain(
                 await ChangedAsync();
                 LogFinished(logger, TrialId, S.Status, S.Attempt);
                 break;
+            case AttemptEnd.Failed when result.Failure == FailureKind.Deterministic:
+                await FailAsync(reason ?? "failed (the runner gave no reason)", now);
+                break;
             case AttemptEnd.Failed:
                 await LoseAttemptAsync(AttemptEnd.Failed, reason, countsAsFailure: true);
                 break;
@@ -214,6 +217,21 @@ internal sealed partial class TrialGrain(
         await ChangedAsync();
     }
 
+    /// <summary>A deterministic failure: another attempt would fail the same way, so the trial fails now with the attempt's own sentence.</summary>
+    private async Task FailAsync(string reason, DateTimeOffset now)
+    {
+        CloseAttempt(S.Attempt, now, AttemptEnd.Failed, reason);
+        S.Lease = null;
+        S.Failures++;
+        S.Status = TrialStatus.Failed;
+        S.Error = reason;
+        S.FinishedAt = now;
+        await state.WriteStateAsync();
+        await Scheduler.SettleAsync(TrialId);
+        LogFailedDeterministically(logger, TrialId, S.Attempt, reason);
+        await ChangedAsync();
+    }
+
     private Task EnqueueNextAttemptAsync()
     {
         var d = S.Descriptor!;
@@ -277,6 +295,9 @@ internal sealed partial class TrialGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trial {Trial} requeued after attempt {Attempt} ({Reason}); resumes from step {Step}")]
     private static partial void LogRequeued(ILogger logger, string trial, int attempt, string? reason, int step);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Trial {Trial} failed on attempt {Attempt}, not retried (deterministic): {Reason}")]
+    private static partial void LogFailedDeterministically(ILogger logger, string trial, int attempt, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trial {Trial} {Status} after {Attempts} attempt(s)")]
     private static partial void LogFinished(ILogger logger, string trial, TrialStatus status, int attempts);

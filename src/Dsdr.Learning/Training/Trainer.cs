@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Dsdr.Core.Failures;
 using Dsdr.Core.Method;
 using Dsdr.Core.Metrics;
 using Dsdr.Core.Tasks;
@@ -368,7 +369,7 @@ public sealed class Trainer : IDisposable
             tensor(groupIndex.ToArray(), device: device), referenceLogProbs);
         var result = DsdrLoss.Compute(logits, lossBatch, arm.Loss);
         if (!double.IsFinite(result.Components.Total))
-            throw new InvalidOperationException($"The loss is not finite ({result.Components.Total}) at update {Updates}; lower the learning rate or check the inputs.");
+            throw new TrainingDivergedException(result.Components.Total, Updates, Config.LearningRate);
         optimizer.ZeroGrad();
         result.Loss.backward();
         var norm = nn.utils.clip_grad_norm_(policy.parameters(), Config.GradClip);

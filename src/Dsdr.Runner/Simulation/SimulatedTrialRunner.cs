@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dsdr.Contracts;
+using Dsdr.Core.Failures;
 using Dsdr.Grains.Running;
 
 namespace Dsdr.Runner.Simulation;
@@ -44,6 +45,11 @@ public sealed class SimulatedTrialRunner(string checkpointDirectory, SimulationL
                     faultAt = _clock.GetUtcNow();
                     if (fault.Kind == SimulatedFaultKind.Crash)
                         throw new SimulatedDeviceException($"simulated device fault before step {next} of trial {trialId}");
+                    if (fault.Kind == SimulatedFaultKind.Diverge)
+                    {
+                        outcome = "diverged";
+                        throw new TrainingDivergedException(double.NaN, next, learningRate: null);
+                    }
                     await Task.Delay(fault.HangMilliseconds, CancellationToken.None);
                     cancellationToken.ThrowIfCancellationRequested();
                 }

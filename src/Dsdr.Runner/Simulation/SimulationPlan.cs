@@ -56,6 +56,8 @@ public enum SimulatedFaultKind
     Crash,
     /// <summary>The device hangs for HangMilliseconds: the runner reports nothing and ignores cancellation meanwhile.</summary>
     Hang,
+    /// <summary>The loss becomes NaN (as the trainer's divergence): a deterministic failure, not retried.</summary>
+    Diverge,
 }
 
 /// <summary>A fault on attempt <paramref name="Attempt"/> just before step <paramref name="AtStep"/>.</summary>
