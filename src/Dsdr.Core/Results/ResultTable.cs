@@ -47,6 +47,9 @@ public sealed record ResultTable(IReadOnlyList<ResultColumn> Columns, IReadOnlyL
 {
     public ResultStatisticsSummary? Statistics { get; init; }
 
+    /// <summary>Why rows are missing or short of seeds: the sweep's trials that gave no figure, by row, status and cause.</summary>
+    public IReadOnlyList<MissingResult> Missing { get; init; } = [];
+
     /// <summary>Row label of the SFT backbone row (step-0 evaluations).</summary>
     public const string BackboneRow = "Backbone";
     public const string BackboneArm = "backbone";

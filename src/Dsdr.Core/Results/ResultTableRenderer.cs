@@ -102,6 +102,18 @@ public static class ResultTableRenderer
             w.WriteEndObject();
         }
         else w.WriteNull("statistics");
+        if (table.Missing.Count > 0) w.WriteStartArray("missing"); // absent when every trial gave figures
+        foreach (var m in table.Missing)
+        {
+            w.WriteStartObject();
+            w.WriteString("row", m.Row);
+            w.WriteNumber("trials", m.Trials);
+            w.WriteString("status", m.Status);
+            if (m.Cause is { } cause) w.WriteString("cause", cause); else w.WriteNull("cause");
+            w.WriteString("text", m.Text);
+            w.WriteEndObject();
+        }
+        if (table.Missing.Count > 0) w.WriteEndArray();
         w.WriteEndObject();
     }
 
@@ -124,7 +136,10 @@ public static class ResultTableRenderer
         if (root.TryGetProperty("statistics", out var st) && st.ValueKind == JsonValueKind.Object)
             statistics = new ResultStatisticsSummary(NullableString(st, "reference"), Number(st, "replicates").GetInt32(), Number(st, "seed").GetUInt64(),
                 Number(st, "level").GetDouble(), st.TryGetProperty("problemLevel", out var pl) && pl.ValueKind == JsonValueKind.True);
-        return new ResultTable(columns, rows) { Statistics = statistics };
+        IReadOnlyList<MissingResult> missing = root.TryGetProperty("missing", out var ms) && ms.ValueKind == JsonValueKind.Array && ms.GetArrayLength() > 0
+            ? [.. ms.EnumerateArray().Select(m => new MissingResult(String(m, "row"), Number(m, "trials").GetInt32(), String(m, "status"), NullableString(m, "cause")))]
+            : [];
+        return new ResultTable(columns, rows) { Statistics = statistics, Missing = missing };
     }
 
     private static ResultCell? ReadCell(JsonElement c)
@@ -221,6 +236,7 @@ public static class ResultTableRenderer
             sb.Append('\n');
         }
         if (table.Statistics is { } st) sb.Append('\n').Append(Legend(st)).Append('\n');
+        if (MissingLine(table) is { } missing) sb.Append('\n').Append(MarkdownEscape(missing)).Append('\n');
         return sb.ToString();
     }
 
@@ -265,8 +281,13 @@ public static class ResultTableRenderer
         }
         sb.Append(@"\bottomrule").Append('\n').Append(@"\end{tabular}").Append('\n');
         if (table.Statistics is { } st) sb.Append("% ").Append(Legend(st)).Append('\n');
+        if (MissingLine(table) is { } missing) sb.Append("% ").Append(missing).Append('\n');
         return sb.ToString();
     }
+
+    /// <summary>"Missing: dsdr: 3 trials failed (training diverged); grpo: 1 trial cancelled." — null when every trial gave figures.</summary>
+    public static string? MissingLine(ResultTable table) =>
+        table.Missing.Count == 0 ? null : $"Missing: {string.Join("; ", table.Missing.Select(m => m.Text))}.";
 
     private enum CellPart { Value, Ci, Delta }
 

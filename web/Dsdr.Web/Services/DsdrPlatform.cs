@@ -179,7 +179,7 @@ public sealed class DsdrPlatform(
     public async Task<ResultTable?> GetResultTableAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default)
     {
         if (await ResultInputsAsync(sweepId, query, cancellationToken) is not { } inputs) return null;
-        return ResultTableBuilder.Build(inputs.Records, inputs.Options, inputs.Problems);
+        return ResultTableBuilder.Build(inputs.Records, inputs.Options, inputs.Problems) with { Missing = inputs.Missing };
     }
 
     public async Task<SweepReport?> GetReportAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default)
@@ -221,7 +221,7 @@ public sealed class DsdrPlatform(
     /// per-problem rows of those evaluations, and the table options (rows in the sweep's order, intervals and differences
     /// against <see cref="ResultQuery.Reference"/>, required to exist when given). Null when there is no such sweep.
     /// </summary>
-    private async Task<(List<TrialEvalRecord> Records, IReadOnlyList<TrialProblemRecord> Problems, ResultTableOptions Options)?> ResultInputsAsync(
+    private async Task<(List<TrialEvalRecord> Records, IReadOnlyList<TrialProblemRecord> Problems, ResultTableOptions Options, IReadOnlyList<MissingResult> Missing)?> ResultInputsAsync(
         string sweepId, ResultQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -238,6 +238,10 @@ public sealed class DsdrPlatform(
         var tableOptions = spec is null ? new ResultTableOptions() : ResultTableOptions.ForTrials(SweepExpander.Expand(spec));
         // A trial whose last evaluation is its step-0 one (stopped before its next) has no RL result yet.
         records.RemoveAll(r => r.Step == 0);
+        // the sweep's trials that gave the table nothing, so a short or absent row says why
+        var sweepTrials = await trials.ListBySweepAsync(sweepId, cancellationToken);
+        var missing = MissingResults.Of(sweepTrials.OrderBy(t => TrialConfig.Index(t.Config) ?? int.MaxValue)
+            .Select(t => new TrialResultState(t.TrialId, t.Row, Text(t.Status), t.Error)), records.Select(r => r.TrialId));
         // The Backbone row is every trial's step-0 evaluation (the SFT model before RL).
         if (query.IncludeBackbone) records.AddRange(await evals.ResultTableAsync(sweepId, EvalStepChoice.AtStep(0), cancellationToken: cancellationToken));
         var problemRows = await evalProblems.ListAsync([.. records.Select(r => (r.TrialId, r.Step)).Distinct()], cancellationToken);
@@ -246,7 +250,7 @@ public sealed class DsdrPlatform(
             Reference = query.Reference ?? ResultStatisticsOptions.DefaultReference,
             ReferenceRequired = query.Reference is not null,
         };
-        return (records, problemRows, tableOptions with { Metrics = query.Metrics, IncludeBackbone = query.IncludeBackbone, Statistics = statistics });
+        return (records, problemRows, tableOptions with { Metrics = query.Metrics, IncludeBackbone = query.IncludeBackbone, Statistics = statistics }, missing);
     }
 
     public async Task<TrialDetails?> GetTrialAsync(string trialId, CancellationToken cancellationToken = default)
