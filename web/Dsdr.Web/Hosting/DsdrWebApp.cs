@@ -132,7 +132,9 @@ public static class DsdrWebApp
         builder.Services.AddProblemDetails();
         builder.Services.AddDsdrOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
-        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        // a pasted or uploaded spec of up to 1 MiB travels over the circuit; JSON escaping can double it (default limit: 32 KB)
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents()
+            .AddHubOptions(hub => hub.MaximumReceiveMessageSize = DashboardLimits.MaxCircuitMessageBytes);
         builder.Services.AddMudServices();
         builder.Services.AddDsdrSecurity(options); // sign-in cookie, the API key scheme, the operator and read policies
 

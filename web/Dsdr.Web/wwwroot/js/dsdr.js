@@ -15,3 +15,8 @@ window.dsdr = {
 // Plotly's own image export of the chart in element `id` ("png" or "svg").
 window.dsdr.downloadPlot = (id, format, fileName, width, height) =>
     window.Plotly.downloadImage(document.getElementById(id), { format, filename: fileName, width, height });
+// The text an input or textarea shows now (the dashboard submits exactly that); null when there is no such element.
+window.dsdr.valueOf = id => {
+    const element = document.getElementById(id);
+    return element ? element.value : null;
+};
