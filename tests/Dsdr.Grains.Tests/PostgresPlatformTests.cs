@@ -182,6 +182,58 @@ public sealed class PostgresPlatformTests(PostgresServer postgres)
         Assert.Equal("completed", await Db.ScalarAsync<string>(second.ConnectionString!, "SELECT status FROM sweeps WHERE sweep_id = 'rs'"));
     }
 
+    [Fact]
+    public async Task A_sweep_of_3000_trials_submitted_and_cancelled_leaves_nothing_queued_and_its_counts_agree_before_and_after_a_restart()
+    {
+        const int Trials = 3000;
+        var setup = new PostgresSetup(await postgres.NewDatabaseAsync());
+        Action<DsdrSchedulingOptions> fastReminders = o => o.SafetyReminderPeriod = TimeSpan.FromSeconds(2);
+        var trials = Enumerable.Range(0, Trials).Select(i => Trial("big", $"big-{i:D5}", Plan(steps: 5, stepMs: 20))).ToList();
+        var first = await StartOnPostgresAsync(setup, [Node("node-a", Cpu(0), Cpu(1))], fastReminders);
+        SweepProgress cancelled;
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var submitted = await first.SubmitAsync("big", trials);
+            var submitTime = clock.Elapsed;
+            Assert.Equal(Trials, submitted.Total);
+            await first.WaitForTrialAsync("big-00002", t => t.Status is TrialStatus.Running or TrialStatus.Completed, Timeout, "the first trials to run");
+            clock.Restart();
+            cancelled = await first.Client.GetGrain<ISweepGrain>("big").CancelAsync();
+            var cancelTime = clock.Elapsed;
+            Console.WriteLine($"large sweep: {Trials} trials submitted in {submitTime.TotalSeconds:F1} s, cancelled in {cancelTime.TotalSeconds:F1} s");
+            Assert.Equal((SweepStatus.Cancelled, 0, 0, Trials), (cancelled.Status, cancelled.Queued, cancelled.Running, cancelled.Completed + cancelled.Cancelled + cancelled.Failed));
+            await AssertCountsAsync(first, cancelled);
+        }
+        finally
+        {
+            await first.ShutDownAsync();
+        }
+        var attemptsBefore = setup.Log.Attempts.Count;
+
+        await using var second = await StartOnPostgresAsync(setup, [Node("node-a", Cpu(0), Cpu(1))], fastReminders);
+        var after = await second.Client.GetGrain<ISweepGrain>("big").GetProgressAsync();
+        Assert.Equal(cancelled, after);
+        await Task.Delay(TimeSpan.FromSeconds(3)); // a reminder period: nothing is started again
+        await AssertCountsAsync(second, cancelled);
+        Assert.Equal(attemptsBefore, setup.Log.Attempts.Count);
+    }
+
+    /// <summary>The grains, the scheduler and the sweeps/trials tables all tell the same counts, with nothing queued or running.</summary>
+    private static async Task AssertCountsAsync(ClusterHarness h, SweepProgress expected)
+    {
+        await WaitForAsync(() => h.Client.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey).GetPoolAsync(),
+            p => p.QueuedTrials == 0 && p.Slots.All(s => s.State != SlotState.Busy), Timeout, "an empty queue and idle slots");
+        var cs = h.ConnectionString!;
+        var rows = await WaitForAsync(async () => await Db.QueryAsync<(string Status, long N)>(cs,
+                "SELECT status, count(*) FROM trials WHERE sweep_id = 'big' GROUP BY status ORDER BY status"),
+            r => r.All(x => x.Status is "completed" or "cancelled" or "failed"), Timeout, "the trials table to settle");
+        var byStatus = rows.ToDictionary(r => r.Status, r => (int)r.N);
+        Assert.Equal((expected.Completed, expected.Cancelled, expected.Failed),
+            (byStatus.GetValueOrDefault("completed"), byStatus.GetValueOrDefault("cancelled"), byStatus.GetValueOrDefault("failed")));
+        Assert.Equal("cancelled", await Db.ScalarAsync<string>(cs, "SELECT status FROM sweeps WHERE sweep_id = 'big'"));
+    }
+
     /// <summary>Every step 0..<paramref name="steps"/> of each trial has each simulated metric (evaluations included) exactly once, with the value the runner computed.</summary>
     private static async Task AssertMetricsCompleteAsync(string connectionString, IEnumerable<string> trialIds, int steps)
     {

@@ -102,8 +102,7 @@ internal sealed partial class SweepGrain(
         await state.WriteStateAsync();
         var open = S.TrialIds.Where(id => !S.TrialStatuses[id].IsTerminal()).ToList();
         LogCancelled(logger, SweepId, open.Count);
-        var snapshots = await Task.WhenAll(open.Select(id => GrainFactory.GetGrain<ITrialGrain>(id).CancelAsync()));
-        for (var i = 0; i < open.Count; i++) Absorb(open[i], snapshots[i].Status);
+        await CancelOpenAsync(open);
         await FinishIfDoneAsync();
         return Progress();
     }
@@ -146,10 +145,35 @@ internal sealed partial class SweepGrain(
         }
         if (_mirrorBehind) await MirrorStatusAsync();
         var open = S.TrialIds.Where(id => !S.TrialStatuses[id].IsTerminal()).ToList();
-        var statuses = await Task.WhenAll(open.Select(id => GrainFactory.GetGrain<ITrialGrain>(id).EnsureProgressAsync()));
+        // a cancel cut off half-way (a silo or the database went away) is finished here
+        if (S.CancelRequested) await CancelOpenAsync(open);
         var changed = false;
-        for (var i = 0; i < open.Count; i++) changed |= Absorb(open[i], statuses[i]);
+        foreach (var chunk in open.Where(id => !S.TrialStatuses[id].IsTerminal()).Chunk(InitialiseChunk))
+        {
+            var statuses = await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<ITrialGrain>(id).EnsureProgressAsync()));
+            for (var i = 0; i < chunk.Length; i++) changed |= Absorb(chunk[i], statuses[i]);
+        }
         await FinishIfDoneAsync(forceWrite: changed);
+    }
+
+    /// <summary>
+    /// Cancels the open trials a chunk at a time (each cancel writes the trial's state and its mirror row, so thousands at
+    /// once would drain the database's connections); a chunk that fails is logged and left to the reminder.
+    /// </summary>
+    private async Task CancelOpenAsync(IReadOnlyList<string> open)
+    {
+        foreach (var chunk in open.Chunk(InitialiseChunk))
+        {
+            try
+            {
+                var snapshots = await Task.WhenAll(chunk.Select(id => GrainFactory.GetGrain<ITrialGrain>(id).CancelAsync()));
+                for (var i = 0; i < chunk.Length; i++) Absorb(chunk[i], snapshots[i].Status);
+            }
+            catch (Exception ex)
+            {
+                LogCancelChunkFailed(logger, ex, SweepId, chunk.Length);
+            }
+        }
     }
 
     /// <summary>Takes a trial's status; a finished trial never goes back. True when something changed.</summary>
@@ -239,6 +263,9 @@ internal sealed partial class SweepGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {Sweep} submitted with {Trials} trial(s)")]
     private static partial void LogSubmitted(ILogger logger, string sweep, int trials);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sweep {Sweep}: cancelling {Trials} trial(s) failed; the reminder tries again")]
+    private static partial void LogCancelChunkFailed(ILogger logger, Exception exception, string sweep, int trials);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {Sweep} cancelling {Open} open trial(s)")]
     private static partial void LogCancelled(ILogger logger, string sweep, int open);
