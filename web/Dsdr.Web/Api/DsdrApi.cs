@@ -40,7 +40,9 @@ public static class DsdrApi
             .WithSummary("Submits a sweep spec (JSON): validated by Core, expanded into trials, queued. The sweep id is the spec's name; " +
                          "resubmitting the identical spec returns the sweep (200), a different spec under the same name is a 409.");
         sweeps.MapGet("/", ListSweeps).WithName("ListSweeps").WithSummary("Sweeps, newest first, with their trials counted by status.");
-        sweeps.MapGet("/{id}", GetSweep).WithName("GetSweep").WithSummary("A sweep with its spec and trials.");
+        sweeps.MapGet("/{id}", GetSweep).WithName("GetSweep").WithSummary(
+            "A sweep with its spec, its trials counted by status, and one page of its trials in expansion order: ?page= (from 1, default 1) and " +
+            $"?pageSize= (1 to {TrialsPageInfo.MaxSize}, default {TrialsPageInfo.DefaultSize}); trialsPage says which page it is, of how many, and the total.");
         sweeps.MapPost("/{id}/cancel", CancelSweep).WithName("CancelSweep").RequireAuthorization(DsdrAuth.OperatePolicy)
             .WithSummary("Cancels the sweep's queued and running trials (running ones stop at their next step).");
         sweeps.MapGet("/{id}/results", GetResults).WithName("GetSweepResults")
@@ -122,8 +124,16 @@ public static class DsdrApi
         return TypedResults.Ok(await platform.ListSweepsAsync(take, skip, cancellationToken));
     }
 
-    internal static async Task<Results<Ok<SweepDetails>, ProblemHttpResult>> GetSweep(string id, IDsdrPlatform platform, CancellationToken cancellationToken) =>
-        await platform.GetSweepAsync(id, cancellationToken) is { } sweep ? TypedResults.Ok(sweep) : ApiProblems.NotFound("sweep", id);
+    internal static async Task<Results<Ok<SweepDetails>, ProblemHttpResult>> GetSweep(string id, IDsdrPlatform platform, string? page, string? pageSize,
+        CancellationToken cancellationToken)
+    {
+        if (!TryInt(page, 1, 1, int.MaxValue, out var number)) return ApiProblems.BadParameter("page", $"\"{page}\" is not a whole number ≥ 1.");
+        if (!TryInt(pageSize, TrialsPageInfo.DefaultSize, 1, TrialsPageInfo.MaxSize, out var size))
+            return ApiProblems.BadParameter("pageSize", $"\"{pageSize}\" is not a whole number from 1 to {TrialsPageInfo.MaxSize}.");
+        if (await platform.GetSweepAsync(id, cancellationToken) is not { } sweep) return ApiProblems.NotFound("sweep", id);
+        var trials = sweep.Trials.Skip((int)Math.Min(int.MaxValue, ((long)number - 1) * size)).Take(size).ToList();
+        return TypedResults.Ok(sweep with { Trials = trials, TrialsPage = new TrialsPageInfo(number, size, sweep.Trials.Count) });
+    }
 
     internal static async Task<Results<Ok<SweepListItem>, ProblemHttpResult>> CancelSweep(string id, IDsdrPlatform platform, HttpContext http,
         CancellationToken cancellationToken) =>

@@ -129,7 +129,17 @@ public sealed record SweepDetails(
     IReadOnlyList<TrialListItem> Trials,
     IReadOnlyList<string> Arms,
     IReadOnlyList<string> Benchmarks,
-    IReadOnlyList<MetricKey> Metrics);
+    IReadOnlyList<MetricKey> Metrics,
+    TrialsPageInfo? TrialsPage = null);
+
+/// <summary>Which trials a paged sweep answer holds: page <paramref name="Page"/> (from 1) of <paramref name="Pages"/>, <paramref name="PageSize"/> a page, of <paramref name="TotalTrials"/>.</summary>
+public sealed record TrialsPageInfo(int Page, int PageSize, int TotalTrials)
+{
+    public const int DefaultSize = 500;
+    public const int MaxSize = 1000;
+
+    public int Pages => Math.Max(1, (TotalTrials + PageSize - 1) / PageSize);
+}
 
 /// <param name="Attempts">Attempts started; <paramref name="FailedAttempts"/> of them failed, the newest with <paramref name="LastFailure"/>.</param>
 public sealed record TrialListItem(
