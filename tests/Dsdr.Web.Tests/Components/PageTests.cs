@@ -131,6 +131,22 @@ public class PageTests() : DashboardContext(TimeSpan.FromMilliseconds(50))
     private sealed class PageTestsWithInterval(TimeSpan interval) : DashboardContext(interval);
 
     [Fact]
+    public void Sweep_page_draws_a_large_sweeps_trials_a_page_at_a_time()
+    {
+        Platform.SweepDetails["many"] = new SweepDetails(Sweep("many", "running", 0, 250), "{}",
+            [.. Enumerable.Range(0, 250).Select(i => Trial($"m{i:D3}", "grpo", i, 0))], ["grpo"], ["Countdown"], []);
+        var cut = Render<SweepPage>(p => p.Add(x => x.SweepId, "many"));
+
+        Assert.Equal(100, cut.FindAll("[data-testid=trial-row]").Count);
+        Assert.Contains("trials 1–100 of 250 (page 1 of 3)", cut.Find("[data-testid=trials-range]").TextContent);
+        cut.Find("[data-testid=trials-next]").Click();
+        cut.Find("[data-testid=trials-next]").Click();
+        Assert.Equal(50, cut.FindAll("[data-testid=trial-row]").Count);
+        Assert.Contains("trials 201–250 of 250 (page 3 of 3)", cut.Find("[data-testid=trials-range]").TextContent);
+        Assert.Contains("m249", cut.FindAll("[data-testid=trial-row]")[^1].TextContent);
+    }
+
+    [Fact]
     public void Sweep_page_draws_the_heat_map_table_seed_band_curves_and_pass_at_k()
     {
         var pass1 = new MetricKey(EvalMetrics.Pass1);
