@@ -442,6 +442,7 @@ public static class DsdrPlatformServices
         services.AddSingleton(sp => new PoolHistory(sp.GetRequiredService<DsdrWebOptions>().PoolHistoryLength));
         services.AddSingleton<IDsdrPlatform, DsdrPlatform>();
         services.AddSingleton(sp => (DsdrPlatform)sp.GetRequiredService<IDsdrPlatform>());
+        services.AddSingleton<SweepExporter>();
         services.AddHostedService<PoolSampler>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Components.Live.DashboardOptions.Default);
