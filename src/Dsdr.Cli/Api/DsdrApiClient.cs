@@ -52,6 +52,10 @@ internal sealed class DsdrApiClient(HttpClient http, Uri baseAddress, string? ap
         return await response.Content.ReadAsStringAsync(ct);
     }
 
+    /// <summary>GET /api/sweeps/{id}/coverage: the solution-coverage ledger.</summary>
+    public Task<JsonElement> GetCoverageAsync(string sweepId, CancellationToken ct) =>
+        SendJsonAsync(HttpMethod.Get, $"api/sweeps/{Uri.EscapeDataString(sweepId)}/coverage", null, ct);
+
     /// <summary>GET /api/sweeps/{id}/export?format=csv|parquet: the zip of the sweep's trials, metrics, evals and eval_problems.</summary>
     public async Task<byte[]> GetExportAsync(string sweepId, string format, CancellationToken ct)
     {

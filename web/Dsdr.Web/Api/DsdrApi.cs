@@ -54,6 +54,10 @@ public static class DsdrApi
                          "bands and the smallest significant k, training curves (entropy, similarities) and distinct correct over evaluation steps " +
                          "with seed bands, λ sensitivity when the grid varies λd, λℓ or τ, and each of the paper's claims with its Δ, CI, p and verdict. " +
                          "?metric=, ?step= and ?reference= as for the results.");
+        sweeps.MapGet("/{id}/coverage", GetCoverage).WithName("GetSweepCoverage")
+            .WithSummary("The solution-coverage ledger from each trial's final evaluation: per problem (benchmark/problem id) the rows that " +
+                         "evaluated it with their seeds, the seeds that solved it (any correct Pass@1, Avg@k or pass@k rollout) and the most " +
+                         "distinct correct solutions one seed found; per ordered pair of rows (a, b) the problems a solved and b did not.");
         sweeps.MapGet("/{id}/export", ExportSweep).WithName("ExportSweep")
             .Produces<byte[]>(StatusCodes.Status200OK, "application/zip")
             .WithSummary("Everything the sweep recorded, in one zip: trials, metrics (every step metric), evals (every evaluation figure) and " +
@@ -182,6 +186,9 @@ public static class DsdrApi
         }
         return report is null ? ApiProblems.NotFound("sweep", id) : TypedResults.Ok(report);
     }
+
+    internal static async Task<Results<Ok<CoverageLedger>, ProblemHttpResult>> GetCoverage(string id, IDsdrPlatform platform, CancellationToken cancellationToken) =>
+        await platform.GetCoverageAsync(id, cancellationToken) is { } ledger ? TypedResults.Ok(ledger) : ApiProblems.NotFound("sweep", id);
 
     internal static async Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportSweep(
         string id, SweepExporter exporter, string? format, CancellationToken cancellationToken)
