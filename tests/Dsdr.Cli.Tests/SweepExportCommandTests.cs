@@ -15,7 +15,7 @@ public sealed class SweepExportCommandTests(PlatformFixture platform) : IDisposa
         CliRunner.RunWithInput(stdin, ["sweep", .. args, "--api", platform.Url]);
 
     [Fact]
-    public async Task ExportWritesTypedParquetAndCsvFilesHoldingTheSameRows()
+    public async Task ExportWritesTypedParquetAndCsvFilesAndTheCoverageLedgerAgreesWithThem()
     {
         var spec = File.ReadAllText(RepoPaths.Example("countdown-ablation.json"))
             .Replace("\"countdown-ablation\"", "\"cli-export\"", StringComparison.Ordinal)
@@ -57,15 +57,44 @@ public sealed class SweepExportCommandTests(PlatformFixture platform) : IDisposa
         Assert.Equal(read["evals.parquet"].Rows.Count, read["evals.csv"].Rows.Count);
         Assert.Equal(read["eval_problems.parquet"].Rows.Count, read["eval_problems.csv"].Rows.Count);
         Assert.NotEmpty(read["eval_problems.parquet"].Rows);
+
+        // dsdr sweep coverage: the ledger agrees with the exported per-problem outcomes at each trial's last step
+        var coverage = Sweep("", "coverage", "cli-export", "--json");
+        Assert.True(coverage.Exit == 0, coverage.Error);
+        var ledger = JsonDocument.Parse(coverage.Output).RootElement;
+        var rowOf = trials.Rows.ToDictionary(r => r.GetProperty("trial_id").GetString()!, r => r.GetProperty("row").GetString()!);
+        var outcomes = read["eval_problems.parquet"].Rows.Select(r => (
+            Trial: r.GetProperty("trial_id").GetString()!, Step: r.GetProperty("step").GetInt32(),
+            Problem: $"{r.GetProperty("benchmark").GetString()}/{r.GetProperty("problem_id").GetString()}",
+            Solved: r.GetProperty("pass1_correct").GetBoolean() || r.GetProperty("avg_correct").GetInt32() > 0 || r.GetProperty("passk_correct").GetInt32() > 0)).ToList();
+        var final = outcomes.Where(o => o.Step == outcomes.Where(x => x.Trial == o.Trial).Max(x => x.Step)).ToList();
+        var solvedBy = final.Where(o => o.Solved).Select(o => (Row: rowOf[o.Trial], o.Problem)).ToHashSet();
+        foreach (var pair in ledger.GetProperty("pairs").EnumerateArray())
+        {
+            var (a, b) = (pair.GetProperty("a").GetString()!, pair.GetProperty("b").GetString()!);
+            var expected = final.Select(o => o.Problem).Distinct().Where(p => solvedBy.Contains((a, p)) && !solvedBy.Contains((b, p))).Order(StringComparer.Ordinal);
+            Assert.Equal(expected, pair.GetProperty("problems").EnumerateArray().Select(e => e.GetString()));
+        }
+        Assert.Equal(20, ledger.GetProperty("pairs").GetArrayLength()); // 5 rows: 5 × 4 ordered pairs
+
+        var table = Sweep("", "coverage", "cli-export");
+        Assert.True(table.Exit == 0, table.Error);
+        Assert.Contains("solved only by A", table.Output);
+        Assert.Contains("per problem: seeds that solved it", table.Output);
+        Assert.Contains("dsdr-no-gd", table.Output);
     }
 
     [Fact]
-    public void ExportNamesAnUnknownSweepAndABadFormat()
+    public void ExportAndCoverageNameAnUnknownSweepAndABadFormat()
     {
         var missing = Sweep("", "export", "no-such-sweep", "--out", _folder);
         Assert.Equal(2, missing.Exit);
         Assert.Equal("dsdr: There is no sweep 'no-such-sweep'.", missing.Error.Trim());
         Assert.Empty(Directory.GetFileSystemEntries(_folder));
+
+        var coverage = Sweep("", "coverage", "no-such-sweep");
+        Assert.Equal(2, coverage.Exit);
+        Assert.Equal("dsdr: There is no sweep 'no-such-sweep'.", coverage.Error.Trim());
 
         var format = Sweep("", "export", "no-such-sweep", "--format", "xlsx", "--out", _folder);
         Assert.NotEqual(0, format.Exit);
