@@ -77,7 +77,7 @@ public static class DsdrApi
 
     /// <summary>What POST /api/sweeps takes: a sweep spec (see examples/README.md); only for the OpenAPI document.</summary>
     public sealed record SweepSpecDocument(string Name, object Task, object Model, IReadOnlyList<string> Arms, IReadOnlyList<int> Seeds,
-        string? Description = null, object? Base = null, object? Grid = null, object? Eval = null, object? Resources = null, int? MaxTrials = null);
+        string? Description = null, object? Base = null, object? Grid = null, object? Eval = null, object? Resources = null, int? MaxTrials = null, object? Search = null);
 
     // ---- sweeps ----
 
