@@ -47,6 +47,7 @@ public static class Program
         root.Subcommands.Add(Commands.ScoreCommand.Create(io, () => MiniLmEmbedder.Get(new MiniLmOptions())));
         root.Subcommands.Add(Commands.GenerateCommand.Create(io));
         root.Subcommands.Add(Commands.VerifyCommand.Create(io));
+        root.Subcommands.Add(Commands.DataCommand.Create(io));
         root.Subcommands.Add(Commands.SweepCommand.Create(io));
         root.Subcommands.Add(Commands.ArmsCommand.Create(io));
         root.Subcommands.Add(Commands.ReportCommand.Create(io));

@@ -39,13 +39,19 @@ public sealed record IntRange(int Min, int Max)
     public override string ToString() => $"[{Min}, {Max}]";
 }
 
-/// <summary>A benchmark file of Hugging Face style JSONL rows (problem/question + answer).</summary>
-public sealed record BenchmarkFile(string Name, string Path);
+/// <summary>
+/// A benchmark: a Hugging Face JSONL or parquet file, or a folder of them, in a recognised layout
+/// (<see cref="Tasks.BenchmarkLoader.Layouts"/>) or read through <see cref="PromptField"/> and <see cref="AnswerField"/>.
+/// </summary>
+public sealed record BenchmarkFile(string Name, string Path, string? PromptField = null, string? AnswerField = null)
+{
+    public Tasks.FieldMapping Fields => new(PromptField, AnswerField);
+}
 
 /// <summary>
 /// The task: Countdown (<see cref="Numbers"/> numbers from <see cref="NumberRange"/>, a reachable target in
 /// <see cref="TargetRange"/>), multi-step arithmetic (<see cref="Operands"/> operands from <see cref="NumberRange"/>),
-/// or math from JSONL files (<see cref="TrainPath"/>, <see cref="Benchmarks"/>). Synthetic tasks generate
+/// or math from JSONL or parquet files (<see cref="TrainPath"/>, <see cref="Benchmarks"/>; a spec's dataDir is expanded into both). Synthetic tasks generate
 /// <see cref="TrainSize"/> training and <see cref="HeldOutSize"/> held-out problems from <see cref="DataSeed"/>;
 /// fields that do not belong to the kind keep their defaults and are not written.
 /// </summary>
@@ -66,6 +72,11 @@ public sealed record TaskSpec
     public int DataSeed { get; init; } = 1234;
     public string? TrainPath { get; init; }
     public IReadOnlyList<BenchmarkFile> Benchmarks { get; init; } = [];
+    /// <summary>Field of the training file's problem text (a dotted path); null: the recognised layout's.</summary>
+    public string? PromptField { get; init; }
+    /// <summary>Field of the training file's gold answer (a dotted path such as reward_model.ground_truth); null: the layout's.</summary>
+    public string? AnswerField { get; init; }
+    public Tasks.FieldMapping TrainFields => new(PromptField, AnswerField);
 
     /// <summary>Benchmarks the task offers: its held-out set (named after the kind) or its benchmark files.</summary>
     public IReadOnlyList<string> BenchmarkNames => Kind == TaskKind.Math

@@ -24,14 +24,14 @@ public static partial class SweepSpecParser
 
     private static readonly string[] CountdownProperties = ["kind", "numbers", "numberRange", "targetRange", "targets", "minSolutions", "trainSize", "heldOutSize", "dataSeed"];
     private static readonly string[] ArithProperties = ["kind", "operands", "numberRange", "trainSize", "heldOutSize", "dataSeed"];
-    private static readonly string[] MathProperties = ["kind", "trainPath", "benchmarks"];
+    private static readonly string[] MathProperties = ["kind", "trainPath", "benchmarks", "dataDir", "trainSet", "promptField", "answerField"];
     private static readonly string[] ModelProperties = ["preset", "checkpoint", "sft"];
     private static readonly string[] SftProperties = ["enabled", "steps", "batchSize", "learningRate", "warmupSteps", "seed"];
     private static readonly string[] EvalProperties =
         ["everySteps", "atStart", "pass1Temperature", "pass1TopP", "avgK", "avgTemperature", "topP", "passKSamples",
          "diversityTemperature", "diversityTopP", "diversitySamples", "benchmarks"];
     private static readonly string[] ResourceProperties = ["device", "memoryGiB", "priority"];
-    private static readonly string[] BenchmarkProperties = ["name", "path"];
+    private static readonly string[] BenchmarkProperties = ["name", "path", "promptField", "answerField"];
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
@@ -127,6 +127,9 @@ public static partial class SweepSpecParser
     {
         public List<SpecError> Errors { get; } = [];
 
+        // The data roots, when the host confines spec files: a dataDir is listed only once it is known to lie inside them.
+        private IReadOnlyList<string>? _roots;
+
         private void Error(string path, string reason) => Errors.Add(new(path, reason));
 
         public SweepSpec? ReadSweep(JsonElement root, SweepSpecParserOptions options)
@@ -137,6 +140,7 @@ public static partial class SweepSpecParser
                 return null;
             }
             CheckProperties(root, "$", TopLevelProperties, "top-level property");
+            _roots = options.DataRoots;
 
             var name = ReadName(root);
             string? description = null;
@@ -326,7 +330,12 @@ public static partial class SweepSpecParser
             var task = new TaskSpec { Kind = kind };
             if (kind == TaskKind.Math)
             {
-                var trainPath = ReadString(element, path, "trainPath", required: true, "the path of a JSONL file of training problems");
+                var promptField = ReadString(element, path, "promptField", required: false, "a field path such as \"problem\" or \"meta.text\"");
+                var answerField = ReadString(element, path, "answerField", required: false, "a field path such as \"answer\" or \"reward_model.ground_truth\"");
+                task = task with { PromptField = promptField, AnswerField = answerField };
+                if (element.TryGetProperty("dataDir", out _)) return ReadDataDir(element, path, task);
+                if (element.TryGetProperty("trainSet", out _)) Error(Child(path, "trainSet"), "applies only with dataDir; remove it or give dataDir");
+                var trainPath = ReadString(element, path, "trainPath", required: true, "the path of a .jsonl or .parquet file (or a folder of them) of training problems, or give dataDir instead");
                 var benchmarks = ReadBenchmarkFiles(element, path);
                 return task with { TrainPath = trainPath, Benchmarks = benchmarks };
             }
@@ -375,6 +384,33 @@ public static partial class SweepSpecParser
             return new(min, max);
         }
 
+        // A folder of datasets, split as the paper (MathFolder): expanded here into trainPath and benchmarks, so the stored
+        // spec says which files each trial read. The field mapping applies to every file of the folder.
+        private TaskSpec ReadDataDir(JsonElement element, string path, TaskSpec task)
+        {
+            foreach (var other in new[] { "trainPath", "benchmarks" })
+                if (element.TryGetProperty(other, out _)) Error(Child(path, other), "cannot be given with dataDir (the folder's split decides it); remove one of them");
+            var dataDir = ReadString(element, path, "dataDir", required: true, "the absolute path of a folder of .parquet/.jsonl datasets");
+            var trainSet = ReadString(element, path, "trainSet", required: false, "the name of the folder's training entry, e.g. \"DAPO-Math-17k\"");
+            if (dataDir is null) return task;
+            if (_roots is not null && SpecPaths.Problem(dataDir, _roots) is { } refused)
+            {
+                Error(Child(path, "dataDir"), refused);
+                return task;
+            }
+            var (split, problem) = MathFolder.Of(dataDir, trainSet);
+            if (split is null)
+            {
+                Error(Child(path, "dataDir"), problem!);
+                return task;
+            }
+            return task with
+            {
+                TrainPath = split.Train.Path,
+                Benchmarks = [.. split.Benchmarks.Select(b => new BenchmarkFile(b.Name, b.Path, task.PromptField, task.AnswerField))],
+            };
+        }
+
         private List<BenchmarkFile> ReadBenchmarkFiles(JsonElement obj, string path)
         {
             var list = new List<BenchmarkFile>();
@@ -399,11 +435,13 @@ public static partial class SweepSpecParser
                 {
                     CheckProperties(item, itemPath, BenchmarkProperties, "benchmark property");
                     var name = ReadString(item, itemPath, "name", required: true, "a non-empty benchmark name");
-                    var file = ReadString(item, itemPath, "path", required: true, "the path of the benchmark's JSONL file");
+                    var file = ReadString(item, itemPath, "path", required: true, "the path of the benchmark's .jsonl or .parquet file (or a folder of them)");
+                    var promptField = ReadString(item, itemPath, "promptField", required: false, "a field path such as \"problem\"");
+                    var answerField = ReadString(item, itemPath, "answerField", required: false, "a field path such as \"answer\"");
                     if (name is not null && names.TryGetValue(name, out var first))
                         Error(Child(itemPath, "name"), $"duplicate benchmark name \"{name}\" (also at [{first}]); give each benchmark its own name");
                     else if (name is not null) names[name] = i;
-                    if (name is not null && file is not null) list.Add(new(name, file));
+                    if (name is not null && file is not null) list.Add(new(name, file, promptField, answerField));
                 }
                 i++;
             }

@@ -81,12 +81,16 @@ public static class SweepSpecWriter
         if (task.Kind == TaskKind.Math)
         {
             if (task.TrainPath is not null) w.WriteString("trainPath", task.TrainPath);
+            if (task.PromptField is not null) w.WriteString("promptField", task.PromptField);
+            if (task.AnswerField is not null) w.WriteString("answerField", task.AnswerField);
             w.WriteStartArray("benchmarks");
             foreach (var b in task.Benchmarks)
             {
                 w.WriteStartObject();
                 w.WriteString("name", b.Name);
                 w.WriteString("path", b.Path);
+                if (b.PromptField is not null) w.WriteString("promptField", b.PromptField);
+                if (b.AnswerField is not null) w.WriteString("answerField", b.AnswerField);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

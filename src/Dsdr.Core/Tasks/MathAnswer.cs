@@ -65,7 +65,7 @@ public static partial class MathAnswer
     public static string? Extract(string? response)
     {
         if (string.IsNullOrWhiteSpace(response)) return null;
-        if (LastBoxed(response) is { } boxed) return boxed;
+        if (LastBoxed(response) is { } boxed) return JoinedBoxes(response) ?? boxed;
         var matches = AnswerIsPattern().Matches(response);
         if (matches.Count == 0) return null;
         var last = matches[^1];
@@ -80,6 +80,30 @@ public static partial class MathAnswer
 
     [GeneratedRegex(@"\.\s")]
     private static partial Regex SentenceEnd();
+
+    // What may stand between two \boxed{} of one answer: "$\boxed{-2}$, $\boxed{1}$", "x=\boxed{3} and x=\boxed{5}".
+    [GeneratedRegex(@"^\s*\$?\s*(?:,|,?\s*and|,?\s*or)\s*\$?\s*(?:[A-Za-z]\s*=\s*)?$")]
+    private static partial Regex BoxSeparator();
+
+    /// <summary>
+    /// The last run of \boxed{…} that only ',' / 'and' / 'or' separate (the roots of a list given one box each), joined
+    /// by ", "; null when the last box stands alone.
+    /// </summary>
+    private static string? JoinedBoxes(string text)
+    {
+        var boxes = new List<(int Start, int End, string Content)>();
+        for (var at = text.IndexOf("\\boxed{", StringComparison.Ordinal); at >= 0; at = text.IndexOf("\\boxed{", at + 1, StringComparison.Ordinal))
+        {
+            var open = at + "\\boxed".Length;
+            var close = MatchingBrace(text, open);
+            if (close < 0) break;
+            boxes.Add((at, close + 1, text[(open + 1)..close].Trim()));
+        }
+        if (boxes.Count < 2 || boxes[^1].End <= text.LastIndexOf("\\boxed", StringComparison.Ordinal)) return null;
+        var first = boxes.Count - 1;
+        while (first > 0 && BoxSeparator().IsMatch(text[boxes[first - 1].End..boxes[first].Start])) first--;
+        return first == boxes.Count - 1 ? null : string.Join(", ", boxes.Skip(first).Select(b => b.Content));
+    }
 
     private static string StripDelimiters(string s)
     {

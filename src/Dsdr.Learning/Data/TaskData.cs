@@ -7,7 +7,7 @@ namespace Dsdr.Learning.Data;
 /// <summary>
 /// A task's problems as one trial sees them: the verifier, the training problems, and one held-out set per
 /// benchmark. Countdown and arith generate both splits from <see cref="TaskSpec.DataSeed"/> (train and held-out
-/// never share a problem, see <see cref="ProblemSplit"/>); math reads its JSONL files.
+/// never share a problem, see <see cref="ProblemSplit"/>); math reads its JSONL or parquet files.
 /// </summary>
 public sealed record TaskData(
     IReasoningTask Task,
@@ -67,9 +67,9 @@ public sealed record TaskData(
     private static TaskData Math(TaskSpec spec)
     {
         if (string.IsNullOrWhiteSpace(spec.TrainPath))
-            throw new ArgumentException("A math task needs trainPath: a JSONL file of training problems.", nameof(spec));
-        var train = BenchmarkLoader.Load(spec.TrainPath, "train");
-        var heldOut = spec.Benchmarks.ToDictionary(b => b.Name, b => BenchmarkLoader.Load(b.Path, b.Name), StringComparer.Ordinal);
+            throw new ArgumentException("A math task needs trainPath: a .jsonl or .parquet file (or a folder of them) of training problems, or dataDir.", nameof(spec));
+        var train = BenchmarkLoader.Load(spec.TrainPath, "train", mapping: spec.TrainFields);
+        var heldOut = spec.Benchmarks.ToDictionary(b => b.Name, b => BenchmarkLoader.Load(b.Path, b.Name, mapping: b.Fields), StringComparer.Ordinal);
         return new TaskData(TaskCatalog.Get(SweepSpecWriter.KindName(TaskKind.Math)), TaskKind.Math, PromptStyle.Verbose, train,
             heldOut.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
     }
