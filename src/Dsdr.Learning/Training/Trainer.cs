@@ -420,7 +420,7 @@ public sealed class Trainer : IDisposable
 
     private static Qwen2ForCausalLM CopyOf(Qwen2ForCausalLM source)
     {
-        var copy = new Qwen2ForCausalLM(source.Config);
+        var copy = Qwen2ForCausalLM.Create(source.Config);
         copy.to(source.parameters().First().device);
         using var noGrad = no_grad();
         var target = copy.named_parameters().ToDictionary(p => p.name, p => p.parameter);
