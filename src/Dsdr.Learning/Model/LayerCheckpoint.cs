@@ -14,26 +14,31 @@ internal sealed class LayerCheckpoint : autograd.SingleTensorFunction<LayerCheck
 
     public override string Name => nameof(LayerCheckpoint);
 
-    /// <summary>layer(input), with the layer's intermediate activations freed at once and recomputed in backward.</summary>
-    public static Tensor Apply(Tensor input, Func<Tensor, Tensor> layer) => apply(input, layer);
+    /// <summary>
+    /// layer(input, context), with the layer's intermediate activations freed at once and recomputed in backward.
+    /// <paramref name="context"/>: tensors the layer reads but does not differentiate (rotary tables, attention mask);
+    /// they are kept by the graph, since the caller's dispose scope ends before the backward runs.
+    /// </summary>
+    public static Tensor Apply(Tensor input, Tensor[] context, Func<Tensor, Tensor[], Tensor> layer) => apply(input, context, layer);
 
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var input = (Tensor)vars[0];
-        var layer = (Func<Tensor, Tensor>)vars[1];
-        ctx.save_for_backward([input]);
+        var context = (Tensor[])vars[1];
+        var layer = (Func<Tensor, Tensor[], Tensor>)vars[2];
+        ctx.save_for_backward([input, .. context]);
         ctx.save_data(LayerKey, layer);
-        return layer(input);
+        return layer(input, context);
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
-        var layer = (Func<Tensor, Tensor>)ctx.get_data(LayerKey);
-        var saved = ctx.get_saved_variables()[0];
+        var layer = (Func<Tensor, Tensor[], Tensor>)ctx.get_data(LayerKey);
+        var saved = ctx.get_saved_variables();
         using var grad = enable_grad();
-        var input = saved.detach().requires_grad_(true);
-        var output = layer(input);
+        var input = saved[0].detach().requires_grad_(true);
+        var output = layer(input, saved.Skip(1).ToArray());
         output.backward([gradOutput]);
-        return [input.grad!];
+        return [input.grad!, null!, null!];   // one entry per argument of Apply; context and layer take none
     }
 }

@@ -204,11 +204,14 @@ internal sealed class Qwen2Decoder : nn.Module
         var rotary = RotaryTables(positionIds, hidden.dtype);
         var bias = AttentionBias.Build(keyMask, offset, steps, device);
         var checkpointed = GradientCheckpointing && cache is null && is_grad_enabled();
+        Tensor[] context = bias.Mask is null ? [rotary.Cos, rotary.SignedSin] : [rotary.Cos, rotary.SignedSin, bias.Mask];
+        var isCausal = bias.IsCausal;
         for (var i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
             hidden = checkpointed
-                ? LayerCheckpoint.Apply(hidden, input => layer.Forward(input, rotary, bias, null, 0))
+                ? LayerCheckpoint.Apply(hidden, context, (input, c) =>
+                    layer.Forward(input, new Rotary(c[0], c[1]), new AttentionBias(c.Length > 2 ? c[2] : null, isCausal), null, 0))
                 : layer.Forward(hidden, rotary, bias, cache, i);
         }
         cache?.Advance(steps);
