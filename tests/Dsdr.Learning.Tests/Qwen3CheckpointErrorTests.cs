@@ -142,4 +142,22 @@ public class Qwen3CheckpointErrorTests
         Assert.DoesNotContain(names, n => n.EndsWith(".bias", StringComparison.Ordinal));
         Assert.Equal([40, 24], model.named_parameters().Single(p => p.name == "model.layers.0.self_attn.q_proj.weight").parameter.shape);
     }
+
+    [Theory]
+    [InlineData("qwen3", false, false)]
+    [InlineData("qwen3", true, false)]
+    [InlineData("qwen3", false, true)]
+    [InlineData("qwen2", false, false)]
+    [InlineData("qwen2", true, false)]
+    public void The_memory_estimate_reads_the_parameter_count_the_model_has_from_config_json(string family, bool tied, bool bias)
+    {
+        var folder = TestModels.TempFolder();
+        using var model = family == "qwen3"
+            ? Qwen2ForCausalLM.Create(Micro(tied) with { AttentionBias = bias })
+            : new Qwen2ForCausalLM(TestModels.Micro(tied));
+        Checkpoint.Save(model, folder);
+        var shape = Dsdr.Core.Sweeps.ModelShape.FromCheckpoint(folder)!;
+        Assert.Equal(model.ParameterCount(), shape.Parameters());
+        Assert.Equal(model.Config.HeadDim, shape.HeadDim);
+    }
 }
