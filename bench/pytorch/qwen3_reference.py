@@ -244,6 +244,52 @@ def fixture(folder, spec):
                "greedy": greedy}, open(os.path.join(folder, "expected.json"), "w"))
 
 
+def bench(spec):
+    """One case of bench/Dsdr.Bench.Learner's --memory: the same model, rows, budget and loss as MemoryBench.cs."""
+    import resource
+    import torch.utils.checkpoint  # noqa: F401  (torch.utils.checkpoint.checkpoint in forward)
+    torch.set_num_threads(spec["threads"])
+    torch.manual_seed(0)
+    c = tiny_config({"vocab_size": 2048, "hidden_size": 128, "intermediate_size": 384, "layers": 4, "head_dim": 48, "tied": True})
+    c["max_position_embeddings"] = 512
+    model = Qwen3ForCausalLM(c)
+    model.checkpointing = spec["case"] in ("checkpointing", "both")
+    budget = spec["budget"] if spec["case"] in ("micro-batches", "both") else 0
+    n, lo, hi = spec["rows"], spec["min_length"], spec["max_length"]
+    spread = [lo + i * (hi - lo) // (n - 1) for i in range(n)]
+    lengths = sorted(spread, key=lambda l: (l * 7919) % 101)   # MemoryBench.Lengths(): the same shuffled order
+    rows = [torch.randint(0, 2048, (l,)) for l in lengths]
+    order = sorted(range(n), key=lambda i: lengths[i]) if budget else list(range(n))
+    plan, current = [], []
+    for i in order:   # greedy packing under rows × longest ≤ budget, as MicroBatches.Plan
+        if budget and current and (len(current) + 1) * max(lengths[j] for j in current + [i]) > budget:
+            plan.append(current)
+            current = []
+        current.append(i)
+    plan.append(current)
+    real = sum(lengths)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    times = []
+    for step in range(spec["steps"] + 1):
+        start = time.perf_counter()
+        optimizer.zero_grad()
+        for micro in plan:
+            width = max(lengths[i] for i in micro)
+            ids = torch.zeros(len(micro), width, dtype=torch.long)
+            mask = torch.zeros(len(micro), width, dtype=torch.long)
+            for r, i in enumerate(micro):
+                ids[r, width - lengths[i]:] = rows[i]
+                mask[r, width - lengths[i]:] = 1
+            logits = model(ids, mask)
+            nll = F.cross_entropy(logits[:, :-1].reshape(-1, 2048), ids[:, 1:].reshape(-1), reduction="none").view(len(micro), -1)
+            (nll * mask[:, 1:].float()).sum().div(real).backward()
+        optimizer.step()
+        if step > 0:
+            times.append(time.perf_counter() - start)
+    median = sorted(times)[len(times) // 2]
+    print(json.dumps({"tokens_per_s": real / median, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "fixture":
         fixture(sys.argv[2], json.loads(sys.argv[3]))

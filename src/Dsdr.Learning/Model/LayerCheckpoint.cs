@@ -28,7 +28,9 @@ internal sealed class LayerCheckpoint : autograd.SingleTensorFunction<LayerCheck
         var layer = (Func<Tensor, Tensor[], Tensor>)vars[2];
         ctx.save_for_backward([input, .. context]);
         ctx.save_data(LayerKey, layer);
-        return layer(input, context);
+        // the layer's intermediates die here, not when the caller's scope ends (which would keep every layer's)
+        using var scope = NewDisposeScope();
+        return layer(input, context).MoveToOuterDisposeScope();
     }
 
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
@@ -36,9 +38,10 @@ internal sealed class LayerCheckpoint : autograd.SingleTensorFunction<LayerCheck
         var layer = (Func<Tensor, Tensor[], Tensor>)ctx.get_data(LayerKey);
         var saved = ctx.get_saved_variables();
         using var grad = enable_grad();
+        using var scope = NewDisposeScope();
         var input = saved[0].detach().requires_grad_(true);
         var output = layer(input, saved.Skip(1).ToArray());
         output.backward([gradOutput]);
-        return [input.grad!, null!, null!];   // one entry per argument of Apply; context and layer take none
+        return [input.grad!.MoveToOuterDisposeScope(), null!, null!];   // one entry per argument of Apply; context and layer take none
     }
 }
