@@ -24,29 +24,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-class RMSNorm(nn.Module):
-    def __init__(self, size, eps):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(size))
-        self.eps = eps
-
-    def forward(self, x):
-        dtype = x.dtype
-        x = x.float()
-        x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
-        return self.weight * x.to(dtype)
-
-
-def rotate_half(x):
-    half = x.shape[-1] // 2
-    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
-
-
-def repeat_kv(x, groups):
-    if groups == 1:
-        return x
-    b, kv, s, d = x.shape
-    return x[:, :, None, :, :].expand(b, kv, groups, s, d).reshape(b, kv * groups, s, d)
+# Unchanged from Qwen2 in Hugging Face's modular Qwen3: the float32 RMSNorm, rotate_half, repeat_kv and the SwiGLU MLP.
+from qwen2_reference import MLP, RMSNorm, repeat_kv, rotate_half  # noqa: E402
 
 
 def head_dim_of(c):
@@ -80,18 +59,6 @@ class Attention(nn.Module):
         probs = F.softmax(scores, dim=-1, dtype=torch.float32).to(q.dtype)
         out = torch.matmul(probs, v).transpose(1, 2).reshape(b, t, -1)
         return self.o_proj(out)
-
-
-class MLP(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        d, ff = c["hidden_size"], c["intermediate_size"]
-        self.gate_proj = nn.Linear(d, ff, bias=False)
-        self.up_proj = nn.Linear(d, ff, bias=False)
-        self.down_proj = nn.Linear(ff, d, bias=False)
-
-    def forward(self, x):
-        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
 
 
 class Layer(nn.Module):
