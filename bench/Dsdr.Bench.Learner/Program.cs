@@ -16,6 +16,7 @@ using static TorchSharp.torch;
 //      training step (forward, backward, AdamW) and KV-cache generation tokens/s, at the same thread count;
 //  plus a semantic cross-check: the PyTorch reference's logits on a C#-written checkpoint.
 // Usage: dotnet run -c Release --project bench/Dsdr.Bench.Learner -- [--threads N] [--quick] [--no-recompute] [--no-pytorch]
+//        … -- --memory [--threads N]: gradient checkpointing and micro-batches vs plain, each against PyTorch (MemoryBench.cs)
 var arguments = args.ToList();
 int IntArg(string name, int fallback) => arguments.IndexOf(name) is var i and >= 0 ? int.Parse(arguments[i + 1], CultureInfo.InvariantCulture) : fallback;
 var threads = IntArg("--threads", Environment.ProcessorCount);
@@ -24,6 +25,16 @@ var python = arguments.IndexOf("--python") is var p and >= 0 ? arguments[p + 1] 
 var script = Path.Combine(RepositoryRoot(), "bench", "pytorch", "qwen2_reference.py");
 
 new ComputeConfig("cpu", threads).Apply();
+if (arguments.IndexOf("--memory-case") is var memoryCase and >= 0)
+{
+    Dsdr.Bench.Learner.MemoryBench.RunCase(arguments[memoryCase + 1]);
+    return 0;
+}
+if (arguments.Contains("--memory"))
+{
+    Dsdr.Bench.Learner.MemoryBench.RunAll(Environment.ProcessPath!, python, Path.Combine(RepositoryRoot(), "bench", "pytorch", "qwen3_reference.py"), threads);
+    return 0;
+}
 if (arguments.Contains("--profile"))
 {
     Dsdr.Bench.Learner.Profile.Run(arguments.Contains("--countdown"));

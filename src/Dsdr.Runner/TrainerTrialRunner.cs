@@ -276,6 +276,8 @@ public static class StepMetricNames
             ["lr"] = m.LearningRate,
             ["updates"] = m.Updates,
             ["tokens_per_second"] = m.TokensPerSecond,
+            ["batch/micro_batches"] = m.MicroBatches,
+            ["batch/padding_fraction"] = m.PaddingFraction,
             ["seconds/total"] = m.Seconds.Total,
             ["seconds/generation"] = m.Seconds.Generation,
             ["seconds/verify"] = m.Seconds.Verify,

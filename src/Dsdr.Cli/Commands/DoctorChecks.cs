@@ -13,7 +13,7 @@ using TorchSharp;
 
 namespace Dsdr.Cli.Commands;
 
-internal sealed record DoctorRequest(string? ConnectionString, string? ApiUrl);
+internal sealed record DoctorRequest(string? ConnectionString, string? ApiUrl, string? Model = null, string? Spec = null);
 
 /// <summary>The doctor's checks, each a function from what it can see to one <see cref="DoctorCheck"/>.</summary>
 internal static class DoctorChecks
@@ -43,6 +43,7 @@ internal static class DoctorChecks
         Add(postgres.Check);
         Add(SentenceEncoder());
         Add(ClusterSlots(request.ApiUrl, postgres.ReachableConnectionString));
+        if (request.Model is not null || request.Spec is not null) Add(ModelMemoryCheck.Run(request.Model, request.Spec));
         return checks;
     }
 

@@ -34,16 +34,24 @@ internal static class DoctorCommand
         {
             Description = $"URL of a Dsdr web host whose GET /api/pool lists the cluster's slots (default: PostgreSQL, then {DoctorChecks.DefaultApi}).",
         };
-        var doctor = new Command("doctor", "Check this machine for Dsdr: .NET, libtorch/CUDA, PostgreSQL, sentence encoder, cluster slots.")
+        var model = new Option<string>("--model")
         {
-            connection, api,
+            Description = "A preset or a Hugging Face checkpoint folder: report the memory one trial of it needs (with --spec: that spec's first trial and slot).",
+        };
+        var spec = new Option<string>("--spec")
+        {
+            Description = "A sweep spec whose first trial's batch, model and resources.memoryGiB the memory estimate uses.",
+        };
+        var doctor = new Command("doctor", "Check this machine for Dsdr: .NET, libtorch/CUDA, PostgreSQL, sentence encoder, cluster slots, a model's memory.")
+        {
+            connection, api, model, spec,
         };
         doctor.SetAction(parse =>
         {
             var apiUrl = parse.GetValue(api);
             if (apiUrl is not null && !(Uri.TryCreate(apiUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
                 throw new CliInputException($"--api: '{apiUrl}' is not an http(s) URL; write e.g. --api http://localhost:5080.");
-            var checks = DoctorChecks.RunAll(new DoctorRequest(parse.GetValue(connection), apiUrl), line => Write(io, line));
+            var checks = DoctorChecks.RunAll(new DoctorRequest(parse.GetValue(connection), apiUrl, parse.GetValue(model), parse.GetValue(spec)), line => Write(io, line));
             var failed = checks.Count(c => c.Level == DoctorLevel.Fail);
             var warned = checks.Count(c => c.Level == DoctorLevel.Warn);
             io.Output.WriteLine();

@@ -183,10 +183,12 @@ public static class HyperParameters
             Func<TrainingConfig, double, TrainingConfig> set) =>
             new(name, label, HyperType.Number, null, v => check(v) ?? SpecLimits.HyperAboveMax(name, v), c => get(c), (c, v) => set(c, (double)v!));
         HyperParameter I(string name, string label, Func<object?, string?> check, Func<TrainingConfig, int> get,
-            Func<TrainingConfig, int, TrainingConfig> set) =>
-            new(name, label, HyperType.Integer, null, v => check(v) ?? SpecLimits.HyperAboveMax(name, v), c => get(c), (c, v) => set(c, (int)v!));
-        HyperParameter B(string name, string label, Func<TrainingConfig, bool> get, Func<TrainingConfig, bool, TrainingConfig> set) =>
-            new(name, label, HyperType.Boolean, null, Any, c => get(c), (c, v) => set(c, (bool)v!));
+            Func<TrainingConfig, int, TrainingConfig> set, bool identityOmitsDefault = false) =>
+            new(name, label, HyperType.Integer, null, v => check(v) ?? SpecLimits.HyperAboveMax(name, v), c => get(c), (c, v) => set(c, (int)v!),
+                identityOmitsDefault: identityOmitsDefault);
+        HyperParameter B(string name, string label, Func<TrainingConfig, bool> get, Func<TrainingConfig, bool, TrainingConfig> set,
+            bool identityOmitsDefault = false) =>
+            new(name, label, HyperType.Boolean, null, Any, c => get(c), (c, v) => set(c, (bool)v!), identityOmitsDefault: identityOmitsDefault);
         HyperParameter E<T>(string name, string label, Func<TrainingConfig, T> get, Func<TrainingConfig, T, TrainingConfig> set,
             Func<T, string> toName) where T : struct, Enum
         {
@@ -239,6 +241,9 @@ public static class HyperParameters
             N("overlongPenaltyFactor", "penalty", NonNegative, c => c.OverlongPenaltyFactor, (c, v) => c with { OverlongPenaltyFactor = v }),
             N("temperature", "T", Positive, c => c.Temperature, (c, v) => c with { Temperature = v }),
             I("maxNewTokens", "maxtokens", v => AtLeast(v, 1), c => c.MaxNewTokens, (c, v) => c with { MaxNewTokens = v }),
+            B("gradientCheckpointing", "ckpt", c => c.GradientCheckpointing, (c, v) => c with { GradientCheckpointing = v }, identityOmitsDefault: true),
+            I("maxTokensPerMicroBatch", "microtokens", NonNegative, c => c.MaxTokensPerMicroBatch, (c, v) => c with { MaxTokensPerMicroBatch = v },
+                identityOmitsDefault: true),
             I(SeedName, "seed", Any, c => c.Seed, (c, v) => c with { Seed = v }),
         ];
     }

@@ -69,6 +69,7 @@ public static class SpecLimits
         Hyper("overlongPenaltyFactor", 0, 1000),
         Hyper("temperature", 0, 100, minExclusive: true),
         Hyper("maxNewTokens", 1, MaxNewTokensCeiling, why: "each rollout's KV cache and activations grow with it"),
+        Hyper("maxTokensPerMicroBatch", 0, 1 << 30),
     }.ToDictionary(r => r.Field["$.base.".Length..], StringComparer.Ordinal);
 
     public static SpecRange EvalEverySteps { get; } = new("$.eval.everySteps", 1, StepsCeiling);

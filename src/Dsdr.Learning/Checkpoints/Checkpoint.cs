@@ -41,7 +41,7 @@ public static class Checkpoint
         options ??= new CheckpointLoadOptions();
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Checkpoint folder {folder} does not exist.");
         var config = Qwen2Config.Load(Path.Combine(folder, ConfigFile));
-        var model = new Qwen2ForCausalLM(config);
+        var model = Qwen2ForCausalLM.Create(config);
         try
         {
             var dtype = options.DType ?? FileDType(folder);
@@ -67,8 +67,13 @@ public static class Checkpoint
             var entries = new Dictionary<string, (SafeTensors.SafeTensorsReader Reader, SafeTensorEntry Entry)>();
             foreach (var reader in readers)
                 foreach (var entry in reader.Entries)
+                {
                     if (!entries.TryAdd(entry.Name, (reader, entry)))
-                        throw new InvalidDataException($"Tensor {entry.Name} appears in more than one file of {folder}.");
+                        throw new InvalidDataException($"Tensor {entry.Name} appears in more than one file of {folder}: {Path.GetFileName(entries[entry.Name].Reader.Path)} and {Path.GetFileName(reader.Path)}.");
+                    if (!IsFloating(entry.ScalarType))
+                        throw new InvalidDataException($"{reader.Path}: tensor {entry.Name} is stored as {entry.DType}; model weights must be F32, BF16, F16 or F64.");
+                }
+            CheckIndexAgainstFiles(folder, entries.ToDictionary(e => e.Key, e => e.Value.Reader.Path));
 
             var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
             var missing = parameters.Keys.Where(n => !entries.ContainsKey(n)).Order(StringComparer.Ordinal).ToList();
@@ -80,7 +85,7 @@ public static class Checkpoint
                 .Select(p => $"{p.Key} (file [{string.Join(", ", entries[p.Key].Entry.Shape)}], model [{string.Join(", ", p.Value.shape)}])")
                 .ToList();
             if (wrongShape.Count > 0 || (strict && (missing.Count > 0 || unexpected.Count > 0)))
-                throw new CheckpointMismatchException(MismatchMessage(folder, missing, unexpected, wrongShape, strict), missing, unexpected, wrongShape);
+                throw new CheckpointMismatchException(MismatchMessage(folder, model.Config.ModelType, missing, unexpected, wrongShape, strict), missing, unexpected, wrongShape);
 
             using var noGrad = no_grad();
             foreach (var (name, parameter) in parameters)
@@ -152,18 +157,56 @@ public static class Checkpoint
         var indexPath = Path.Combine(folder, IndexFile);
         if (File.Exists(indexPath))
         {
-            var map = JsonNode.Parse(File.ReadAllText(indexPath))?["weight_map"]?.AsObject()
-                ?? throw new InvalidDataException($"{indexPath} has no weight_map.");
-            var files = map.Select(kv => kv.Value?.GetValue<string>() ?? throw new InvalidDataException($"{indexPath}: {kv.Key} maps to no file."))
-                .Distinct().Order(StringComparer.Ordinal).Select(f => Path.Combine(folder, f)).ToList();
+            var files = IndexWeightMap(indexPath).Values.Distinct().Order(StringComparer.Ordinal).Select(f => Path.Combine(folder, f)).ToList();
             foreach (var file in files)
-                if (!File.Exists(file)) throw new FileNotFoundException($"{indexPath} lists {Path.GetFileName(file)}, which is not in the folder.", file);
+                if (!File.Exists(file)) throw new FileNotFoundException($"{indexPath} lists shard {Path.GetFileName(file)}, which is not in the folder.", file);
             return files;
         }
         var single = Path.Combine(folder, WeightsFile);
         if (File.Exists(single)) return [single];
+        var shards = Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "model-*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList() : [];
+        if (shards.Count > 0)
+            throw new FileNotFoundException($"{folder} holds shards ({string.Join(", ", shards)}) but no {IndexFile} saying which tensor is in which; copy the index from the checkpoint's source.", indexPath);
         throw new FileNotFoundException($"No weights in {folder}: expected {WeightsFile} or {IndexFile}.", single);
     }
+
+    /// <summary>An index's weight_map: tensor name → shard file name (a plain name inside the folder).</summary>
+    private static Dictionary<string, string> IndexWeightMap(string indexPath)
+    {
+        JsonObject? map;
+        try
+        {
+            map = JsonNode.Parse(File.ReadAllText(indexPath))?["weight_map"] as JsonObject;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{indexPath} is not valid JSON: {e.Message}", e);
+        }
+        if (map is null || map.Count == 0) throw new InvalidDataException($"{indexPath} has no weight_map object naming each tensor's shard.");
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in map)
+        {
+            var file = value is JsonValue v && v.TryGetValue<string>(out var f) ? f : null;
+            if (string.IsNullOrEmpty(file) || file != Path.GetFileName(file))
+                throw new InvalidDataException($"{indexPath}: tensor {name} maps to {value?.ToJsonString() ?? "null"}, not a file name in the folder.");
+            result[name] = file;
+        }
+        return result;
+    }
+
+    // Every tensor the index names must be in the shard it names (a stale index would silently load nothing for it).
+    private static void CheckIndexAgainstFiles(string folder, IReadOnlyDictionary<string, string> tensorFiles)
+    {
+        var indexPath = Path.Combine(folder, IndexFile);
+        if (!File.Exists(indexPath)) return;
+        foreach (var (name, file) in IndexWeightMap(indexPath))
+            if (!tensorFiles.TryGetValue(name, out var actual) || Path.GetFileName(actual) != file)
+                throw new InvalidDataException(actual is null
+                    ? $"{indexPath} puts tensor {name} in {file}, but no shard holds it."
+                    : $"{indexPath} puts tensor {name} in {file}, but it is in {Path.GetFileName(actual)}.");
+    }
+
+    private static bool IsFloating(ScalarType type) => type is ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64;
 
     private static ScalarType FileDType(string folder)
     {
@@ -187,7 +230,7 @@ public static class Checkpoint
         File.Move(temporary, path, overwrite: true);
     }
 
-    private static string MismatchMessage(string folder, List<string> missing, List<string> unexpected, List<string> wrongShape, bool strict)
+    private static string MismatchMessage(string folder, string modelType, List<string> missing, List<string> unexpected, List<string> wrongShape, bool strict)
     {
         static string List(IReadOnlyList<string> names) =>
             string.Join(", ", names.Take(30)) + (names.Count > 30 ? $", … and {names.Count - 30} more" : "");
@@ -195,6 +238,6 @@ public static class Checkpoint
         if (strict && missing.Count > 0) parts.Add($"missing {missing.Count}: {List(missing)}");
         if (strict && unexpected.Count > 0) parts.Add($"unexpected {unexpected.Count}: {List(unexpected)}");
         if (wrongShape.Count > 0) parts.Add($"wrong shape {wrongShape.Count}: {List(wrongShape)}");
-        return $"Checkpoint {folder} does not match the model (Hugging Face Qwen2 names expected) — {string.Join("; ", parts)}.";
+        return $"Checkpoint {folder} ({string.Join(", ", WeightFiles(folder).Select(Path.GetFileName))}) does not match the {modelType} model (Hugging Face names expected) — {string.Join("; ", parts)}.";
     }
 }

@@ -70,6 +70,10 @@ public static class SafeTensors
                     throw new InvalidDataException($"{path}: tensor {name} has data_offsets [{string.Join(", ", offsets)}] that do not hold {expected} bytes inside the data ({dataLength} bytes).");
                 entries.Add(entry);
             }
+            catch (NotSupportedException e)
+            {
+                throw new InvalidDataException($"{path}: {e.Message}", e);
+            }
             catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or IndexOutOfRangeException)
             {
                 throw new InvalidDataException($"{path}: header entry {name} lacks a valid dtype, shape or data_offsets.", e);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Dsdr.Core.Sweeps;
 
@@ -7,8 +8,9 @@ namespace Dsdr.Learning.Model;
 /// <summary>
 /// The shape of a Qwen2 decoder. Property names mirror Hugging Face's config.json (snake_case on disk);
 /// fields this implementation does not use are kept in <see cref="Extra"/> and written back unchanged.
+/// <see cref="Qwen3Config"/> extends it as Hugging Face's modular Qwen3 extends Qwen2.
 /// </summary>
-public sealed record Qwen2Config
+public record Qwen2Config
 {
     public int VocabSize { get; init; }
     public int HiddenSize { get; init; }
@@ -30,7 +32,14 @@ public sealed record Qwen2Config
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }
 
-    [JsonIgnore] public int HeadDim => HiddenSize / NumAttentionHeads;
+    /// <summary>Width of one attention head: config.json's head_dim where the family has one, else hidden / heads.</summary>
+    [JsonIgnore] public int HeadDim => DeclaredHeadDim ?? HiddenSize / NumAttentionHeads;
+
+    /// <summary>The family's explicit head width (Qwen3's head_dim); null = hidden_size / num_attention_heads.</summary>
+    protected virtual int? DeclaredHeadDim => null;
+
+    /// <summary>The model_type this record describes in config.json.</summary>
+    [JsonIgnore] public virtual string FamilyModelType => "qwen2";
 
     /// <summary>Character-level tasks on CPU: 4 layers, d = 128, 4 heads over 2 KV heads; ~1.0M parameters at vocab 64.</summary>
     public static Qwen2Config Tiny(int vocabSize = 64) => Preset(ModelPresets.Tiny, vocabSize);
@@ -69,8 +78,7 @@ public sealed record Qwen2Config
         Positive(NumAttentionHeads, "num_attention_heads");
         Positive(NumKeyValueHeads, "num_key_value_heads");
         Positive(MaxPositionEmbeddings, "max_position_embeddings");
-        if (HiddenSize % NumAttentionHeads != 0)
-            throw new InvalidDataException($"Model config: hidden_size {HiddenSize} is not divisible by num_attention_heads {NumAttentionHeads}.");
+        ValidateHeads();
         if (HeadDim % 2 != 0)
             throw new InvalidDataException($"Model config: head dimension {HeadDim} must be even for rotary positions.");
         if (NumAttentionHeads % NumKeyValueHeads != 0)
@@ -78,19 +86,26 @@ public sealed record Qwen2Config
         if (RopeTheta <= 0) throw new InvalidDataException($"Model config: rope_theta must be positive, got {RopeTheta}.");
         if (RmsNormEps <= 0) throw new InvalidDataException($"Model config: rms_norm_eps must be positive, got {RmsNormEps}.");
         if (HiddenAct != "silu")
-            throw new NotSupportedException($"Model config: hidden_act '{HiddenAct}' is not supported; Qwen2 uses 'silu'.");
-        if (ModelType is not ("qwen2"))
-            throw new NotSupportedException($"Model config: model_type '{ModelType}' is not supported; expected 'qwen2'.");
+            throw new NotSupportedException($"Model config: hidden_act '{HiddenAct}' is not supported; {FamilyModelType} uses 'silu'.");
+        if (ModelType != FamilyModelType)
+            throw new NotSupportedException($"Model config: model_type '{ModelType}' is not supported by {GetType().Name}; expected '{FamilyModelType}'.");
         if (Extra is not null)
         {
             if (Extra.TryGetValue("rope_scaling", out var scaling) && scaling.ValueKind != JsonValueKind.Null)
                 throw new NotSupportedException("Model config: rope_scaling is set; only plain rotary positions are implemented.");
             if (Extra.TryGetValue("use_sliding_window", out var sliding) && sliding.ValueKind == JsonValueKind.True)
                 throw new NotSupportedException("Model config: use_sliding_window is true; only full attention is implemented.");
-            if (Extra.TryGetValue("head_dim", out var headDim) && headDim.ValueKind == JsonValueKind.Number && headDim.GetInt32() != HeadDim)
-                throw new NotSupportedException($"Model config: head_dim {headDim.GetInt32()} differs from hidden_size / num_attention_heads = {HeadDim}.");
         }
         return this;
+    }
+
+    /// <summary>Qwen2 derives the head width: hidden_size must split evenly, and a head_dim in the file must agree.</summary>
+    protected virtual void ValidateHeads()
+    {
+        if (HiddenSize % NumAttentionHeads != 0)
+            throw new InvalidDataException($"Model config: hidden_size {HiddenSize} is not divisible by num_attention_heads {NumAttentionHeads}.");
+        if (Extra is not null && Extra.TryGetValue("head_dim", out var headDim) && headDim.ValueKind == JsonValueKind.Number && headDim.GetInt32() != HeadDim)
+            throw new NotSupportedException($"Model config: head_dim {headDim.GetInt32()} differs from hidden_size / num_attention_heads = {HeadDim}.");
     }
 
     public static readonly JsonSerializerOptions JsonOptions = new()
@@ -100,20 +115,39 @@ public sealed record Qwen2Config
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, GetType(), JsonOptions);
 
+    /// <summary>The model_types config.json may name, each with the record that reads it.</summary>
+    public static readonly IReadOnlyDictionary<string, Type> Families = new Dictionary<string, Type>
+    {
+        ["qwen2"] = typeof(Qwen2Config),
+        ["qwen3"] = typeof(Qwen3Config),
+    };
+
+    /// <summary>Reads a config.json of any supported family (by its model_type; absent = qwen2) and validates it.</summary>
     public static Qwen2Config FromJson(string json, string source = "config.json")
     {
         Qwen2Config? config;
         try
         {
-            config = JsonSerializer.Deserialize<Qwen2Config>(json, JsonOptions);
+            var modelType = JsonNode.Parse(json) is JsonObject root && root["model_type"] is JsonValue type && type.TryGetValue<string>(out var name)
+                ? name : "qwen2";
+            if (!Families.TryGetValue(modelType, out var family))
+                throw new NotSupportedException($"{source}: model_type '{modelType}' is not supported; expected one of {string.Join(", ", Families.Keys)}.");
+            config = (Qwen2Config?)JsonSerializer.Deserialize(json, family, JsonOptions);
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{source} is not a valid model config: {e.Message}", e);
         }
-        return (config ?? throw new InvalidDataException($"{source} is empty.")).Validate();
+        try
+        {
+            return (config ?? throw new InvalidDataException($"{source} is empty.")).Validate();
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException && !e.Message.StartsWith(source, StringComparison.Ordinal))
+        {
+            throw e is NotSupportedException ? new NotSupportedException($"{source}: {e.Message}", e) : new InvalidDataException($"{source}: {e.Message}", e);
+        }
     }
 
     public static Qwen2Config Load(string path) =>

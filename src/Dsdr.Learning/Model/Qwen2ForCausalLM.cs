@@ -13,8 +13,8 @@ namespace Dsdr.Learning.Model;
 // Module and parameter names are Hugging Face's, so named_parameters() lists exactly the safetensors keys
 // (model.embed_tokens.weight, model.layers.N.self_attn.q_proj.weight, …, lm_head.weight unless tied).
 
-/// <summary>The policy model: a Qwen2 decoder with its language-model head.</summary>
-public sealed class Qwen2ForCausalLM : nn.Module<Tensor, Tensor>
+/// <summary>The policy model: a Qwen2 decoder with its language-model head (<see cref="Qwen3ForCausalLM"/> derives from it).</summary>
+public class Qwen2ForCausalLM : nn.Module<Tensor, Tensor>
 {
     [ComponentName(Name = "model")] private readonly Qwen2Decoder decoder;
     [ComponentName(Name = "lm_head")] private readonly Linear? lmHead;   // null when tied to the embedding
@@ -24,11 +24,27 @@ public sealed class Qwen2ForCausalLM : nn.Module<Tensor, Tensor>
     /// <param name="initSeed">Seeds the model's own generator for the random initial weights (torch's global one is not used).</param>
     public Qwen2ForCausalLM(Qwen2Config config, long initSeed = 0) : base(nameof(Qwen2ForCausalLM))
     {
+        if (config is Qwen3Config && this is not Qwen3ForCausalLM)
+            throw new ArgumentException("A Qwen3 config builds a Qwen3ForCausalLM: use new Qwen3ForCausalLM(config) or Qwen2ForCausalLM.Create(config).", nameof(config));
         Config = config.Validate();
         decoder = new Qwen2Decoder(config);
         if (!config.TieWordEmbeddings) lmHead = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
         RegisterComponents();
         InitializeWeights(initSeed);
+    }
+
+    /// <summary>The model of the config's family: <see cref="Qwen3ForCausalLM"/> for a <see cref="Qwen3Config"/>, else Qwen2.</summary>
+    public static Qwen2ForCausalLM Create(Qwen2Config config, long initSeed = 0) =>
+        config is Qwen3Config qwen3 ? new Qwen3ForCausalLM(qwen3, initSeed) : new Qwen2ForCausalLM(config, initSeed);
+
+    /// <summary>
+    /// Recompute each decoder layer's activations in the backward pass instead of keeping them (training forwards
+    /// without a KV cache only): memory per layer drops to its input, at the cost of a second forward.
+    /// </summary>
+    public bool GradientCheckpointing
+    {
+        get => decoder.GradientCheckpointing;
+        set => decoder.GradientCheckpointing = value;
     }
 
     /// <summary>Logits [B, T, V] for token ids [B, T]: no padding, positions 0…T−1.</summary>
@@ -169,6 +185,8 @@ internal sealed class Qwen2Decoder : nn.Module
 
     public Tensor EmbeddingWeight => embedTokens.weight!;
 
+    public bool GradientCheckpointing { get; set; }
+
     public Tensor Forward(Tensor inputIds, Tensor? attentionMask, Tensor? positionIds, KvCache? cache)
     {
         var steps = inputIds.shape[1];
@@ -185,8 +203,17 @@ internal sealed class Qwen2Decoder : nn.Module
         var hidden = embedTokens.forward(inputIds);
         var rotary = RotaryTables(positionIds, hidden.dtype);
         var bias = AttentionBias.Build(keyMask, offset, steps, device);
+        var checkpointed = GradientCheckpointing && cache is null && is_grad_enabled();
+        Tensor[] context = bias.Mask is null ? [rotary.Cos, rotary.SignedSin] : [rotary.Cos, rotary.SignedSin, bias.Mask];
+        var isCausal = bias.IsCausal;
         for (var i = 0; i < layers.Count; i++)
-            hidden = layers[i].Forward(hidden, rotary, bias, cache, i);
+        {
+            var layer = layers[i];
+            hidden = checkpointed
+                ? LayerCheckpoint.Apply(hidden, context, (input, c) =>
+                    layer.Forward(input, new Rotary(c[0], c[1]), new AttentionBias(c.Length > 2 ? c[2] : null, isCausal), null, 0))
+                : layer.Forward(hidden, rotary, bias, cache, i);
+        }
         cache?.Advance(steps);
         return norm.forward(hidden);
     }
@@ -247,14 +274,14 @@ internal sealed record AttentionBias(Tensor? Mask, bool IsCausal)
 
 internal sealed class Qwen2DecoderLayer : nn.Module
 {
-    [ComponentName(Name = "self_attn")] private readonly Qwen2Attention selfAttention;
+    [ComponentName(Name = "self_attn")] private readonly DecoderAttention selfAttention;
     [ComponentName(Name = "mlp")] private readonly Qwen2Mlp mlp;
     [ComponentName(Name = "input_layernorm")] private readonly Qwen2RmsNorm inputNorm;
     [ComponentName(Name = "post_attention_layernorm")] private readonly Qwen2RmsNorm postAttentionNorm;
 
     public Qwen2DecoderLayer(Qwen2Config config) : base("layer")
     {
-        selfAttention = new Qwen2Attention(config);
+        selfAttention = config is Qwen3Config qwen3 ? new Qwen3Attention(qwen3) : new Qwen2Attention(config);
         mlp = new Qwen2Mlp(config);
         inputNorm = new Qwen2RmsNorm(config.HiddenSize, config.RmsNormEps);
         postAttentionNorm = new Qwen2RmsNorm(config.HiddenSize, config.RmsNormEps);
@@ -280,35 +307,17 @@ internal sealed class Qwen2DecoderLayer : nn.Module
     }
 }
 
-/// <summary>Grouped-query attention with Qwen2's q/k/v biases (no output bias) and rotary positions.</summary>
-internal sealed class Qwen2Attention : nn.Module
+/// <summary>A decoder layer's self-attention: this step's hidden states [B, T, d] in, [B, T, d] out.</summary>
+internal abstract class DecoderAttention(string name) : nn.Module(name)
 {
-    [ComponentName(Name = "q_proj")] private readonly Linear queryProjection;
-    [ComponentName(Name = "k_proj")] private readonly Linear keyProjection;
-    [ComponentName(Name = "v_proj")] private readonly Linear valueProjection;
-    [ComponentName(Name = "o_proj")] private readonly Linear outputProjection;
-    private readonly long heads, keyValueHeads, headDim;
+    public abstract Tensor Forward(Tensor hidden, Rotary rotary, AttentionBias bias, KvCache? cache, int layerIndex);
 
-    public Qwen2Attention(Qwen2Config config) : base("self_attn")
+    /// <summary>
+    /// softmax(q·kᵀ/√D + mask)·v over grouped-query heads: q [B, H, T, D], k and v [B, KV, S, D] → [B, T, H·D].
+    /// </summary>
+    protected static Tensor Attend(Tensor q, Tensor k, Tensor v, AttentionBias bias, long heads, long keyValueHeads, long headDim)
     {
-        heads = config.NumAttentionHeads;
-        keyValueHeads = config.NumKeyValueHeads;
-        headDim = config.HeadDim;
-        queryProjection = nn.Linear(config.HiddenSize, heads * headDim, hasBias: true);
-        keyProjection = nn.Linear(config.HiddenSize, keyValueHeads * headDim, hasBias: true);
-        valueProjection = nn.Linear(config.HiddenSize, keyValueHeads * headDim, hasBias: true);
-        outputProjection = nn.Linear(heads * headDim, config.HiddenSize, hasBias: false);
-        RegisterComponents();
-    }
-
-    public Tensor Forward(Tensor hidden, Rotary rotary, AttentionBias bias, KvCache? cache, int layerIndex)
-    {
-        long batch = hidden.shape[0], steps = hidden.shape[1];
-        var q = rotary.Apply(queryProjection.forward(hidden).view(batch, steps, heads, headDim).transpose(1, 2));        // [B, H, T, D]
-        var k = rotary.Apply(keyProjection.forward(hidden).view(batch, steps, keyValueHeads, headDim).transpose(1, 2));  // [B, KV, T, D]
-        var v = valueProjection.forward(hidden).view(batch, steps, keyValueHeads, headDim).transpose(1, 2);
-        if (cache is not null) (k, v) = cache.Append(layerIndex, k, v);
-
+        long batch = q.shape[0], steps = q.shape[2];
         var group = heads / keyValueHeads;
         Tensor attended;
         if (steps == 1 && group > 1)
@@ -329,7 +338,39 @@ internal sealed class Qwen2Attention : nn.Module
             }
             attended = F.scaled_dot_product_attention(q, k, v, bias.Mask, is_casual: bias.IsCausal);   // softmax(q·kᵀ/√D + mask)·v
         }
-        return outputProjection.forward(attended.transpose(1, 2).reshape(batch, steps, heads * headDim));
+        return attended.transpose(1, 2).reshape(batch, steps, heads * headDim);
+    }
+}
+
+/// <summary>Grouped-query attention with Qwen2's q/k/v biases (no output bias) and rotary positions.</summary>
+internal sealed class Qwen2Attention : DecoderAttention
+{
+    [ComponentName(Name = "q_proj")] private readonly Linear queryProjection;
+    [ComponentName(Name = "k_proj")] private readonly Linear keyProjection;
+    [ComponentName(Name = "v_proj")] private readonly Linear valueProjection;
+    [ComponentName(Name = "o_proj")] private readonly Linear outputProjection;
+    private readonly long heads, keyValueHeads, headDim;
+
+    public Qwen2Attention(Qwen2Config config) : base("self_attn")
+    {
+        heads = config.NumAttentionHeads;
+        keyValueHeads = config.NumKeyValueHeads;
+        headDim = config.HeadDim;
+        queryProjection = nn.Linear(config.HiddenSize, heads * headDim, hasBias: true);
+        keyProjection = nn.Linear(config.HiddenSize, keyValueHeads * headDim, hasBias: true);
+        valueProjection = nn.Linear(config.HiddenSize, keyValueHeads * headDim, hasBias: true);
+        outputProjection = nn.Linear(heads * headDim, config.HiddenSize, hasBias: false);
+        RegisterComponents();
+    }
+
+    public override Tensor Forward(Tensor hidden, Rotary rotary, AttentionBias bias, KvCache? cache, int layerIndex)
+    {
+        long batch = hidden.shape[0], steps = hidden.shape[1];
+        var q = rotary.Apply(queryProjection.forward(hidden).view(batch, steps, heads, headDim).transpose(1, 2));        // [B, H, T, D]
+        var k = rotary.Apply(keyProjection.forward(hidden).view(batch, steps, keyValueHeads, headDim).transpose(1, 2));  // [B, KV, T, D]
+        var v = valueProjection.forward(hidden).view(batch, steps, keyValueHeads, headDim).transpose(1, 2);
+        if (cache is not null) (k, v) = cache.Append(layerIndex, k, v);
+        return outputProjection.forward(Attend(q, k, v, bias, heads, keyValueHeads, headDim));
     }
 
     protected override void Dispose(bool disposing)

@@ -190,7 +190,9 @@ public sealed class Trainer : IDisposable
             LearningRate: update.LearningRate,
             Updates: update.Components.Count,
             TokensPerSecond: lengths.Sum() / Math.Max(total.Elapsed.TotalSeconds, 1e-9),
-            Seconds: new StepTimings(total.Elapsed.TotalSeconds, clock.Generation, clock.Verify, clock.Embed, clock.Score, clock.Update));
+            Seconds: new StepTimings(total.Elapsed.TotalSeconds, clock.Generation, clock.Verify, clock.Embed, clock.Score, clock.Update),
+            MicroBatches: update.MicroBatches.Count,
+            PaddingFraction: MicroBatches.PaddingFraction(update.MicroBatches));
         foreach (var sink in sinks) sink.OnStep(metrics);
         return metrics;
     }
@@ -300,9 +302,9 @@ public sealed class Trainer : IDisposable
 
     // ---- update ----
 
-    private sealed record UpdateTotals(List<LossComponents> Components, List<double> GradNorms, double LearningRate)
+    private sealed record UpdateTotals(List<LossComponents> Components, List<double> GradNorms, double LearningRate, List<MicroBatch> MicroBatches)
     {
-        public static UpdateTotals None => new([], [], double.NaN);
+        public static UpdateTotals None => new([], [], double.NaN, []);
         public double Mean(Func<LossComponents, double> pick) => Components.Count > 0 ? Components.Average(pick) : double.NaN;
     }
 
@@ -311,6 +313,7 @@ public sealed class Trainer : IDisposable
         var watch = Stopwatch.StartNew();
         var components = new List<LossComponents>();
         var norms = new List<double>();
+        var micro = new List<MicroBatch>();
         var learningRate = double.NaN;
         var miniBatches = Math.Min(Config.MiniBatchesPerStep, groups.Count);
         for (var epoch = 0; epoch < Config.PpoEpochs; epoch++)
@@ -324,21 +327,48 @@ public sealed class Trainer : IDisposable
                 var to = (m + 1) * groups.Count / miniBatches;
                 var members = order[from..to].Select(i => groups[i]).ToList();
                 learningRate = LearningRateAt(Updates);
-                var (parts, norm) = UpdateOn(members, learningRate);
+                var (parts, norm, plan) = UpdateOn(members, learningRate);
                 components.Add(parts);
                 norms.Add(norm);
+                micro.AddRange(plan);
                 Updates++;
             }
         }
         clock.Update += watch.Elapsed.TotalSeconds;
-        return new UpdateTotals(components, norms, learningRate);
+        return new UpdateTotals(components, norms, learningRate, micro);
     }
 
     // lr_u = lr · min(1, (u + 1) / W)   (W = warm-up updates; 0 = none)
     public double LearningRateAt(int update) =>
         Config.WarmupSteps > 0 ? Config.LearningRate * Math.Min(1.0, (update + 1.0) / Config.WarmupSteps) : Config.LearningRate;
 
-    private (LossComponents Parts, double GradNorm) UpdateOn(List<ScoredGroup> groups, double learningRate)
+    private (LossComponents Parts, double GradNorm, IReadOnlyList<MicroBatch> Plan) UpdateOn(List<ScoredGroup> groups, double learningRate)
+    {
+        var shapes = groups.Select(g => new GroupShape(
+            g.Group.Completions.Select(_ => g.Group.PromptIds.Count).ToArray(),
+            g.Group.Completions.Select(c => c.Length).ToArray())).ToList();
+        var plan = MicroBatches.Plan(shapes, Config.MaxTokensPerMicroBatch);
+        // split: each micro-batch's loss is normalised by the whole mini-batch, so their sum is the mini-batch's loss
+        var totals = plan.Count > 1
+            ? new MiniBatchTotals(shapes.Sum(s => (double)s.ResponseLengths.Sum()), shapes.Sum(s => s.Rows), groups.Count)
+            : null;
+        policy.train();
+        policy.GradientCheckpointing = Config.GradientCheckpointing;
+        optimizer.ZeroGrad();
+        var parts = new List<(LossComponents Components, double Tokens)>();
+        foreach (var micro in plan)
+        {
+            var components = BackwardOn(micro.Groups.Select(g => groups[g]).ToList(), totals);
+            parts.Add((components, micro.Groups.Sum(g => (double)shapes[g].ResponseLengths.Sum())));
+        }
+        var norm = nn.utils.clip_grad_norm_(policy.parameters(), Config.GradClip);
+        optimizer.LearningRate = learningRate;
+        optimizer.Step();
+        return (parts.Count == 1 ? parts[0].Components : Combine(parts), norm, plan);
+    }
+
+    // Accumulates one micro-batch's gradient; returns its loss parts.
+    private LossComponents BackwardOn(List<ScoredGroup> groups, MiniBatchTotals? totals)
     {
         using var scope = NewDisposeScope();
         var prompts = groups.Select(g => g.Group.PromptIds).ToList();
@@ -358,7 +388,6 @@ public sealed class Trainer : IDisposable
             }
         }
         using var batch = RolloutBatch.Create(prompts, completions, Config.Temperature, device, tokenizer.PadId);
-        policy.train();
         var logits = batch.ResponseLogits(policy);
         Tensor? referenceLogProbs = null;
         if (reference is not null)
@@ -367,15 +396,26 @@ public sealed class Trainer : IDisposable
         var lossBatch = new PolicyLossBatch(batch.ResponseIds, batch.OldLogProbs, batch.ResponseMask,
             tensor(advantages.ToArray(), device: device), tensor(weights.ToArray(), device: device),
             tensor(groupIndex.ToArray(), device: device), referenceLogProbs);
-        var result = DsdrLoss.Compute(logits, lossBatch, arm.Loss);
+        var result = DsdrLoss.Compute(logits, lossBatch, arm.Loss, totals);
         if (!double.IsFinite(result.Components.Total))
             throw new TrainingDivergedException(result.Components.Total, Updates, Config.LearningRate);
-        optimizer.ZeroGrad();
         result.Loss.backward();
-        var norm = nn.utils.clip_grad_norm_(policy.parameters(), Config.GradClip);
-        optimizer.LearningRate = learningRate;
-        optimizer.Step();
-        return (result.Components, norm);
+        return result.Components;
+    }
+
+    // Micro-batch parts of one update: the normalised losses add up; per-token statistics are token-weighted means.
+    private static LossComponents Combine(List<(LossComponents Components, double Tokens)> parts)
+    {
+        var tokens = Math.Max(parts.Sum(p => p.Tokens), 1);
+        double Weighted(Func<LossComponents, double> pick) => parts.Sum(p => pick(p.Components) * p.Tokens) / tokens;
+        return new LossComponents(
+            Total: parts.Sum(p => p.Components.Total),
+            PolicyLoss: parts.Sum(p => p.Components.PolicyLoss),
+            LocalTerm: parts.Sum(p => p.Components.LocalTerm),
+            Kl: parts[0].Components.Kl is null ? null : parts.Sum(p => p.Components.Kl ?? 0),
+            ClipFractions: new ClipFractions(Weighted(c => c.ClipFractions.Low), Weighted(c => c.ClipFractions.High), Weighted(c => c.ClipFractions.Dual)),
+            Entropy: Weighted(c => c.Entropy),
+            ApproxKlToOld: Weighted(c => c.ApproxKlToOld));
     }
 
     // ---- checkpoints ----
@@ -421,7 +461,7 @@ public sealed class Trainer : IDisposable
 
     private static Qwen2ForCausalLM CopyOf(Qwen2ForCausalLM source)
     {
-        var copy = new Qwen2ForCausalLM(source.Config);
+        var copy = Qwen2ForCausalLM.Create(source.Config);
         copy.to(source.parameters().First().device);
         using var noGrad = no_grad();
         var target = copy.named_parameters().ToDictionary(p => p.name, p => p.parameter);

@@ -37,7 +37,9 @@ public sealed record StepMetrics(
     double LearningRate,
     int Updates,
     double TokensPerSecond,
-    StepTimings Seconds);
+    StepTimings Seconds,
+    int MicroBatches = 0,
+    double PaddingFraction = 0);
 
 /// <summary>One scored group: the texts with their rewards and the DSDR quantities d, r̃, A, w (spec §1–§3).</summary>
 public sealed record GroupRecord(
