@@ -46,6 +46,7 @@ public static class DsdrStorageExtensions
         services.TryAddSingleton<RolloutGroupRepository>();
         services.TryAddSingleton<ProblemRepository>();
         services.TryAddSingleton<SlotRepository>();
+        services.TryAddSingleton<SweepExportRepository>();
         services.TryAddSingleton(sp => new MetricIngestor(sp.GetRequiredService<DsdrDatabase>(),
             sp.GetService<IOptions<MetricIngestorOptions>>()?.Value, sp.GetService<ILogger<MetricIngestor>>()));
         services.AddHostedService<DsdrDatabaseStartup>();

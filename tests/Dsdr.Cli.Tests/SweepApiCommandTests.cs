@@ -117,6 +117,24 @@ public class SweepApiCommandTests(PlatformFixture platform)
     }
 
     [Fact]
+    public void ASearchSubmitsItsBudgetAndABadRangeIsRefusedNamingTheField()
+    {
+        static string WithSearch(string name, string search) => Spec(name, steps: 3)
+            .Replace("\"seeds\": [0]", $"\"search\": {search},\n  \"seeds\": [0]", StringComparison.Ordinal);
+        var good = Sweep(WithSearch("cli-search", """{"method": "random", "trials": 4, "seed": 9, "space": {"learningRate": {"min": 0.0001, "max": 0.01, "scale": "log"}}}"""),
+            "submit", "-", "--api-key", platform.ApiKey);
+        Assert.True(good.Exit == 0, good.Error);
+        Assert.Contains("submitted sweep cli-search: 20 trials queued", good.Output); // 5 arms × 4 points × 1 seed
+
+        var bad = Sweep(WithSearch("cli-search-bad", """{"method": "sobol", "trials": 0, "space": {"lambdaD": {"min": 0.2, "max": 0.1}}}"""),
+            "submit", "-", "--api-key", platform.ApiKey);
+        Assert.Equal(2, bad.Exit);
+        Assert.Contains("$.search.trials: must be ≥ 1", bad.Error);
+        Assert.Contains("$.search.space.lambdaD: min 0.2 is greater than max 0.1", bad.Error);
+        Assert.Equal(2, Sweep("", "status", "cli-search-bad").Exit); // nothing stored
+    }
+
+    [Fact]
     public void InvalidSpecIsRefusedBeforeTheRoundTripNamingEachField()
     {
         const string spec = """{"name":"x","task":{"kind":"countdown"},"model":{"preset":"small"},"arms":["grpo","foo"],"seeds":[1,1]}""";

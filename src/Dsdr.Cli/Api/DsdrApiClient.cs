@@ -52,6 +52,17 @@ internal sealed class DsdrApiClient(HttpClient http, Uri baseAddress, string? ap
         return await response.Content.ReadAsStringAsync(ct);
     }
 
+    /// <summary>GET /api/sweeps/{id}/coverage: the solution-coverage ledger.</summary>
+    public Task<JsonElement> GetCoverageAsync(string sweepId, CancellationToken ct) =>
+        SendJsonAsync(HttpMethod.Get, $"api/sweeps/{Uri.EscapeDataString(sweepId)}/coverage", null, ct);
+
+    /// <summary>GET /api/sweeps/{id}/export?format=csv|parquet: the zip of the sweep's trials, metrics, evals and eval_problems.</summary>
+    public async Task<byte[]> GetExportAsync(string sweepId, string format, CancellationToken ct)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"api/sweeps/{Uri.EscapeDataString(sweepId)}/export?format={Uri.EscapeDataString(format)}", null, ct);
+        return await response.Content.ReadAsByteArrayAsync(ct);
+    }
+
     private async Task<JsonElement> SendJsonAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
     {
         using var response = await SendAsync(method, path, content, ct);

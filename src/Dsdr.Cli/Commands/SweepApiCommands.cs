@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.IO.Compression;
 using System.Text.Json;
 using Dsdr.Cli.Api;
 using Dsdr.Core.Results;
@@ -7,7 +8,7 @@ using Dsdr.Core.Results;
 namespace Dsdr.Cli.Commands;
 
 /// <summary>
-/// `dsdr sweep submit|status|results|cancel`: the REST API of a running platform (<c>--api</c>, default
+/// `dsdr sweep submit|status|results|cancel|coverage|export`: the REST API of a running platform (<c>--api</c>, default
 /// http://localhost:5080; <c>--api-key</c> or Dsdr__ApiKey for the mutating routes). A refused request exits 2 with
 /// one line per ProblemDetails error; an unreachable or failing server exits 1 and says how to start one.
 /// </summary>
@@ -19,6 +20,8 @@ internal static class SweepApiCommands
         yield return Status(io, http);
         yield return Results(io, http);
         yield return Cancel(io, http);
+        yield return Coverage(io, http);
+        yield return Export(io, http);
     }
 
     /// <summary>--api and --api-key, as every command that talks to a running platform takes them.</summary>
@@ -156,6 +159,93 @@ internal static class SweepApiCommands
         {
             var sweep = await api.Client(parse, http).CancelAsync(parse.GetValue(id)!, ct);
             io.Output.WriteLine($"cancelled: {Summary(sweep)}");
+            return CliExit.Ok;
+        });
+        return command;
+    }
+
+    private static Command Coverage(CliIo io, Func<HttpClient> http)
+    {
+        var api = new ApiOptions();
+        var id = SweepId();
+        var json = new Option<bool>("--json") { Description = "Print the API's JSON answer instead of tables." };
+        var command = new Command("coverage",
+            "Show which rows (and seeds) solved each held-out problem at their final evaluation, the most distinct correct solutions, " +
+            "and per pair of rows the problems only the first solved.") { id, json };
+        api.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var ledger = await api.Client(parse, http).GetCoverageAsync(parse.GetValue(id)!, ct);
+            if (parse.GetValue(json)) io.Output.WriteLine(JsonSerializer.Serialize(ledger, CliJson.Indented));
+            else WriteCoverage(ledger, io.Output);
+            return CliExit.Ok;
+        });
+        return command;
+    }
+
+    private static void WriteCoverage(JsonElement ledger, TextWriter output)
+    {
+        var rows = (Property(ledger, "rows")?.EnumerateArray() ?? default).Select(r => r.GetString() ?? "").ToList();
+        var problems = Property(ledger, "problems") is { ValueKind: JsonValueKind.Array } p ? p.EnumerateArray().ToList() : [];
+        if (problems.Count == 0)
+        {
+            output.WriteLine("no per-problem evaluations yet: the ledger fills in as trials evaluate.");
+            return;
+        }
+        output.WriteLine("solved only by A (problems A solved with some seed and B with none):");
+        var pairs = Property(ledger, "pairs") is { ValueKind: JsonValueKind.Array } pa ? pa.EnumerateArray().ToList() : [];
+        CliTable.Write(output, ["A", "B", "only A", "problems"], [.. pairs.Select(x =>
+        {
+            var list = Property(x, "problems")?.EnumerateArray().Select(e => e.GetString() ?? "").ToList() ?? [];
+            return new[] { Text(x, "a"), Text(x, "b"), list.Count.ToString(CultureInfo.InvariantCulture),
+                string.Join(" ", list.Take(8)) + (list.Count > 8 ? $" … (+{list.Count - 8})" : "") };
+        })]);
+        output.WriteLine();
+        output.WriteLine("per problem: seeds that solved it / seeds evaluated, most distinct correct solutions of one seed:");
+        CliTable.Write(output, ["problem", .. rows], [.. problems.Select(problem =>
+        {
+            var cells = Property(problem, "rows")?.EnumerateArray().ToList() ?? [];
+            return new[] { $"{Text(problem, "benchmark")}/{Text(problem, "problemId")}" }.Concat(rows.Select(row =>
+                cells.FirstOrDefault(c => Text(c, "row") == row) is { ValueKind: JsonValueKind.Object } c
+                    ? $"{Property(c, "solvedSeeds")?.GetArrayLength()}/{Property(c, "seeds")?.GetArrayLength()} ({Number(c, "maxDistinctCorrect")} distinct)"
+                    : "–")).ToArray();
+        })]);
+    }
+
+    private static Command Export(CliIo io, Func<HttpClient> http)
+    {
+        var api = new ApiOptions();
+        var id = SweepId();
+        var format = new Option<string>("--format") { Description = "File format: csv or parquet.", DefaultValueFactory = _ => "csv" };
+        format.AcceptOnlyFromAmong("csv", "parquet");
+        var output = new Option<string>("--out") { Description = "Folder the files are written to (created when missing).", Required = true };
+        var command = new Command("export",
+            "Write everything a sweep recorded to a folder: trials, metrics, evals and eval_problems, one typed CSV or Parquet file each.")
+        { id, format, output };
+        api.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var chosen = parse.GetValue(format)!;
+            var folder = parse.GetValue(output)!;
+            var zip = await api.Client(parse, http).GetExportAsync(parse.GetValue(id)!, chosen, ct);
+            try
+            {
+                Directory.CreateDirectory(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliInputException($"--out: cannot create the folder '{folder}' ({e.Message}).");
+            }
+            using var archive = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);
+            foreach (var entry in archive.Entries)
+            {
+                // the server names the files; a name with a folder in it is not one of them
+                if (entry.Name != entry.FullName || entry.Name.Length == 0)
+                    throw new CliUnavailableException($"the export holds an unexpected entry '{entry.FullName}'; is {api.Client(parse, http).BaseAddress} a Dsdr API?");
+                var path = Path.Combine(folder, entry.Name);
+                entry.ExtractToFile(path, overwrite: true);
+                io.Output.WriteLine($"{path} ({entry.Length} bytes)");
+            }
             return CliExit.Ok;
         });
         return command;

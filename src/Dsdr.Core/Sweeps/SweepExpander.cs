@@ -64,22 +64,37 @@ public static class SweepExpander
     /// <summary>Number of trials <see cref="Expand"/> gives: Σ_arms Π_(axes the arm does not pin) |values| × |seeds| (as double: it may be huge).</summary>
     public static double CountTrials(SweepSpec spec) => spec.Arms.Sum(arm => CountGridPoints(spec, arm)) * spec.Seeds.Count;
 
-    /// <summary>Grid points one arm runs: the product of the lengths of the axes it does not pin.</summary>
+    /// <summary>
+    /// Points one arm runs: the product of the lengths of the grid axes it does not pin, times the search budget when the
+    /// search has a range the arm does not pin.
+    /// </summary>
     public static double CountGridPoints(SweepSpec spec, string arm)
     {
         var preset = ArmPresets.Get(arm);
-        return spec.Grid.Where(a => !preset.Pins(a.Key)).Aggregate(1.0, (n, a) => n * a.Values.Count);
+        var grid = spec.Grid.Where(a => !preset.Pins(a.Key)).Aggregate(1.0, (n, a) => n * a.Values.Count);
+        return spec.Search is { } search && search.Ranges.Any(r => !preset.Pins(r.Key)) ? grid * search.Trials : grid;
     }
 
-    /// <summary>Each arm with each of its grid points, in expansion order.</summary>
+    /// <summary>
+    /// Each arm with each of its points, in expansion order: grid points (first axis outermost), and within each the
+    /// search's points in draw order (the keys the arm pins left out).
+    /// </summary>
     public static IEnumerable<(string Arm, IReadOnlyList<HyperAssignment> Point)> Points(SweepSpec spec)
     {
+        IReadOnlyList<IReadOnlyList<HyperAssignment>> searched = spec.Search is { } search ? SearchSampler.Points(search) : [[]];
         foreach (var arm in spec.Arms)
         {
             var preset = ArmPresets.Get(arm);
             var axes = spec.Grid.Where(a => !preset.Pins(a.Key)).ToList();
             foreach (var point in Product(axes, 0, []))
-                yield return (arm, point);
+            {
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var sample in searched)
+                {
+                    IReadOnlyList<HyperAssignment> full = [.. point, .. sample.Where(a => !preset.Pins(a.Key))];
+                    if (seen.Add(RowLabel(arm, full))) yield return (arm, full); // two draws that round to the same point run once
+                }
+            }
         }
     }
 

@@ -11,6 +11,7 @@ namespace Dsdr.Core.Sweeps;
 /// <param name="Arms">Arm preset names (<see cref="ArmPresets.Names"/>), in the order the table lists them.</param>
 /// <param name="Grid">Axes of the grid, outermost first; each key is a hyper-parameter JSON name.</param>
 /// <param name="MaxTrials">Upper bound on the expanded trial count (default 1000).</param>
+/// <param name="Search">Random or Sobol points over continuous ranges, run at every grid point; null: the grid alone.</param>
 [JsonConverter(typeof(SweepSpecJsonConverter))]
 public sealed record SweepSpec(
     string Name,
@@ -23,7 +24,8 @@ public sealed record SweepSpec(
     IReadOnlyList<int> Seeds,
     EvalSpec Eval,
     ResourceSpec Resources,
-    int MaxTrials = SweepSpec.DefaultMaxTrials)
+    int MaxTrials = SweepSpec.DefaultMaxTrials,
+    SearchSpec? Search = null)
 {
     public const int DefaultMaxTrials = 1000;
 }

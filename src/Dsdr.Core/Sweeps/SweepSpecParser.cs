@@ -13,7 +13,7 @@ namespace Dsdr.Core.Sweeps;
 public static partial class SweepSpecParser
 {
     public static readonly IReadOnlyList<string> TopLevelProperties =
-        ["name", "description", "task", "model", "base", "arms", "grid", "seeds", "eval", "resources", "maxTrials"];
+        ["name", "description", "task", "model", "base", "arms", "grid", "search", "seeds", "eval", "resources", "maxTrials"];
 
     /// <summary>Spec names of <see cref="TargetChoice"/>: uniform among reachable targets, or weighted by the expressions reaching them.</summary>
     public static IReadOnlyDictionary<string, TargetChoice> TargetChoiceNames { get; } = new Dictionary<string, TargetChoice>(StringComparer.Ordinal)
@@ -157,6 +157,7 @@ public static partial class SweepSpecParser
                 : null;
             var armsValid = arms is not null && Errors.Count == errorsBeforeArms;
             var grid = root.TryGetProperty("grid", out var g) ? ReadGrid(g, "$.grid") : [];
+            var search = root.TryGetProperty("search", out var se) && se.ValueKind != JsonValueKind.Null ? ReadSearch(se, "$.search", grid) : null;
             var seeds = Required(root, "$", "seeds", "a non-empty array of distinct integers, e.g. [0, 1, 2]") is { } s
                 ? ReadSeeds(s, "$.seeds")
                 : null;
@@ -170,7 +171,7 @@ public static partial class SweepSpecParser
             if (Errors.Count > 0 || name is null || task is null || model is null || arms is null || seeds is null || eval is null || resources is null)
                 return null;
 
-            var spec = new SweepSpec(name, description, task, model, baseOverrides, arms, grid, seeds, eval, resources, maxTrials);
+            var spec = new SweepSpec(name, description, task, model, baseOverrides, arms, grid, seeds, eval, resources, maxTrials, search);
             CheckTrialCount(spec);
             foreach (var (where, problem) in TaskCapacity.Problems(task)) Error(where, problem);
             if (options.DataRoots is { } roots) CheckPaths(spec, roots);
@@ -544,6 +545,67 @@ public static partial class SweepSpecParser
                 axes.Add(new GridAxis(property.Name, values));
             }
             return axes;
+        }
+
+        private static readonly string[] SearchProperties = ["method", "trials", "seed", "space"];
+        private static readonly string[] RangeProperties = ["min", "max", "scale"];
+
+        /// <summary>
+        /// {"method": "random"|"sobol", "trials": N ≥ 1, "seed": S ≥ 0, "space": {"lambdaD": {"min": 1e-4, "max": 1e-1, "scale": "log"}}}:
+        /// number hyper-parameters only, min ≤ max, a log range with min &gt; 0, no key also on the grid, both ends in the parameter's range.
+        /// </summary>
+        private SearchSpec? ReadSearch(JsonElement element, string path, List<GridAxis> grid)
+        {
+            if (!IsObject(element, path, "an object like {\"method\": \"sobol\", \"trials\": 16, \"space\": {\"lambdaD\": {\"min\": 0.0001, \"max\": 0.1, \"scale\": \"log\"}}}"))
+                return null;
+            CheckProperties(element, path, SearchProperties, "search");
+            var errors = Errors.Count;
+            var method = SearchMethod.Random;
+            if (!element.TryGetProperty("method", out var m)) Error(Child(path, "method"), "is missing: write \"random\" or \"sobol\"");
+            else if (m.ValueKind == JsonValueKind.String && m.GetString() is "random" or "sobol") method = m.GetString() == "sobol" ? SearchMethod.Sobol : SearchMethod.Random;
+            else Error(Child(path, "method"), $"must be \"random\" or \"sobol\", got {Describe(m)}");
+            var trials = ReadInt(element, path, "trials", 0, v => v >= 1 ? null : "must be ≥ 1: the search's trial budget (points drawn per arm and grid point)");
+            if (!element.TryGetProperty("trials", out _)) Error(Child(path, "trials"), "is missing: give the trial budget, e.g. 16");
+            var seed = ReadInt(element, path, "seed", 0, v => v >= 0 ? null : "must be ≥ 0");
+            var ranges = new List<SearchRange>();
+            var spacePath = Child(path, "space");
+            if (!element.TryGetProperty("space", out var space)) Error(spacePath, "is missing: map number hyper-parameters to {\"min\": …, \"max\": …, \"scale\": \"linear\"|\"log\"}");
+            else if (IsObject(space, spacePath, "an object mapping hyper-parameter names to ranges"))
+            {
+                foreach (var property in space.EnumerateObject())
+                {
+                    var rangePath = Child(spacePath, property.Name);
+                    if (!KnownHyperParameter(property.Name, rangePath, out var parameter)) continue;
+                    if (parameter.Type != HyperType.Number) { Error(rangePath, $"\"{property.Name}\" is not a continuous number hyper-parameter; list its values on $.grid instead"); continue; }
+                    if (grid.Any(a => a.Key == property.Name)) { Error(rangePath, $"\"{property.Name}\" is also a grid axis; keep it on one of $.grid and $.search"); continue; }
+                    if (ranges.Any(r => r.Key == property.Name)) { Error(rangePath, "appears twice; keep one"); continue; }
+                    if (!IsObject(property.Value, rangePath, "an object like {\"min\": 0.0001, \"max\": 0.1, \"scale\": \"log\"}")) continue;
+                    CheckProperties(property.Value, rangePath, RangeProperties, "search range");
+                    double? End(string key)
+                    {
+                        if (!property.Value.TryGetProperty(key, out var v)) { Error(Child(rangePath, key), "is missing"); return null; }
+                        if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var d) || !double.IsFinite(d)) { Error(Child(rangePath, key), $"must be a number, got {Describe(v)}"); return null; }
+                        if (parameter.Check(d) is { } reason) { Error(Child(rangePath, key), $"{d.ToString("R", CultureInfo.InvariantCulture)} {reason}"); return null; }
+                        return d;
+                    }
+                    var min = End("min");
+                    var max = End("max");
+                    var log = false;
+                    if (property.Value.TryGetProperty("scale", out var sc))
+                    {
+                        if (sc.ValueKind == JsonValueKind.String && sc.GetString() is "linear" or "log") log = sc.GetString() == "log";
+                        else Error(Child(rangePath, "scale"), $"must be \"linear\" or \"log\", got {Describe(sc)}");
+                    }
+                    if (min is not { } lo || max is not { } hi) continue;
+                    if (lo > hi) { Error(rangePath, $"min {lo.ToString("R", CultureInfo.InvariantCulture)} is greater than max {hi.ToString("R", CultureInfo.InvariantCulture)}; swap them"); continue; }
+                    if (log && lo <= 0) { Error(Child(rangePath, "min"), $"a log range needs min > 0, got {lo.ToString("R", CultureInfo.InvariantCulture)}; raise it or use \"scale\": \"linear\""); continue; }
+                    ranges.Add(new SearchRange(property.Name, lo, hi, log));
+                }
+                if (ranges.Count == 0 && Errors.Count == errors) Error(spacePath, "is empty: give at least one range, like {\"lambdaD\": {\"min\": 0.0001, \"max\": 0.1, \"scale\": \"log\"}}");
+                if (method == SearchMethod.Sobol && ranges.Count > SobolSequence.MaxDimensions)
+                    Error(spacePath, $"has {ranges.Count} ranges; a Sobol search takes at most {SobolSequence.MaxDimensions} (use \"random\" for more)");
+            }
+            return Errors.Count == errors ? new SearchSpec(method, trials, seed, ranges) : null;
         }
 
         private static string ExampleValue(HyperParameter parameter) => parameter.Type switch

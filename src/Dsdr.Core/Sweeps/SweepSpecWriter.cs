@@ -39,6 +39,24 @@ public static class SweepSpecWriter
             w.WriteEndArray();
         }
         w.WriteEndObject();
+        if (spec.Search is { } search)
+        {
+            w.WriteStartObject("search");
+            w.WriteString("method", search.Method == SearchMethod.Sobol ? "sobol" : "random");
+            w.WriteNumber("trials", search.Trials);
+            w.WriteNumber("seed", search.Seed);
+            w.WriteStartObject("space");
+            foreach (var range in search.Ranges)
+            {
+                w.WriteStartObject(range.Key);
+                w.WriteNumber("min", range.Min);
+                w.WriteNumber("max", range.Max);
+                w.WriteString("scale", range.Log ? "log" : "linear");
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
         w.WriteStartArray("seeds");
         foreach (var seed in spec.Seeds) w.WriteNumberValue(seed);
         w.WriteEndArray();

@@ -96,6 +96,28 @@ public sealed class EvalProblemRepository(DsdrDatabase database)
         return [.. rows.Select(r => r.ToRecord())];
     }
 
+    /// <summary>
+    /// The coverage ledger's input: every problem outcome of each trial of the sweep at the trial's last evaluated step (per
+    /// benchmark), with the trial's row and seed; solved as <see cref="CoverageOutcome.AnyCorrect"/> defines it.
+    /// </summary>
+    public async Task<IReadOnlyList<CoverageOutcome>> FinalCoverageAsync(string sweepId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<CoverageRow>(new CommandDefinition("""
+            SELECT t.row_label AS Row, t.seed AS Seed, p.trial_id AS TrialId, p.step AS Step, p.benchmark AS Benchmark, p.problem_id AS ProblemId,
+                   (p.pass1_correct OR p.avg_correct > 0 OR p.passk_correct > 0) AS Solved, p.distinct_correct AS DistinctCorrect
+            FROM trials t
+            JOIN (SELECT trial_id, benchmark, max(step) AS step FROM eval_problems GROUP BY trial_id, benchmark) last
+              ON last.trial_id = t.trial_id
+            JOIN eval_problems p ON p.trial_id = last.trial_id AND p.benchmark = last.benchmark AND p.step = last.step
+            WHERE t.sweep_id = @sweepId
+            ORDER BY COALESCE((t.config->>'index')::int, 0), t.row_label, t.seed, p.trial_id, p.benchmark, p.problem_id
+            """, new { sweepId }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new CoverageOutcome(r.Row, r.Seed, r.TrialId, r.Step, r.Benchmark, r.ProblemId, r.Solved, r.DistinctCorrect))];
+    }
+
+    private sealed record CoverageRow(string Row, int Seed, string TrialId, int Step, string Benchmark, string ProblemId, bool Solved, int DistinctCorrect);
+
     private const string Select = """
         p.trial_id AS TrialId, p.step AS Step, p.benchmark AS Benchmark, p.problem_id AS ProblemId, p.pass1_correct AS Pass1Correct,
         p.avg_samples AS AvgSamples, p.avg_correct AS AvgCorrect, p.passk_samples AS PassKSamples, p.passk_correct AS PassKCorrect,

@@ -143,7 +143,7 @@ public sealed class ApiErrorTests(WebApiFixture web)
         var routes = new (string Path, string Method)[]
         {
             ("/api/sweeps", "post"), ("/api/sweeps", "get"), ("/api/sweeps/{id}", "get"), ("/api/sweeps/{id}/cancel", "post"),
-            ("/api/sweeps/{id}/results", "get"), ("/api/sweeps/{id}/report", "get"), ("/api/trials/{id}", "get"), ("/api/trials/{id}/metrics", "get"),
+            ("/api/sweeps/{id}/results", "get"), ("/api/sweeps/{id}/report", "get"), ("/api/sweeps/{id}/export", "get"), ("/api/sweeps/{id}/coverage", "get"), ("/api/trials/{id}", "get"), ("/api/trials/{id}/metrics", "get"),
             ("/api/trials/{id}/rollouts", "get"), ("/api/pool", "get"), ("/api/problems/{dataset}/{id}", "get"),
         };
         foreach (var (path, method) in routes)

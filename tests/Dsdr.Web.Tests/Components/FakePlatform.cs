@@ -149,6 +149,14 @@ public sealed class FakePlatform : IDsdrPlatform
         return Task.FromResult(Pool);
     }
 
+    public Dictionary<string, CoverageLedger> Coverage { get; } = [];
+
+    public Task<CoverageLedger?> GetCoverageAsync(string sweepId, CancellationToken cancellationToken = default)
+    {
+        Read();
+        return Task.FromResult(Coverage.GetValueOrDefault(sweepId) ?? (SweepDetails.ContainsKey(sweepId) ? CoverageLedger.Empty : null));
+    }
+
     public Task<ProblemView?> GetProblemAsync(string dataset, string problemId, CancellationToken cancellationToken = default)
     {
         Read();

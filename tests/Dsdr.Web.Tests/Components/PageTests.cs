@@ -87,6 +87,15 @@ public class PageTests() : DashboardContext(TimeSpan.FromMilliseconds(50))
     }
 
     [Fact]
+    public void The_sweep_page_shows_the_platforms_ledger()
+    {
+        SeedSweep();
+        Platform.Coverage["s1"] = CoverageLedgerViewTests.Ledger();
+        var cut = Render<SweepPage>(p => p.Add(x => x.SweepId, "s1"));
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=coverage] [data-testid=coverage-problem]").Count), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public void New_metrics_of_one_of_its_trials_redraw_the_sweeps_curves_without_its_table()
     {
         SeedSweep();

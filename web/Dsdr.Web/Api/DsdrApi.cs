@@ -54,6 +54,16 @@ public static class DsdrApi
                          "bands and the smallest significant k, training curves (entropy, similarities) and distinct correct over evaluation steps " +
                          "with seed bands, λ sensitivity when the grid varies λd, λℓ or τ, and each of the paper's claims with its Δ, CI, p and verdict. " +
                          "?metric=, ?step= and ?reference= as for the results.");
+        sweeps.MapGet("/{id}/coverage", GetCoverage).WithName("GetSweepCoverage")
+            .WithSummary("The solution-coverage ledger from each trial's final evaluation: per problem (benchmark/problem id) the rows that " +
+                         "evaluated it with their seeds, the seeds that solved it (any correct Pass@1, Avg@k or pass@k rollout) and the most " +
+                         "distinct correct solutions one seed found; per ordered pair of rows (a, b) the problems a solved and b did not.");
+        sweeps.MapGet("/{id}/export", ExportSweep).WithName("ExportSweep")
+            .Produces<byte[]>(StatusCodes.Status200OK, "application/zip")
+            .WithSummary("Everything the sweep recorded, in one zip: trials, metrics (every step metric), evals (every evaluation figure) and " +
+                         "eval_problems (every per-problem evaluation outcome), one file each, as ?format=csv (default) or ?format=parquet. " +
+                         "Columns are typed (text, int32, float64, boolean, UTC timestamp; null where the value is absent) and every row " +
+                         "carries its trial's id, arm, row and seed.");
     }
 
     private static void MapTrials(RouteGroupBuilder trials)
@@ -67,7 +77,7 @@ public static class DsdrApi
 
     /// <summary>What POST /api/sweeps takes: a sweep spec (see examples/README.md); only for the OpenAPI document.</summary>
     public sealed record SweepSpecDocument(string Name, object Task, object Model, IReadOnlyList<string> Arms, IReadOnlyList<int> Seeds,
-        string? Description = null, object? Base = null, object? Grid = null, object? Eval = null, object? Resources = null, int? MaxTrials = null);
+        string? Description = null, object? Base = null, object? Grid = null, object? Eval = null, object? Resources = null, int? MaxTrials = null, object? Search = null);
 
     // ---- sweeps ----
 
@@ -175,6 +185,20 @@ public static class DsdrApi
             return ApiProblems.BadParameter(ex.Parameter, ex.Message);
         }
         return report is null ? ApiProblems.NotFound("sweep", id) : TypedResults.Ok(report);
+    }
+
+    internal static async Task<Results<Ok<CoverageLedger>, ProblemHttpResult>> GetCoverage(string id, IDsdrPlatform platform, CancellationToken cancellationToken) =>
+        await platform.GetCoverageAsync(id, cancellationToken) is { } ledger ? TypedResults.Ok(ledger) : ApiProblems.NotFound("sweep", id);
+
+    internal static async Task<Results<FileContentHttpResult, ProblemHttpResult>> ExportSweep(
+        string id, SweepExporter exporter, string? format, CancellationToken cancellationToken)
+    {
+        var chosen = string.IsNullOrWhiteSpace(format) ? "csv" : format.Trim().ToLowerInvariant();
+        if (!SweepExporter.Formats.Contains(chosen))
+            return ApiProblems.BadParameter("format", $"\"{format}\" is not an export format; use format=csv or format=parquet.");
+        using var zip = new MemoryStream();
+        if (!await exporter.WriteZipAsync(id, chosen, zip, cancellationToken)) return ApiProblems.NotFound("sweep", id);
+        return TypedResults.File(zip.ToArray(), "application/zip", $"{id}-{chosen}.zip");
     }
 
     /// <summary>The result query of ?metric=&amp;step=&amp;reference= (shared by the results and report routes), or the 400 naming the bad parameter.</summary>

@@ -35,6 +35,36 @@ public static class SweepSpecSchema
                 p => (IOpenApiSchema)new OpenApiSchema { Type = JsonSchemaType.Array, Items = ValueSchema(p) }),
             AdditionalPropertiesAllowed = false,
         };
+        var range = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["min"] = new OpenApiSchema { Type = JsonSchemaType.Number },
+                ["max"] = new OpenApiSchema { Type = JsonSchemaType.Number },
+                ["scale"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = Strings(["linear", "log"]) },
+            },
+            AdditionalPropertiesAllowed = false,
+        };
+        schema.Properties["search"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "Random or Sobol points over continuous ranges (log: log-uniform, min > 0), `trials` of them (the budget) per arm " +
+                          "and grid point, drawn reproducibly from `seed`; values keep 4 significant digits.",
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["method"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = Strings(["random", "sobol"]) },
+                ["trials"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" },
+                ["seed"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
+                ["space"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Properties = HyperParameters.InSpecs.Where(p => p.Type == HyperType.Number).ToDictionary(p => p.Name, _ => (IOpenApiSchema)range),
+                    AdditionalPropertiesAllowed = false,
+                },
+            },
+            AdditionalPropertiesAllowed = false,
+        };
     }
 
     /// <summary>The JSON schema of one hyper-parameter's value.</summary>

@@ -159,6 +159,11 @@ public sealed class DsdrPlatform(
         return new SweepDetails(Summary(row, trialItems), specJson, trialItems, arms, benchmarks, metricKeys);
     }
 
+    public async Task<CoverageLedger?> GetCoverageAsync(string sweepId, CancellationToken cancellationToken = default) =>
+        await sweeps.GetAsync(sweepId, cancellationToken) is null
+            ? null
+            : SolutionCoverage.Build(await evalProblems.FinalCoverageAsync(sweepId, cancellationToken));
+
     public async Task<SweepListItem?> CancelSweepAsync(string sweepId, ClaimsPrincipal caller, CancellationToken cancellationToken = default)
     {
         await access.EnsureOperatorAsync(caller, "cancel a sweep");
@@ -433,6 +438,7 @@ public static class DsdrPlatformServices
         services.AddSingleton(sp => new PoolHistory(sp.GetRequiredService<DsdrWebOptions>().PoolHistoryLength));
         services.AddSingleton<IDsdrPlatform, DsdrPlatform>();
         services.AddSingleton(sp => (DsdrPlatform)sp.GetRequiredService<IDsdrPlatform>());
+        services.AddSingleton<SweepExporter>();
         services.AddHostedService<PoolSampler>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(Components.Live.DashboardOptions.Default);

@@ -43,6 +43,13 @@ public interface IDsdrPlatform
     /// </summary>
     Task<Dsdr.Core.Reports.SweepReport?> GetReportAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The sweep's solution-coverage ledger from each trial's final evaluation (Core's SolutionCoverage): per problem the rows
+    /// and seeds that solved it and the most distinct correct solutions, per pair of rows the problems only the first solved;
+    /// null when there is no such sweep.
+    /// </summary>
+    Task<CoverageLedger?> GetCoverageAsync(string sweepId, CancellationToken cancellationToken = default);
+
     /// <summary>The trial with its evaluations and what can be plotted; null when there is no such trial.</summary>
     Task<TrialDetails?> GetTrialAsync(string trialId, CancellationToken cancellationToken = default);
 
