@@ -1,7 +1,9 @@
-using Dsdr.Silo;
 using Dsdr.Contracts;
+using Dsdr.Core.Runs;
+using Dsdr.Core.Sweeps;
 using Dsdr.Grains;
 using Dsdr.Runner.Simulation;
+using Dsdr.Silo;
 using Microsoft.Extensions.Logging;
 using Orleans.TestingHost;
 

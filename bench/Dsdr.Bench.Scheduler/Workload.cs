@@ -1,4 +1,5 @@
 using Dsdr.Contracts;
+using Dsdr.Core.Sweeps;
 using Dsdr.Runner.Simulation;
 
 namespace Dsdr.Bench.Scheduler;

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Dsdr.Core.Runs;
 using Orleans.Concurrency;
 
 namespace Dsdr.Contracts;

@@ -1,14 +1,8 @@
 using System.Collections.Immutable;
+using Dsdr.Core.Runs;
+using Dsdr.Core.Sweeps;
 
 namespace Dsdr.Contracts;
-
-/// <summary>The kind of device a learner slot drives and a trial needs.</summary>
-[GenerateSerializer]
-public enum DeviceKind
-{
-    Cpu = 0,
-    Cuda = 1,
-}
 
 /// <summary>What a trial needs from a slot: a device kind and at least this much device memory.</summary>
 [GenerateSerializer, Immutable]
@@ -49,15 +43,6 @@ public sealed record SweepSubmission(
     [property: Id(3)] int MaxAttempts = 3,
     [property: Id(4)] string? SpecJson = null);
 
-[GenerateSerializer]
-public enum SweepStatus
-{
-    NotSubmitted = 0,
-    Running = 1,
-    Completed = 2,
-    Cancelled = 3,
-}
-
 /// <summary>A sweep's status and how many of its trials are in each state.</summary>
 [GenerateSerializer, Immutable]
 public sealed record SweepProgress(
@@ -74,24 +59,7 @@ public sealed record SweepProgress(
     [property: Id(10)] DateTimeOffset? FinishedAt)
 {
     public int Finished => Completed + Failed + Cancelled;
-}
-
-[GenerateSerializer]
-public enum TrialStatus
-{
-    /// <summary>Not initialised: no such trial.</summary>
-    Unknown = 0,
-    Queued = 1,
-    Running = 2,
-    Completed = 3,
-    Failed = 4,
-    Cancelled = 5,
-}
-
-public static class TrialStatusExtensions
-{
-    public static bool IsTerminal(this TrialStatus status) =>
-        status is TrialStatus.Completed or TrialStatus.Failed or TrialStatus.Cancelled;
+    public TrialCounts Counts => new(Queued, Running, Completed, Failed, Cancelled);
 }
 
 /// <summary>Which slot holds a running trial, for which attempt, and until when without a heartbeat.</summary>

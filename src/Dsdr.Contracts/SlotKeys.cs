@@ -1,3 +1,5 @@
+using Dsdr.Core.Sweeps;
+
 namespace Dsdr.Contracts;
 
 /// <summary>

@@ -124,7 +124,7 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, Func<IEmbed
     public static string DeviceOf(string slotKey)
     {
         var (_, kind, index) = SlotKeys.Parse(slotKey);
-        return kind == Dsdr.Contracts.DeviceKind.Cuda ? $"cuda:{index}" : "cpu";
+        return kind == DeviceKind.Cuda ? $"cuda:{index}" : "cpu";
     }
 
     /// <summary>

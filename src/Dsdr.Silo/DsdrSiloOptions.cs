@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dsdr.Contracts;
+using Dsdr.Core.Sweeps;
 using Dsdr.Grains;
 
 namespace Dsdr.Silo;

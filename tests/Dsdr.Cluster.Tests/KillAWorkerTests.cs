@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Dapper;
 using Dsdr.Contracts;
+using Dsdr.Core.Runs;
 using Dsdr.Grains;
 using Dsdr.Runner.Simulation;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Dsdr.Core.Sweeps;
 using Npgsql;
 
 namespace Dsdr.Deploy.Tests;
@@ -70,7 +71,7 @@ public static class ComposeChecks
         var gpuReservation = service.At("deploy", "resources", "reservations", "devices") is List<object> devices
             && devices.Any(d => d.Str("driver") == "nvidia" && d.List("capabilities").Contains("gpu"));
         var backend = service.At("build", "args", "LIBTORCH_BACKEND") as string ?? "cpu";
-        var gpu = gpuReservation || backend == "cuda" || options?.Devices.Any(d => d.Kind == Dsdr.Contracts.DeviceKind.Cuda) == true;
+        var gpu = gpuReservation || backend == "cuda" || options?.Devices.Any(d => d.Kind == DeviceKind.Cuda) == true;
         if (options is not null)
         {
             DeployRules.CheckDevices(where, options, gpu, problems);

@@ -1,4 +1,5 @@
 using Dsdr.Contracts;
+using Dsdr.Core.Sweeps;
 using Dsdr.Silo;
 using Dsdr.Web.Hosting;
 using Microsoft.Extensions.Configuration;

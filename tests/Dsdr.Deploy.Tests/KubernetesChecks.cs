@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Dsdr.Contracts;
+using Dsdr.Core.Sweeps;
 using Npgsql;
 
 namespace Dsdr.Deploy.Tests;

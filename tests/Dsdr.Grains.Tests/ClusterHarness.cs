@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using Dsdr.Contracts;
+using Dsdr.Core.Runs;
+using Dsdr.Core.Sweeps;
 using Dsdr.Grains.Running;
 using Dsdr.Runner.Simulation;
 using Dsdr.Silo;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Dsdr.Contracts;
+using Dsdr.Core.Runs;
 using Dsdr.Runner.Simulation;
 using Dsdr.Silo;
 using Dsdr.Silo.Postgres;

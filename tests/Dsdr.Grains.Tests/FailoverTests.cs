@@ -1,4 +1,6 @@
 using Dsdr.Contracts;
+using Dsdr.Core.Runs;
+using Dsdr.Core.Sweeps;
 using Dsdr.Runner.Simulation;
 using static Dsdr.Grains.Tests.ClusterHarness;
 
@@ -94,6 +96,21 @@ public sealed class FailoverTests
     }
 
     [Fact]
+    public async Task A_sweep_is_queued_while_its_trials_wait_and_failed_when_its_only_trial_failed()
+    {
+        await using var h = await StartAsync([Node("node-a")]); // no slot yet: every trial waits
+        var waits = await h.SubmitAsync("waits", [Trial("waits", "waits-t0", Plan(steps: 3, stepMs: 5))]);
+        var fails = await h.SubmitAsync("fails", [Trial("fails", "fails-t0",
+            Plan(steps: 10, stepMs: 5, checkpointEvery: 0, new SimulatedFault(1, 2, SimulatedFaultKind.Crash)))], maxAttempts: 1);
+        Assert.Equal((SweepStatus.Queued, 1), (waits.Status, waits.Queued));
+        Assert.Equal(SweepStatus.Queued, (await h.Client.GetGrain<ISweepGrain>("fails").GetProgressAsync()).Status);
+
+        await h.Client.GetGrain<ILearnerSlotGrain>("node-a/cpu:0").StartAsync(new SlotCapacity(DeviceKind.Cpu, 16));
+        Assert.Equal(1, (await h.WaitForSweepAsync("waits", SweepStatus.Completed, Timeout)).Completed);
+        Assert.Equal((0, 1), ((await h.WaitForSweepAsync("fails", SweepStatus.Failed, Timeout)) is var p ? (p.Completed, p.Failed) : default));
+    }
+
+    [Fact]
     public async Task Failed_attempts_are_retried_from_the_checkpoint_until_attempts_run_out()
     {
         await using var h = await StartAsync([Node("node-a", Cpu(0))]);
@@ -102,7 +119,7 @@ public sealed class FailoverTests
             new SimulatedFault(1, 2, SimulatedFaultKind.Crash), new SimulatedFault(2, 2, SimulatedFaultKind.Crash));
         await h.SubmitAsync("cr", [Trial("cr", "cr-once", crashOnce), Trial("cr", "cr-always", crashAlways)], maxAttempts: 2);
 
-        var progress = await h.WaitForSweepAsync("cr", SweepStatus.Completed, Timeout);
+        var progress = await h.WaitForSweepAsync("cr", SweepStatus.CompletedWithFailures, Timeout);
         Assert.Equal((1, 1), (progress.Completed, progress.Failed));
         var once = await h.Client.GetGrain<ITrialGrain>("cr-once").GetAsync();
         Assert.Equal((TrialStatus.Completed, 2, 3), (once.Status, once.Attempt, once.Attempts[1].ResumedFromStep));

@@ -1,4 +1,5 @@
 using Dsdr.Contracts;
+using Dsdr.Core.Sweeps;
 using Dsdr.Grains.Scheduling;
 
 namespace Dsdr.Grains.Tests;

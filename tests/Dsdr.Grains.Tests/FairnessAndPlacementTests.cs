@@ -1,4 +1,6 @@
 using Dsdr.Contracts;
+using Dsdr.Core.Runs;
+using Dsdr.Core.Sweeps;
 using Dsdr.Runner.Simulation;
 using static Dsdr.Grains.Tests.ClusterHarness;
 

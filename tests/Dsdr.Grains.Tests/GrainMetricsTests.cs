@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Dsdr.Contracts;
+using Dsdr.Core.Runs;
 using Dsdr.Runner.Simulation;
 using static Dsdr.Grains.Tests.ClusterHarness;
 

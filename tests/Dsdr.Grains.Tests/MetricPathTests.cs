@@ -1,4 +1,5 @@
 using Dsdr.Contracts;
+using Dsdr.Core.Runs;
 using Dsdr.Grains.Running;
 using Dsdr.Runner.Simulation;
 using static Dsdr.Grains.Tests.ClusterHarness;

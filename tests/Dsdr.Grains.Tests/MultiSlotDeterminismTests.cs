@@ -1,4 +1,5 @@
 using Dsdr.Contracts;
+using Dsdr.Core.Runs;
 using Dsdr.Core.Sweeps;
 using Dsdr.Grains.Running;
 using Dsdr.Learning.Embedding;
@@ -45,7 +46,7 @@ public class MultiSlotDeterminismTests
         var sftCache = Path.Combine(root, "sft-cache");
         var embedder = MiniLmEmbedder.Get(new MiniLmOptions(IntraOpThreads: 2));
         const string sweepId = "determinism";
-        var descriptors = trials.Select(t => new TrialDescriptor(t.TrialId, sweepId, t.Arm, t.Row, t.Seed, t.ToJson(), new TrialNeeds(Dsdr.Contracts.DeviceKind.Cpu, 1)));
+        var descriptors = trials.Select(t => new TrialDescriptor(t.TrialId, sweepId, t.Arm, t.Row, t.Seed, t.ToJson(), new TrialNeeds(DeviceKind.Cpu, 1)));
 
         var store = new SharedStore();
         var builder = new InProcessTestClusterBuilder(1);

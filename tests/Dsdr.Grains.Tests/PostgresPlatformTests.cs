@@ -1,4 +1,6 @@
 using Dsdr.Contracts;
+using Dsdr.Core.Runs;
+using Dsdr.Core.Sweeps;
 using Dsdr.Runner.Simulation;
 using Dsdr.Storage;
 using Dsdr.Storage.Repositories;
@@ -41,11 +43,11 @@ public sealed class PostgresPlatformTests(PostgresServer postgres)
         // The web layer's view: the sweep and its trials from the tables.
         await using var database = DsdrDatabase.FromConnectionString(cs, migrate: false);
         var sweep = (await new SweepRepository(database).ListAsync()).Single();
-        Assert.Equal(("s6", RunStatus.Completed, 6L, 6L), (sweep.SweepId, sweep.Status, sweep.Trials, sweep.Completed));
+        Assert.Equal(("s6", SweepStatus.Completed, 6L, 6L), (sweep.SweepId, sweep.Status, sweep.Trials, sweep.Completed));
         var rows = await new TrialRepository(database).ListBySweepAsync("s6");
         Assert.All(rows, r =>
         {
-            Assert.Equal((RunStatus.Completed, 1, 6, 4), (r.Status, r.Attempts, r.LastStep ?? -1, r.CheckpointStep ?? -1));
+            Assert.Equal((TrialStatus.Completed, 1, 6, 4), (r.Status, r.Attempts, r.LastStep ?? -1, r.CheckpointStep ?? -1));
             Assert.NotNull(r.StartedAt);
             Assert.NotNull(r.FinishedAt);
             Assert.Null(r.SlotId);

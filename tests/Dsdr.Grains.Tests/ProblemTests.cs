@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Dsdr.Contracts;
+using Dsdr.Core.Runs;
 using static Dsdr.Grains.Tests.ClusterHarness;
 
 namespace Dsdr.Grains.Tests;

@@ -84,8 +84,8 @@ public class TrainerRunnerResumeTests
     public async Task Cancels_between_steps_resumes_from_the_recorded_checkpoint_and_restarts_fresh_without_one()
     {
         var trial = SweepExpander.Expand(SweepSpecParser.Parse(Sweep).Spec!).Single();
-        var descriptor = new TrialDescriptor(trial.TrialId, "runner-resume", trial.Arm, trial.Row, trial.Seed, trial.ToJson(), new TrialNeeds(Dsdr.Contracts.DeviceKind.Cpu, 1));
-        var slot = SlotKeys.Compose("n0", Dsdr.Contracts.DeviceKind.Cpu, 0);
+        var descriptor = new TrialDescriptor(trial.TrialId, "runner-resume", trial.Arm, trial.Row, trial.Seed, trial.ToJson(), new TrialNeeds(DeviceKind.Cpu, 1));
+        var slot = SlotKeys.Compose("n0", DeviceKind.Cpu, 0);
         var checkpoints = Path.Combine(Path.GetTempPath(), "dsdr-grains-tests", Guid.NewGuid().ToString("N"));
         try
         {

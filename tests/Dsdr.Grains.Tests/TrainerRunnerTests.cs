@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dsdr.Contracts;
 using Dsdr.Core.Method;
 using Dsdr.Core.Results;
+using Dsdr.Core.Runs;
 using Dsdr.Core.Sweeps;
 using Dsdr.Grains.Running;
 using Dsdr.Learning.Training;
@@ -58,7 +59,7 @@ public class TrainerRunnerTests
         var trials = SweepExpander.Expand(parsed.Spec!);
         Assert.Equal(2, trials.Count);
         const string sweepId = "runner-tiny";
-        var descriptors = trials.Select(t => new TrialDescriptor(t.TrialId, sweepId, t.Arm, t.Row, t.Seed, t.ToJson(), new TrialNeeds(Dsdr.Contracts.DeviceKind.Cpu, 1)));
+        var descriptors = trials.Select(t => new TrialDescriptor(t.TrialId, sweepId, t.Arm, t.Row, t.Seed, t.ToJson(), new TrialNeeds(DeviceKind.Cpu, 1)));
 
         var checkpoints = Path.Combine(Path.GetTempPath(), "dsdr-grains-tests", Guid.NewGuid().ToString("N"));
         var metrics = new InMemoryTrialMetricSink();

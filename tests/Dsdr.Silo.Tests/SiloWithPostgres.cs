@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using Dsdr.Contracts;
+using Dsdr.Core.Runs;
+using Dsdr.Core.Sweeps;
 using Dsdr.Runner.Simulation;
 using Dsdr.Storage;
 using Dsdr.Storage.Embedded;

@@ -1,5 +1,6 @@
 using Dapper;
 using Dsdr.Core.Results;
+using Dsdr.Core.Runs;
 using Dsdr.Storage.Repositories;
 
 namespace Dsdr.Storage.Tests;
@@ -25,14 +26,29 @@ public sealed class RepositoryTests(PostgresFixture fixture) : DatabaseTest(fixt
 
         var sweep = await Sweeps.GetAsync("sw1");
         Assert.NotNull(sweep);
-        Assert.Equal(("first", RunStatus.Queued), (sweep.Name, sweep.Status));
+        Assert.Equal(("first", SweepStatus.Queued), (sweep.Name, sweep.Status));
         Assert.Equal(1, System.Text.Json.JsonDocument.Parse(sweep.Spec).RootElement.GetProperty("a").GetInt32());
         Assert.Null(await Sweeps.GetAsync("missing"));
 
-        Assert.True(await Sweeps.SetStatusAsync("sw1", RunStatus.Running));
-        Assert.False(await Sweeps.SetStatusAsync("missing", RunStatus.Running));
+        Assert.True(await Sweeps.SetStatusAsync("sw1", SweepStatus.Running));
+        Assert.False(await Sweeps.SetStatusAsync("missing", SweepStatus.Running));
         var summary = Assert.Single(await Sweeps.ListAsync());
-        Assert.Equal((RunStatus.Running, 2L, 1L, 1L, 0L), (summary.Status, summary.Trials, summary.Queued, summary.Running, summary.Completed));
+        Assert.Equal((SweepStatus.Running, 2L, 1L, 1L, 0L), (summary.Status, summary.Trials, summary.Queued, summary.Running, summary.Completed));
+    }
+
+    [Fact]
+    public async Task Every_sweep_status_is_stored_as_its_name_and_read_back()
+    {
+        Assert.True(await Sweeps.InsertAsync(new NewSweep("sw-states", "states", "{}")));
+        await using var connection = await Database.OpenConnectionAsync();
+        foreach (var status in RunStatuses.SweepStatuses.Where(s => s != SweepStatus.NotSubmitted))
+        {
+            Assert.True(await Sweeps.SetStatusAsync("sw-states", status));
+            Assert.Equal(status, (await Sweeps.GetAsync("sw-states"))!.Status);
+            Assert.Equal(status, Assert.Single(await Sweeps.ListAsync(), s => s.SweepId == "sw-states").Status);
+            Assert.Equal(status.Name(), await connection.ExecuteScalarAsync<string>("SELECT status FROM sweeps WHERE sweep_id = 'sw-states'"));
+        }
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Sweeps.SetStatusAsync("sw-states", SweepStatus.NotSubmitted));
     }
 
     [Fact]
@@ -57,7 +73,7 @@ public sealed class RepositoryTests(PostgresFixture fixture) : DatabaseTest(fixt
 
         var trial = await Trials.GetAsync(id);
         Assert.NotNull(trial);
-        Assert.Equal((RunStatus.Completed, 2, 40, "/ckpt/40", 40), (trial.Status, trial.Attempts, trial.LastStep, trial.CheckpointPath, trial.CheckpointStep));
+        Assert.Equal((TrialStatus.Completed, 2, 40, "/ckpt/40", 40), (trial.Status, trial.Attempts, trial.LastStep, trial.CheckpointPath, trial.CheckpointStep));
         Assert.Equal(("dsdr", "dsdr λd=0.01", 1), (trial.Arm, trial.Row, trial.Seed));
         Assert.Null(trial.SlotId);
         Assert.NotNull(trial.StartedAt);
@@ -73,10 +89,10 @@ public sealed class RepositoryTests(PostgresFixture fixture) : DatabaseTest(fixt
         Assert.True(await Trials.CancelAsync("t3"));
 
         Assert.Equal(["t1"], (await Trials.ListExpiredLeasesAsync()).Select(t => t.TrialId));
-        Assert.Equal(["t1", "t2"], (await Trials.ListByStatusAsync(RunStatus.Running)).Select(t => t.TrialId).Order());
+        Assert.Equal(["t1", "t2"], (await Trials.ListByStatusAsync(TrialStatus.Running)).Select(t => t.TrialId).Order());
         Assert.True(await Trials.FailAsync("t2", "out of memory"));
         var failed = await Trials.GetAsync("t2");
-        Assert.Equal((RunStatus.Failed, "out of memory"), (failed!.Status, failed.Error));
+        Assert.Equal((TrialStatus.Failed, "out of memory"), (failed!.Status, failed.Error));
         Assert.True(await Trials.RequeueAsync("t2"), "a failed trial can be retried");
         Assert.Equal(["t1", "t2", "t3"], (await Trials.ListBySweepAsync("sw1")).Select(t => t.TrialId).Order());
 
@@ -92,9 +108,9 @@ public sealed class RepositoryTests(PostgresFixture fixture) : DatabaseTest(fixt
         const string native = "ExternalException: Unknown scalar type. (at Dsdr.Learning.Model.Qwen2RmsNorm.forward, Qwen2ForCausalLM.cs:391)";
         TrialAttemptRow First(DateTime? ended, string? outcome, string? reason) => new(1, "local/cpu:0", 0, t0, ended, outcome, reason);
         // attempt 1 running, then failed and requeued, then attempt 2 completes: each sync replaces what it knew
-        Assert.True(await Trials.SyncAsync(Sync("t1", RunStatus.Running, 1, [First(null, null, null)])));
-        Assert.True(await Trials.SyncAsync(Sync("t1", RunStatus.Queued, 1, [First(t0.AddMinutes(1), "failed", native)])));
-        Assert.True(await Trials.SyncAsync(Sync("t1", RunStatus.Completed, 2,
+        Assert.True(await Trials.SyncAsync(Sync("t1", TrialStatus.Running, 1, [First(null, null, null)])));
+        Assert.True(await Trials.SyncAsync(Sync("t1", TrialStatus.Queued, 1, [First(t0.AddMinutes(1), "failed", native)])));
+        Assert.True(await Trials.SyncAsync(Sync("t1", TrialStatus.Completed, 2,
             [First(t0.AddMinutes(1), "failed", native), new TrialAttemptRow(2, "local/cpu:3", 40, t0.AddMinutes(2), t0.AddMinutes(9), "completed", null)])));
 
         var attempts = await Trials.ListAttemptsAsync("t1");
@@ -102,16 +118,16 @@ public sealed class RepositoryTests(PostgresFixture fixture) : DatabaseTest(fixt
         Assert.Equal(("local/cpu:0", "failed", native, t0.AddMinutes(1)), (attempts[0].SlotId, attempts[0].Outcome, attempts[0].Reason, attempts[0].EndedAt));
         Assert.Equal(("local/cpu:3", 40, "completed", (string?)null), (attempts[1].SlotId, attempts[1].ResumedFromStep, attempts[1].Outcome, attempts[1].Reason));
         var row = await Trials.GetAsync("t1");
-        Assert.Equal((RunStatus.Completed, 2, 1, native), (row!.Status, row.Attempts, row.FailedAttempts, row.LastFailure));
+        Assert.Equal((TrialStatus.Completed, 2, 1, native), (row!.Status, row.Attempts, row.FailedAttempts, row.LastFailure));
         var other = (await Trials.ListBySweepAsync("sw1")).Single(t => t.TrialId == "t2");
         Assert.Equal((0, (string?)null), (other.FailedAttempts, other.LastFailure));
 
         Assert.Contains("unknown outcome 'lost'", (await Assert.ThrowsAsync<ArgumentException>(() =>
-            Trials.SyncAsync(Sync("t2", RunStatus.Queued, 1, [First(t0, "lost", null)])))).Message);
+            Trials.SyncAsync(Sync("t2", TrialStatus.Queued, 1, [First(t0, "lost", null)])))).Message);
         Assert.True(await Trials.DeleteAsync("t1"));
         Assert.Empty(await Trials.ListAttemptsAsync("t1"));
 
-        static TrialSync Sync(string id, RunStatus status, int attempts, IReadOnlyList<TrialAttemptRow> records) =>
+        static TrialSync Sync(string id, TrialStatus status, int attempts, IReadOnlyList<TrialAttemptRow> records) =>
             new(id, status, attempts, null, null, 40, null, null, null, records[0].StartedAt, null, records);
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Dsdr.Cli.Platform;
 using Dsdr.Core.Results;
+using Dsdr.Core.Runs;
 using Dsdr.Core.Sweeps;
 using Dsdr.Web.Services;
 using Spectre.Console;
@@ -137,9 +138,9 @@ internal static class DemoCommand
                 var table = await ResultTableAsync(io, session.Platform, submitted.SweepId);
                 io.Output.WriteLine();
                 // counted from the trials: the sweep's own row may lag behind its trials' last status change
-                int Count(string status) => final.Trials.Count(t => t.Status == status);
-                var (completed, failed, cancelled) = (Count("completed"), Count("failed"), Count("cancelled"));
-                var outcome = failed > 0 ? "failed" : cancelled > 0 ? "cancelled" : "completed";
+                var counts = TrialCounts.Of(final.Trials.Select(t => RunStatuses.ParseTrial(t.Status)));
+                var (completed, failed, cancelled) = (counts.Completed, counts.Failed, counts.Cancelled);
+                var outcome = RunStatuses.SweepOf(counts, cancelRequested: cancelled > 0).Name();
                 io.Output.WriteLine($"{final.Sweep.Name}: {outcome} after {Elapsed(clock.Elapsed)} — {completed} completed, {failed} failed, {cancelled} cancelled");
                 foreach (var trial in final.Trials.Where(t => t.Error is not null))
                     io.Output.WriteLine($"  {trial.Arm} ({trial.TrialId}): {trial.Error}");
@@ -236,7 +237,7 @@ internal static class DemoCommand
     }
 
     internal static bool IsFinished(SweepDetails details) =>
-        details.Trials.Count > 0 && details.Trials.All(t => t.Status is "completed" or "failed" or "cancelled");
+        details.Trials.Count > 0 && details.Trials.All(t => RunStatuses.TryParseTrial(t.Status, out var s) && s.IsTerminal());
 
     /// <summary>"grpo running 40/150 · dapo queued 0/150 · …".</summary>
     internal static string ProgressLine(SweepDetails details) =>

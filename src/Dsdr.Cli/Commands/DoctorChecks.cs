@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Dsdr.Contracts;
+using Dsdr.Core.Sweeps;
 using Dsdr.Learning.Embedding;
 using Dsdr.Storage;
 using Dsdr.Storage.Embedded;

@@ -1,12 +1,13 @@
 using System.Globalization;
 using Dsdr.Core.Results;
+using Dsdr.Core.Runs;
 using Dsdr.Core.Statistics;
 using Dsdr.Core.Sweeps;
 
 namespace Dsdr.Core.Reports;
 
 /// <summary>A trial as the report sees it: where it sits in the table and how far it got.</summary>
-public sealed record ReportTrial(string TrialId, string Arm, string Row, int Seed, string Status);
+public sealed record ReportTrial(string TrialId, string Arm, string Row, int Seed, TrialStatus Status);
 
 /// <summary>
 /// What a report is computed from: the result table's inputs exactly as the results API builds them (records at the chosen
@@ -93,7 +94,7 @@ public static class SweepReportBuilder
             inputs.Spec is null ? null : SpecSummary.Of(inputs.Spec),
             inputs.Spec?.Arms ?? [.. inputs.Trials.Select(t => t.Arm).Distinct()], [.. rows.Select(r => r.Row)],
             inputs.Spec?.Seeds ?? [.. inputs.Trials.Select(t => t.Seed).Distinct().Order()], inputs.Trials.Count,
-            inputs.Trials.Count(t => t.Status == "completed"), sample.Benchmarks, inputs.Step, reference, inputs.LateWindow, inputs.PlatformCommit);
+            inputs.Trials.Count(t => t.Status == TrialStatus.Completed), sample.Benchmarks, inputs.Step, reference, inputs.LateWindow, inputs.PlatformCommit);
         return new SweepReport(header, table, TableQuery(metrics, inputs.Step, reference), passAtK, deltas,
             TrainingCurves(inputs, rows), EvaluationCurves(inputs, rows), Lambda(inputs.Spec, table, reference), claims, notes);
     }

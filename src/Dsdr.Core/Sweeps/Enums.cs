@@ -16,15 +16,18 @@ public static class LossAggregation
     public const string SeqMeanTokenSum = "seq-mean-token-sum";
 }
 
-/// <summary>Estimator of KL(π_θ ‖ π_ref) per token (Schulman's k1, k2, k3).</summary>
+/// <summary>
+/// Per-token estimators of KL(π_θ ‖ π_ref) from tokens sampled by the policy (Schulman's k1, k2, k3): the spec's
+/// <c>klEstimator</c> and the loss kernel's selector (Learning's KlPenalty) alike.
+/// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<KlEstimator>))]
 public enum KlEstimator
 {
-    /// <summary>k1 = log π_θ − log π_ref.</summary>
+    /// <summary>k1 = log π_θ − log π_ref (unbiased, high variance, can be negative).</summary>
     [JsonStringEnumMemberName("k1")] K1,
     /// <summary>k2 = ½ (log π_θ − log π_ref)².</summary>
     [JsonStringEnumMemberName("k2")] K2,
-    /// <summary>k3 = exp(log π_ref − log π_θ) − (log π_ref − log π_θ) − 1 (low variance).</summary>
+    /// <summary>k3 = exp(log π_ref − log π_θ) − (log π_ref − log π_θ) − 1 ≥ 0 (unbiased, low variance; verl's low_var_kl).</summary>
     [JsonStringEnumMemberName("k3")] K3,
 }
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Dsdr.Contracts;
+using Dsdr.Core.Sweeps;
 using Dsdr.Grains.Running;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,5 @@
 using Dsdr.Contracts;
+using Dsdr.Core.Sweeps;
 
 namespace Dsdr.Grains.Scheduling;
 

@@ -1,5 +1,6 @@
 using Dsdr.Contracts;
 using Dsdr.Core.Results;
+using Dsdr.Core.Sweeps;
 using Dsdr.Grains.Placement;
 using Dsdr.Grains.Running;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Dsdr.Contracts;
+using Dsdr.Core.Runs;
 using Dsdr.Grains.Running;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -58,7 +59,7 @@ internal sealed partial class SweepGrain(
             S.MaxAttempts = submission.MaxAttempts;
             S.TrialIds = ids;
             S.TrialStatuses = ids.ToDictionary(id => id, _ => TrialStatus.Queued);
-            S.Status = SweepStatus.Running;
+            S.Status = SweepStatus.Queued;
             S.SubmittedAt = clock.GetUtcNow();
             await state.WriteStateAsync();
             await this.RegisterOrUpdateReminder(SafetyReminder, options.Value.SafetyReminderPeriod, options.Value.SafetyReminderPeriod);
@@ -97,7 +98,7 @@ internal sealed partial class SweepGrain(
 
     async Task<SweepProgress> ISweepGrain.CancelAsync()
     {
-        if (S.Status != SweepStatus.Running) return Progress();
+        if (!S.Status.IsOpen()) return Progress();
         S.CancelRequested = true;
         await state.WriteStateAsync();
         var open = S.TrialIds.Where(id => !S.TrialStatuses[id].IsTerminal()).ToList();
@@ -111,7 +112,7 @@ internal sealed partial class SweepGrain(
     {
         if (!S.TrialStatuses.ContainsKey(trialId) || !Absorb(trialId, status)) return;
         await FinishIfDoneAsync();
-        if (S.Status == SweepStatus.Running)
+        if (S.Status.IsOpen())
             _saveTimer ??= this.RegisterGrainTimer(SaveLaterAsync, options.Value.SummarySaveInterval, Timeout.InfiniteTimeSpan);
     }
 
@@ -137,7 +138,7 @@ internal sealed partial class SweepGrain(
 
     async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (S.Status != SweepStatus.Running)
+        if (!S.Status.IsOpen())
         {
             await MirrorStatusAsync(); // the finished status may not have reached the mirror yet
             if (!_mirrorBehind) await StopReminderAsync();
@@ -185,19 +186,29 @@ internal sealed partial class SweepGrain(
         return true;
     }
 
+    /// <summary>
+    /// Follows the sweep's status from its trials' (queued → running → an end state, <see cref="RunStatuses.SweepOf"/>);
+    /// a change is saved and mirrored at once, and the end of the sweep stops its reminder.
+    /// </summary>
     private async Task FinishIfDoneAsync(bool forceWrite = false)
     {
-        if (S.Status == SweepStatus.Running && S.TrialStatuses.Values.All(s => s.IsTerminal()))
+        var changed = false;
+        var next = RunStatuses.NextSweepStatus(S.Status, TrialCounts.Of(S.TrialStatuses.Values), S.CancelRequested);
+        if (next != S.Status)
         {
-            S.Status = S.CancelRequested ? SweepStatus.Cancelled : SweepStatus.Completed;
-            S.FinishedAt = clock.GetUtcNow();
-            forceWrite = true;
-            LogFinished(logger, SweepId, S.Status);
+            S.Status = next;
+            changed = forceWrite = true;
+            if (next.IsFinished())
+            {
+                S.FinishedAt = clock.GetUtcNow();
+                LogFinished(logger, SweepId, next.Name());
+            }
         }
         if (forceWrite) await state.WriteStateAsync();
-        if (S.Status != SweepStatus.Running && forceWrite)
+        if (changed) await MirrorStatusAsync();
+        if (S.Status.IsFinished() && forceWrite)
         {
-            await MirrorStatusAsync();
+            if (!changed) await MirrorStatusAsync();
             if (!_mirrorBehind) await StopReminderAsync(); // else the reminder retries the mirror
         }
     }
@@ -225,10 +236,9 @@ internal sealed partial class SweepGrain(
 
     private SweepProgress Progress()
     {
-        int Count(TrialStatus status) => S.TrialStatuses.Values.Count(s => s == status);
+        var c = TrialCounts.Of(S.TrialStatuses.Values);
         return new SweepProgress(SweepId, S.Name, S.Status, S.TrialIds.Count,
-            Count(TrialStatus.Queued), Count(TrialStatus.Running), Count(TrialStatus.Completed),
-            Count(TrialStatus.Failed), Count(TrialStatus.Cancelled), S.SubmittedAt, S.FinishedAt);
+            c.Queued, c.Running, c.Completed, c.Failed, c.Cancelled, S.SubmittedAt, S.FinishedAt);
     }
 
     private void Validate(SweepSubmission submission)
@@ -271,5 +281,5 @@ internal sealed partial class SweepGrain(
     private static partial void LogCancelled(ILogger logger, string sweep, int open);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {Sweep} {Status}")]
-    private static partial void LogFinished(ILogger logger, string sweep, SweepStatus status);
+    private static partial void LogFinished(ILogger logger, string sweep, string status);
 }

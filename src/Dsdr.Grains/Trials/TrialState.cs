@@ -1,4 +1,5 @@
 using Dsdr.Contracts;
+using Dsdr.Core.Runs;
 
 namespace Dsdr.Grains.Trials;
 

@@ -1,4 +1,5 @@
 using Dsdr.Core.Method;
+using Dsdr.Core.Sweeps;
 using Dsdr.Learning.Compute;
 using TorchSharp;
 using static TorchSharp.torch;

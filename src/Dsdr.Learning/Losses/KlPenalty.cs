@@ -1,19 +1,9 @@
+using Dsdr.Core.Sweeps;
 using Dsdr.Learning.Compute;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Dsdr.Learning.Losses;
-
-/// <summary>Per-token estimators of KL(π_θ ‖ π_ref) from tokens sampled by the policy (Schulman's k1, k2, k3).</summary>
-public enum KlEstimator
-{
-    /// <summary>k1 = log π_θ − log π_ref (unbiased, high variance, can be negative).</summary>
-    K1,
-    /// <summary>k2 = ½ (log π_θ − log π_ref)².</summary>
-    K2,
-    /// <summary>k3 = exp(log π_ref − log π_θ) − (log π_ref − log π_θ) − 1 ≥ 0 (unbiased, low variance; verl's low_var_kl).</summary>
-    K3,
-}
 
 /// <summary>
 /// The KL penalty to a frozen reference policy. Only called when β &gt; 0: with β = 0 the caller skips it and

@@ -1,8 +1,6 @@
 using Dsdr.Core.Method;
 using Dsdr.Core.Sweeps;
 using Dsdr.Learning.Losses;
-using CoreKl = Dsdr.Core.Sweeps.KlEstimator;
-using LearningKl = Dsdr.Learning.Losses.KlEstimator;
 
 namespace Dsdr.Learning.Training;
 
@@ -45,7 +43,7 @@ public sealed record ArmBehaviour(
         return new ArmBehaviour(
             scoring,
             new PolicyLossConfig(config.ClipLow, config.ClipHigh, config.DualClip, config.LossAggregation,
-                config.LambdaL, config.KlBeta, ToKlEstimator(config.KlEstimator), config.PolicyLoss, config.EntropyTerm, config.MaxNewTokens),
+                config.LambdaL, config.KlBeta, config.KlEstimator, config.PolicyLoss, config.EntropyTerm, config.MaxNewTokens),
             config.DynamicSampling,
             config.MaxGenerationRounds,
             config.OverlongBuffer ? new OverlongPenalty(config.MaxNewTokens, config.OverlongBufferLength, config.OverlongPenaltyFactor) : null);
@@ -53,14 +51,6 @@ public sealed record ArmBehaviour(
 
     /// <summary>The named arm applied to <paramref name="baseConfig"/> (its pins), then mapped.</summary>
     public static ArmBehaviour For(string arm, TrainingConfig baseConfig) => From(ArmPresets.Apply(arm, baseConfig));
-
-    public static LearningKl ToKlEstimator(CoreKl estimator) => estimator switch
-    {
-        CoreKl.K1 => LearningKl.K1,
-        CoreKl.K2 => LearningKl.K2,
-        CoreKl.K3 => LearningKl.K3,
-        _ => throw new ArgumentOutOfRangeException(nameof(estimator), estimator, "Unknown KL estimator."),
-    };
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dsdr.Contracts;
+using Dsdr.Core.Runs;
 using Dsdr.Grains.Running;
 using Dsdr.Storage.Repositories;
 
@@ -23,15 +24,15 @@ public sealed class PostgresRunMirror(SweepRepository sweeps, TrialRepository tr
 
     public async Task SweepStatusAsync(string sweepId, SweepStatus status, CancellationToken cancellationToken = default)
     {
-        if (RunStatusOf(status) is not { } stored) return;
-        if (!await sweeps.SetStatusAsync(sweepId, stored, cancellationToken))
+        if (status is SweepStatus.NotSubmitted) return;
+        if (!await sweeps.SetStatusAsync(sweepId, status, cancellationToken))
             throw new InvalidOperationException($"Sweep '{sweepId}' has no row in the sweeps table: it was submitted without the run mirror.");
     }
 
     public async Task TrialChangedAsync(TrialSnapshot trial, CancellationToken cancellationToken = default)
     {
-        if (trial.Descriptor is not { } d || RunStatusOf(trial.Status) is not { } status) return;
-        var sync = new TrialSync(d.TrialId, status, trial.Attempt, trial.Lease?.SlotKey, trial.Lease?.ExpiresAt.UtcDateTime, trial.Step,
+        if (trial.Descriptor is not { } d || trial.Status is TrialStatus.Unknown) return;
+        var sync = new TrialSync(d.TrialId, trial.Status, trial.Attempt, trial.Lease?.SlotKey, trial.Lease?.ExpiresAt.UtcDateTime, trial.Step,
             trial.LastCheckpointPath, trial.LastCheckpointPath is null ? null : trial.LastCheckpointStep, trial.Error,
             trial.Attempts.IsDefaultOrEmpty ? null : trial.Attempts[0].StartedAt.UtcDateTime, trial.FinishedAt?.UtcDateTime,
             trial.Attempts.IsDefault ? [] : [.. trial.Attempts.Select(a => new TrialAttemptRow(a.Attempt, a.SlotKey, a.ResumedFromStep,
@@ -39,22 +40,4 @@ public sealed class PostgresRunMirror(SweepRepository sweeps, TrialRepository tr
         if (!await trials.SyncAsync(sync, cancellationToken))
             throw new InvalidOperationException($"Trial '{d.TrialId}' has no row in the trials table: its sweep was submitted without the run mirror.");
     }
-
-    public static RunStatus? RunStatusOf(SweepStatus status) => status switch
-    {
-        SweepStatus.Running => RunStatus.Running,
-        SweepStatus.Completed => RunStatus.Completed,
-        SweepStatus.Cancelled => RunStatus.Cancelled,
-        _ => null,
-    };
-
-    public static RunStatus? RunStatusOf(TrialStatus status) => status switch
-    {
-        TrialStatus.Queued => RunStatus.Queued,
-        TrialStatus.Running => RunStatus.Running,
-        TrialStatus.Completed => RunStatus.Completed,
-        TrialStatus.Failed => RunStatus.Failed,
-        TrialStatus.Cancelled => RunStatus.Cancelled,
-        _ => null,
-    };
 }

@@ -1,4 +1,5 @@
 using Dsdr.Contracts;
+using Dsdr.Core.Sweeps;
 using Dsdr.Grains.Running;
 using Dsdr.Storage.Repositories;
 

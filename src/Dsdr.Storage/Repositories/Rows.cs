@@ -1,18 +1,17 @@
-namespace Dsdr.Storage.Repositories;
+using Dsdr.Core.Runs;
 
-/// <summary>Lifecycle of a sweep or a trial: queued → running → completed / failed / cancelled.</summary>
-public enum RunStatus { Queued, Running, Completed, Failed, Cancelled }
+namespace Dsdr.Storage.Repositories;
 
 /// <summary>Learner slot state as stored in the pool table.</summary>
 public enum SlotStatus { Idle, Busy, Offline }
 
 public sealed record NewSweep(string SweepId, string Name, string SpecJson);
 
-public sealed record SweepRow(string SweepId, string Name, string Spec, RunStatus Status, DateTime CreatedAt, DateTime UpdatedAt);
+public sealed record SweepRow(string SweepId, string Name, string Spec, SweepStatus Status, DateTime CreatedAt, DateTime UpdatedAt);
 
 /// <summary>A sweep with its trials counted by status (the sweeps page).</summary>
 public sealed record SweepSummary(
-    string SweepId, string Name, RunStatus Status, DateTime CreatedAt, DateTime UpdatedAt,
+    string SweepId, string Name, SweepStatus Status, DateTime CreatedAt, DateTime UpdatedAt,
     long Trials, long Queued, long Running, long Completed, long Failed, long Cancelled);
 
 /// <summary>One expanded trial of a sweep. <paramref name="Row"/> is its result-table row (arm plus grid point).</summary>
@@ -20,7 +19,7 @@ public sealed record NewTrial(string TrialId, string SweepId, string Arm, string
 
 /// <summary>A trial's row; <paramref name="FailedAttempts"/> and <paramref name="LastFailure"/> (the newest failed attempt's reason) come from trial_attempts.</summary>
 public sealed record TrialRow(
-    string TrialId, string SweepId, string Arm, string Row, int Seed, string Config, RunStatus Status, int Attempts,
+    string TrialId, string SweepId, string Arm, string Row, int Seed, string Config, TrialStatus Status, int Attempts,
     string? SlotId, DateTime? LeaseExpiresAt, DateTime? HeartbeatAt, int? LastStep, string? CheckpointPath, int? CheckpointStep,
     string? Error, DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, DateTime UpdatedAt, int FailedAttempts, string? LastFailure);
 
@@ -29,7 +28,7 @@ public sealed record TrialRow(
 /// attempt so far.
 /// </summary>
 public sealed record TrialSync(
-    string TrialId, RunStatus Status, int Attempts, string? SlotId, DateTime? LeaseExpiresAt, int LastStep,
+    string TrialId, TrialStatus Status, int Attempts, string? SlotId, DateTime? LeaseExpiresAt, int LastStep,
     string? CheckpointPath, int? CheckpointStep, string? Error, DateTime? StartedAt, DateTime? FinishedAt,
     IReadOnlyList<TrialAttemptRow>? AttemptRecords = null);
 
@@ -93,15 +92,29 @@ public sealed record SlotRow(
 
 internal static class DbText
 {
-    public static string Of(RunStatus status) => status switch
-    {
-        RunStatus.Queued => "queued",
-        RunStatus.Running => "running",
-        RunStatus.Completed => "completed",
-        RunStatus.Failed => "failed",
-        RunStatus.Cancelled => "cancelled",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown run status."),
-    };
+    // The one mapping of Core's statuses to the status columns: a column holds the status's name (RunStatuses.Name),
+    // and is read back as the enum's number by a CASE built from the same names.
+
+    /// <summary>The column value of a trial's status.</summary>
+    public static string Of(TrialStatus status) => status is TrialStatus.Unknown
+        ? throw new ArgumentOutOfRangeException(nameof(status), status, "A trial row has a status; 'unknown' is not stored.")
+        : status.Name();
+
+    /// <summary>The column value of a sweep's status.</summary>
+    public static string Of(SweepStatus status) => status is SweepStatus.NotSubmitted
+        ? throw new ArgumentOutOfRangeException(nameof(status), status, "A sweep row is a submitted sweep; 'not-submitted' is not stored.")
+        : status.Name();
+
+    /// <summary>SQL reading a trial status column as <see cref="TrialStatus"/>'s number.</summary>
+    public static string TrialStatusOf(string column) =>
+        StatusCase(column, RunStatuses.TrialStatuses.Where(s => s != TrialStatus.Unknown).Select(s => (Of(s), (int)s)));
+
+    /// <summary>SQL reading a sweep status column as <see cref="SweepStatus"/>'s number.</summary>
+    public static string SweepStatusOf(string column) =>
+        StatusCase(column, RunStatuses.SweepStatuses.Where(s => s != SweepStatus.NotSubmitted).Select(s => (Of(s), (int)s)));
+
+    private static string StatusCase(string column, IEnumerable<(string Text, int Number)> values) =>
+        $"(CASE {column} {string.Join(" ", values.Select(v => $"WHEN '{v.Text}' THEN {v.Number}"))} END)";
 
     public static string Of(SlotStatus status) => status switch
     {

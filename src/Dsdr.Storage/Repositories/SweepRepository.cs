@@ -1,12 +1,13 @@
 using Dapper;
+using Dsdr.Core.Runs;
 
 namespace Dsdr.Storage.Repositories;
 
 /// <summary>Sweeps: the submitted spec and the sweep's status.</summary>
 public sealed class SweepRepository(DsdrDatabase database)
 {
-    private const string Columns =
-        "sweep_id AS SweepId, name AS Name, spec::text AS Spec, status AS Status, created_at AS CreatedAt, updated_at AS UpdatedAt";
+    private static readonly string Columns =
+        $"sweep_id AS SweepId, name AS Name, spec::text AS Spec, {DbText.SweepStatusOf("status")} AS Status, created_at AS CreatedAt, updated_at AS UpdatedAt";
 
     /// <summary>Stores a new sweep; returns false (and changes nothing) when the id already exists.</summary>
     public async Task<bool> InsertAsync(NewSweep sweep, CancellationToken cancellationToken = default)
@@ -39,8 +40,8 @@ public sealed class SweepRepository(DsdrDatabase database)
     public async Task<IReadOnlyList<SweepSummary>> ListAsync(int limit = 100, int offset = 0, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<SweepSummary>(new CommandDefinition("""
-            SELECT s.sweep_id AS SweepId, s.name AS Name, s.status AS Status, s.created_at AS CreatedAt, s.updated_at AS UpdatedAt,
+        var rows = await connection.QueryAsync<SweepSummary>(new CommandDefinition($"""
+            SELECT s.sweep_id AS SweepId, s.name AS Name, {DbText.SweepStatusOf("s.status")} AS Status, s.created_at AS CreatedAt, s.updated_at AS UpdatedAt,
                    count(t.trial_id) AS Trials,
                    count(*) FILTER (WHERE t.status = 'queued') AS Queued,
                    count(*) FILTER (WHERE t.status = 'running') AS Running,
@@ -56,7 +57,7 @@ public sealed class SweepRepository(DsdrDatabase database)
     }
 
     /// <summary>Sets the status; returns false when the sweep does not exist.</summary>
-    public async Task<bool> SetStatusAsync(string sweepId, RunStatus status, CancellationToken cancellationToken = default)
+    public async Task<bool> SetStatusAsync(string sweepId, SweepStatus status, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(

@@ -1,4 +1,5 @@
 using Dapper;
+using Dsdr.Core.Runs;
 
 namespace Dsdr.Storage.Repositories;
 
@@ -9,9 +10,9 @@ namespace Dsdr.Storage.Repositories;
 /// </summary>
 public sealed class TrialRepository(DsdrDatabase database)
 {
-    private const string Columns = """
+    private static readonly string Columns = $"""
         trial_id AS TrialId, sweep_id AS SweepId, arm AS Arm, row_label AS Row, seed AS Seed, config::text AS Config,
-        status AS Status, attempts AS Attempts, slot_id AS SlotId, lease_expires_at AS LeaseExpiresAt, heartbeat_at AS HeartbeatAt,
+        {DbText.TrialStatusOf("status")} AS Status, attempts AS Attempts, slot_id AS SlotId, lease_expires_at AS LeaseExpiresAt, heartbeat_at AS HeartbeatAt,
         last_step AS LastStep, checkpoint_path AS CheckpointPath, checkpoint_step AS CheckpointStep, error AS Error,
         created_at AS CreatedAt, started_at AS StartedAt, finished_at AS FinishedAt, updated_at AS UpdatedAt,
         (SELECT count(*)::int FROM trial_attempts a WHERE a.trial_id = trials.trial_id AND a.outcome = 'failed') AS FailedAttempts,
@@ -72,7 +73,7 @@ public sealed class TrialRepository(DsdrDatabase database)
     }
 
     /// <summary>Trials in <paramref name="status"/>, oldest first (the scheduler's queue after a restart).</summary>
-    public async Task<IReadOnlyList<TrialRow>> ListByStatusAsync(RunStatus status, int limit = 1000, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<TrialRow>> ListByStatusAsync(TrialStatus status, int limit = 1000, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<TrialRow>(new CommandDefinition(

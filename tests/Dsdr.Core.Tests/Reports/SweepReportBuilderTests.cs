@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dsdr.Core.Reports;
 using Dsdr.Core.Results;
+using Dsdr.Core.Runs;
 using Dsdr.Core.Statistics;
 using Dsdr.Core.Sweeps;
 using Dsdr.Core.Tests.Results;
@@ -44,7 +45,7 @@ public class SweepReportBuilderTests
             Name = "rep",
             Status = "completed",
             Spec = spec,
-            Trials = [.. trials.Select(t => new ReportTrial(t.TrialId, t.Arm, t.Row, t.Seed, "completed"))],
+            Trials = [.. trials.Select(t => new ReportTrial(t.TrialId, t.Arm, t.Row, t.Seed, TrialStatus.Completed))],
             TableRecords = records,
             TableProblems = problems,
             TableOptions = Options(trials),

@@ -1,4 +1,5 @@
 using Dsdr.Learning.Losses;
+using KlEstimator = Dsdr.Core.Sweeps.KlEstimator;
 using AggregationMode = Dsdr.Core.Sweeps.LossAggregation;
 using TorchSharp;
 using static TorchSharp.torch;

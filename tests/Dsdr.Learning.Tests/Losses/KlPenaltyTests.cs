@@ -1,3 +1,4 @@
+using Dsdr.Core.Sweeps;
 using Dsdr.Learning.Losses;
 using AggregationMode = Dsdr.Core.Sweeps.LossAggregation;
 using TorchSharp;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Dsdr.Core.Sweeps;
 using Dsdr.Learning.Losses;
 using TorchSharp;
 using Xunit.Abstractions;

@@ -49,14 +49,13 @@ public class ArmBehaviourTests
     }
 
     [Fact]
-    public void Core_part_names_reach_the_loss_and_kl_names_map_to_the_loss_enum()
+    public void Core_part_names_and_the_kl_estimator_reach_the_loss()
     {
         var parts = ArmBehaviour.From(TrainingConfig.Default with { LossAggregation = Core.Sweeps.LossAggregation.SeqMeanTokenSum, MaxNewTokens = 40 }).Loss;
         Assert.Equal((Core.Sweeps.LossAggregation.SeqMeanTokenSum, "ppo-clip", "local-positive", 40), (parts.Aggregation, parts.PolicyLoss, parts.EntropyTerm, parts.MaxResponseTokens));
-        Assert.Equal(Dsdr.Learning.Losses.KlEstimator.K1, ArmBehaviour.ToKlEstimator(Core.Sweeps.KlEstimator.K1));
         var config = TrainingConfig.Default with { KlBeta = 0.05, KlEstimator = Core.Sweeps.KlEstimator.K2, DualClip = 3.0 };
         var behaviour = ArmBehaviour.From(config);
-        Assert.Equal((0.05, Dsdr.Learning.Losses.KlEstimator.K2, (double?)3.0), (behaviour.Loss.KlBeta, behaviour.Loss.KlEstimator, behaviour.Loss.DualClip));
+        Assert.Equal((0.05, Core.Sweeps.KlEstimator.K2, (double?)3.0), (behaviour.Loss.KlBeta, behaviour.Loss.KlEstimator, behaviour.Loss.DualClip));
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using Dsdr.Core.Runs;
 using Dsdr.Storage;
 using Dsdr.Storage.Repositories;
 using Dsdr.Web.Services;
@@ -20,7 +21,7 @@ public sealed class TrialAttemptsApiTests(WebApiFixture web)
             await new SweepRepository(database).InsertAsync(new NewSweep("retried", "retried", """{"name":"retried"}"""));
             var trials = new TrialRepository(database);
             await trials.InsertAsync([new NewTrial("retried-t1", "retried", "dapo", "dapo", 0, """{"simulation":{"steps":40}}""")]);
-            Assert.True(await trials.SyncAsync(new TrialSync("retried-t1", RunStatus.Completed, 2, null, null, 40, "/ckpt/step-000040", 40, null,
+            Assert.True(await trials.SyncAsync(new TrialSync("retried-t1", TrialStatus.Completed, 2, null, null, 40, "/ckpt/step-000040", 40, null,
                 t0, t0.AddMinutes(9),
                 [new TrialAttemptRow(1, "local/cpu:1", 0, t0, t0.AddMinutes(2), "failed", Reason),
                  new TrialAttemptRow(2, "node-b/cpu:0", 20, t0.AddMinutes(3), t0.AddMinutes(9), "completed", null)])));

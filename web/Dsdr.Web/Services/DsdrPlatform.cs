@@ -4,9 +4,10 @@ using System.Text.Json.Nodes;
 using Dsdr.Contracts;
 using Dsdr.Core.Reports;
 using Dsdr.Core.Results;
+using Dsdr.Core.Runs;
 using Dsdr.Core.Sweeps;
-using Dsdr.Storage.Repositories;
 using Dsdr.Silo.Postgres;
+using Dsdr.Storage.Repositories;
 using Dsdr.Web.Hosting;
 using Dsdr.Web.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -111,9 +112,8 @@ public sealed class DsdrPlatform(
             };
             configJson = config.ToJsonString();
         }
-        var device = trial.Resources.Device == Core.Sweeps.DeviceKind.Cuda ? Contracts.DeviceKind.Cuda : Contracts.DeviceKind.Cpu;
         return new TrialDescriptor(trial.TrialId, trial.SweepName, trial.Arm, trial.Row, trial.Seed, configJson,
-            new TrialNeeds(device, trial.Resources.MemoryGiB), trial.Resources.Priority);
+            new TrialNeeds(trial.Resources.Device, trial.Resources.MemoryGiB), trial.Resources.Priority);
     }
 
     /// <summary>A stored spec, read back without this host's limits and data roots (it met those in force when it was submitted).</summary>
@@ -137,7 +137,7 @@ public sealed class DsdrPlatform(
     public async Task<IReadOnlyList<SweepListItem>> ListSweepsAsync(int limit = 100, int offset = 0, CancellationToken cancellationToken = default)
     {
         var rows = await sweeps.ListAsync(limit, offset, cancellationToken);
-        return [.. rows.Select(r => new SweepListItem(r.SweepId, r.Name, Text(r.Status), (int)r.Trials, (int)r.Queued, (int)r.Running,
+        return [.. rows.Select(r => new SweepListItem(r.SweepId, r.Name, r.Status.Name(), (int)r.Trials, (int)r.Queued, (int)r.Running,
             (int)r.Completed, (int)r.Failed, (int)r.Cancelled, r.CreatedAt, r.UpdatedAt))];
     }
 
@@ -170,13 +170,7 @@ public sealed class DsdrPlatform(
         var row = await sweeps.GetAsync(sweepId, cancellationToken);
         if (row is null) return null;
         var progress = await grains.GetGrain<ISweepGrain>(sweepId).CancelAsync().WaitAsync(cancellationToken);
-        var status = progress.Status switch
-        {
-            SweepStatus.Cancelled => "cancelled",
-            SweepStatus.Completed => "completed",
-            SweepStatus.Running => "running",
-            _ => Text(row.Status),
-        };
+        var status = progress.Status is SweepStatus.NotSubmitted ? row.Status.Name() : progress.Status.Name();
         return new SweepListItem(sweepId, row.Name, status, progress.Total, progress.Queued, progress.Running, progress.Completed,
             progress.Failed, progress.Cancelled, row.CreatedAt, DateTime.UtcNow);
     }
@@ -205,9 +199,9 @@ public sealed class DsdrPlatform(
         {
             SweepId = sweepId,
             Name = row.Name,
-            Status = Text(row.Status),
+            Status = row.Status.Name(),
             Spec = spec,
-            Trials = [.. ordered.Select(t => new ReportTrial(t.TrialId, t.Arm, t.Row, t.Seed, Text(t.Status)))],
+            Trials = [.. ordered.Select(t => new ReportTrial(t.TrialId, t.Arm, t.Row, t.Seed, t.Status))],
             TableRecords = inputs.Records,
             TableProblems = inputs.Problems,
             TableOptions = inputs.Options,
@@ -360,7 +354,7 @@ public sealed class DsdrPlatform(
     /// </summary>
     private async Task<IReadOnlyDictionary<string, int>> LiveStepsAsync(IEnumerable<TrialRow> rows, CancellationToken cancellationToken)
     {
-        var running = rows.Where(r => r.Status == RunStatus.Running).Select(r => r.TrialId).ToList();
+        var running = rows.Where(r => r.Status == TrialStatus.Running).Select(r => r.TrialId).ToList();
         return await metrics.LastStepsAsync(running, Dsdr.Runner.StepMetricNames.RewardMean, cancellationToken);
     }
 
@@ -368,18 +362,15 @@ public sealed class DsdrPlatform(
     private static string NodeOf(string slotKey) => slotKey.IndexOf('/') is > 0 and var slash ? slotKey[..slash] : slotKey;
 
     private static TrialListItem TrialItem(TrialRow r, int liveStep = 0) =>
-        new(r.TrialId, r.SweepId, r.Arm, r.Row, r.Seed, Text(r.Status), Math.Max(r.LastStep ?? 0, liveStep), TrialConfig.TotalSteps(r.Config), r.Attempts,
+        new(r.TrialId, r.SweepId, r.Arm, r.Row, r.Seed, r.Status.Name(), Math.Max(r.LastStep ?? 0, liveStep), TrialConfig.TotalSteps(r.Config), r.Attempts,
             r.SlotId, r.Error, r.StartedAt, r.FinishedAt, r.FailedAttempts, r.LastFailure);
 
     private static SweepListItem Summary(SweepRow row, IReadOnlyList<TrialListItem> items)
     {
-        int Count(string status) => items.Count(t => t.Status == status);
-        return new SweepListItem(row.SweepId, row.Name, Text(row.Status), items.Count, Count("queued"), Count("running"), Count("completed"),
-            Count("failed"), Count("cancelled"), row.CreatedAt, row.UpdatedAt);
+        int Count(TrialStatus status) => items.Count(t => t.Status == status.Name());
+        return new SweepListItem(row.SweepId, row.Name, row.Status.Name(), items.Count, Count(TrialStatus.Queued), Count(TrialStatus.Running),
+            Count(TrialStatus.Completed), Count(TrialStatus.Failed), Count(TrialStatus.Cancelled), row.CreatedAt, row.UpdatedAt);
     }
-
-    /// <summary>"queued", "running", "completed", "failed", "cancelled".</summary>
-    public static string Text(RunStatus status) => status.ToString().ToLowerInvariant();
 }
 
 /// <summary>Reads what the web shows from a stored trial config (Core's TrialSpec JSON, or a bare simulation plan).</summary>

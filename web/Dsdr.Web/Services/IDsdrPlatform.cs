@@ -121,7 +121,7 @@ public sealed record PreviewTrial(string TrialId, string Arm, string Row, int Se
 /// <summary><paramref name="Created"/>: false when the same sweep was already submitted (nothing new queued).</summary>
 public sealed record SweepSubmitted(string SweepId, int Trials, bool Created);
 
-/// <summary>Statuses are the lower-case names of the run states: queued, running, completed, failed, cancelled.</summary>
+/// <summary>Statuses are the text form of Core's run states (RunStatuses.Name): a sweep is queued, running, completed, completed-with-failures, failed or cancelled; its trials queued, running, completed, failed or cancelled.</summary>
 public sealed record SweepListItem(
     string SweepId, string Name, string Status, int Trials, int Queued, int Running, int Completed, int Failed, int Cancelled,
     DateTime CreatedAt, DateTime UpdatedAt)
