@@ -1,3 +1,4 @@
+using Dsdr.Core.Runs;
 using Dsdr.Storage;
 using Dsdr.Storage.Repositories;
 
@@ -22,8 +23,8 @@ public sealed class MissingResultsApiTests(WebApiFixture web)
                 new NewTrial("why-empty-d1", "why-empty", "dsdr", "dsdr", 1, """{"simulation":{"steps":40}}"""),
                 new NewTrial("why-empty-g0", "why-empty", "grpo", "grpo", 0, """{"simulation":{"steps":40}}""")]);
             foreach (var id in new[] { "why-empty-d0", "why-empty-d1" })
-                Assert.True(await trials.SyncAsync(new TrialSync(id, RunStatus.Failed, 1, null, null, 3, null, null, Diverged, t0, t0.AddMinutes(1))));
-            Assert.True(await trials.SyncAsync(new TrialSync("why-empty-g0", RunStatus.Cancelled, 0, null, null, 0, null, null, null, null, t0.AddMinutes(1))));
+                Assert.True(await trials.SyncAsync(new TrialSync(id, TrialStatus.Failed, 1, null, null, 3, null, null, Diverged, t0, t0.AddMinutes(1))));
+            Assert.True(await trials.SyncAsync(new TrialSync("why-empty-g0", TrialStatus.Cancelled, 0, null, null, 0, null, null, null, null, t0.AddMinutes(1))));
         }
         using var client = web.Client();
 

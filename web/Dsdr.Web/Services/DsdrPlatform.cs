@@ -240,7 +240,7 @@ public sealed class DsdrPlatform(
         // the sweep's trials that gave the table nothing, so a short or absent row says why
         var sweepTrials = await trials.ListBySweepAsync(sweepId, cancellationToken);
         var missing = MissingResults.Of(sweepTrials.OrderBy(t => TrialConfig.Index(t.Config) ?? int.MaxValue)
-            .Select(t => new TrialResultState(t.TrialId, t.Row, Text(t.Status), t.Error)), records.Select(r => r.TrialId));
+            .Select(t => new TrialResultState(t.TrialId, t.Row, t.Status.Name(), t.Error)), records.Select(r => r.TrialId));
         // The Backbone row is every trial's step-0 evaluation (the SFT model before RL).
         if (query.IncludeBackbone) records.AddRange(await evals.ResultTableAsync(sweepId, EvalStepChoice.AtStep(0), cancellationToken: cancellationToken));
         var problemRows = await evalProblems.ListAsync([.. records.Select(r => (r.TrialId, r.Step)).Distinct()], cancellationToken);
