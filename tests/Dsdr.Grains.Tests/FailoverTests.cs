@@ -142,7 +142,7 @@ public sealed class FailoverTests
         var crashes = Plan(steps: 10, stepMs: 5, checkpointEvery: 3, new SimulatedFault(1, 4, SimulatedFaultKind.Crash));
         await h.SubmitAsync("dv", [Trial("dv", "dv-nan", diverges), Trial("dv", "dv-crash", crashes)], maxAttempts: 3);
 
-        var progress = await h.WaitForSweepAsync("dv", SweepStatus.Completed, Timeout);
+        var progress = await h.WaitForSweepAsync("dv", SweepStatus.CompletedWithFailures, Timeout);
         Assert.Equal((1, 1), (progress.Completed, progress.Failed));
         var nan = await h.Client.GetGrain<ITrialGrain>("dv-nan").GetAsync();
         Assert.Equal((TrialStatus.Failed, 1), (nan.Status, nan.Attempt));

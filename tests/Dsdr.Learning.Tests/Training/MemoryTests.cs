@@ -8,6 +8,8 @@ using static TorchSharp.torch;
 namespace Dsdr.Learning.Tests.Training;
 
 /// <summary>Gradient checkpointing and token-budget micro-batches change memory, never the update.</summary>
+// Runs alone: the trainer's rollouts draw on libtorch's global generator, which parallel test classes also advance.
+[Collection(LearnerStressCollection.Name)]
 public class MemoryTests
 {
     private static Dictionary<string, float[]> Gradients(Qwen2ForCausalLM model, bool checkpointing)
