@@ -19,6 +19,7 @@ namespace Dsdr.Runner;
 /// <param name="HeartbeatInterval">How often the runner says it is alive inside a long step.</param>
 /// <param name="ReportQueueCapacity">Reports the training thread may run ahead of the platform before it waits.</param>
 /// <param name="SftCacheFolder">Where SFT backbones are cached; null = &lt;CheckpointDirectory&gt;/sft-cache.</param>
+/// <param name="DataRoots">Dsdr:DataRoots: the folders a trial's files must still lie in when it opens them; null = not checked.</param>
 public sealed record TrainerRunnerOptions(
     string CheckpointDirectory,
     int Threads = 1,
@@ -26,7 +27,8 @@ public sealed record TrainerRunnerOptions(
     int KeepCheckpoints = 2,
     TimeSpan? HeartbeatInterval = null,
     int ReportQueueCapacity = 256,
-    string? SftCacheFolder = null)
+    string? SftCacheFolder = null,
+    IReadOnlyList<string>? DataRoots = null)
 {
     public TimeSpan Heartbeat => HeartbeatInterval ?? TimeSpan.FromSeconds(5);
 }
@@ -72,7 +74,8 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, Func<IEmbed
         {
             var runOptions = new TrialRunOptions(output, resume, Device: DeviceOf(assignment.SlotKey), Threads: options.Threads,
                 CheckpointEverySteps: options.CheckpointEverySteps, KeepCheckpoints: options.KeepCheckpoints,
-                SftCacheFolder: options.SftCacheFolder ?? Path.Combine(options.CheckpointDirectory, SftCacheName), Sinks: [sink]);
+                SftCacheFolder: options.SftCacheFolder ?? Path.Combine(options.CheckpointDirectory, SftCacheName), Sinks: [sink],
+                MemoryBudgetGiB: trial.Resources?.MemoryGiB, DataRoots: options.DataRoots);
             var embedderInstance = _embedder.Value;
             result = await Task.Factory.StartNew(() => TrialRunner.WithDefaults(embedderInstance).Run(trial, runOptions, stop.Token),
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);

@@ -52,11 +52,21 @@ public static class DsdrSiloHost
         var builder = WebApplication.CreateBuilder();
         if (configuration is not null) builder.Configuration.AddInMemoryCollection(configuration);
         var simulated = args.Contains("--simulated");
+        IReadOnlyList<string>? dataRoots;
+        try
+        {
+            dataRoots = Core.Sweeps.SpecPaths.ParseRoots(builder.Configuration[Core.Sweeps.SpecPaths.RootsSetting]);
+        }
+        catch (ArgumentException ex)
+        {
+            error.WriteLine($"{ex.Message} (env Dsdr__DataRoots)");
+            return null;
+        }
         var hooks = new DsdrSiloHooks
         {
             Runner = simulated
                 ? silo => silo.UseSimulatedRunner(options.CheckpointDirectory)
-                : silo => silo.UseTrainerRunner(new TrainerRunnerOptions(options.CheckpointDirectory)),
+                : silo => silo.UseTrainerRunner(new TrainerRunnerOptions(options.CheckpointDirectory, DataRoots: dataRoots)),
         };
         string store;
         if (options.InMemory)

@@ -58,6 +58,8 @@ public sealed record DsdrSiloOptions
         starts its own embedded PostgreSQL from the machine's binaries.
         Timings: Dsdr__Membership__* (Orleans ClusterMembershipOptions: ProbeTimeout, NumMissedProbesLimit, …)
         and Dsdr__Scheduling__* (SlotHeartbeatInterval, LeaseTimeout, …), as TimeSpans like 00:00:10.
+        Files: Dsdr__DataRoots (folders separated by ';', as the web host's) — a trial's dataset files and
+        checkpoint model must still lie inside them when it opens them; unset: not checked on this node.
         """;
 
     /// <summary>Reads the command line; a wrong argument throws an <see cref="ArgumentException"/> saying what to write instead.</summary>

@@ -91,6 +91,32 @@ public sealed class AttemptFailureTests
         Assert.Equal("IOException: No space left on device : 'model.safetensors'", io.PublicMessage);
     }
 
+    [Fact]
+    public void A_library_that_quotes_a_file_line_and_path_shows_neither()
+    {
+        const string secret = "/srv/dsdr/secrets/passwd";
+        const string line = "root:x:0:0:root:/root:/bin/bash";
+        var parsing = Assert.Throws<FormatException>(() => int.Parse($"{secret}: {line}")); // raised by .NET, not by Dsdr
+        var failure = AttemptFailure.Classify(parsing);
+        Assert.Equal(Dsdr.Contracts.FailureKind.Deterministic, failure.Kind);
+        Assert.StartsWith("The trial's data could not be read (The input string '…' was not in a correct format.)", failure.PublicMessage);
+        foreach (var leak in new[] { "/srv", "secrets", "passwd", "root:x", "/bin/bash" }) Assert.DoesNotContain(leak, failure.PublicMessage);
+        Assert.Equal("value '…' at 'a.txt', can't say", AttemptFailure.WithoutFolders(AttemptFailure.WithoutQuotedText("value 'root:x:0:0' at '/srv/a.txt', can't say")));
+    }
+
+    [Fact]
+    public void Unreadable_task_data_a_planted_link_and_a_native_allocator_failure_are_deterministic()
+    {
+        var data = AttemptFailure.Classify(new Dsdr.Learning.Data.TaskDataException("the task's problems cannot be made: Benchmark file train.jsonl does not exist.", new FileNotFoundException()));
+        Assert.Equal(Dsdr.Contracts.FailureKind.Deterministic, data.Kind);
+        var link = AttemptFailure.Classify(new Dsdr.Core.Failures.OutsideDataRootsException("$.task.trainPath", "\"/data/train.jsonl\" leads outside the platform's data roots through a symbolic link"));
+        Assert.Equal(Dsdr.Contracts.FailureKind.Deterministic, link.Kind);
+        Assert.Equal("$.task.trainPath: \"train.jsonl\" leads outside the platform's data roots through a symbolic link.", link.PublicMessage);
+        var cuda = AttemptFailure.Classify(new ExternalException("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.1 GiB total capacity)"));
+        Assert.Equal(Dsdr.Contracts.FailureKind.Deterministic, cuda.Kind);
+        Assert.Contains("raise resources.memoryGiB", cuda.PublicMessage);
+    }
+
     [Theory]
     [InlineData("at update 3/10 of C:\\runs\\a\\x.bin", "at update 3/10 of x.bin")]
     [InlineData("see http://localhost:5080/api/sweeps", "see http://localhost:5080/api/sweeps")]

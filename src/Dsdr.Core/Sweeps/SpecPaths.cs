@@ -13,6 +13,14 @@ public static class SpecPaths
 
     private const int MaxLinkHops = 40;
 
+    /// <summary>The value of <see cref="RootsSetting"/> ("/data;/models") as full paths; null when empty. A relative folder throws.</summary>
+    public static IReadOnlyList<string>? ParseRoots(string? list) =>
+        string.IsNullOrWhiteSpace(list)
+            ? null
+            : [.. list.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => Path.IsPathFullyQualified(r)
+                ? Path.GetFullPath(r)
+                : throw new ArgumentException($"{RootsSetting}: '{r}' is not an absolute folder; list absolute folders separated by ';'."))];
+
     /// <summary>Null when <paramref name="path"/> is allowed under <paramref name="roots"/>, else why not (for a spec error).</summary>
     public static string? Problem(string path, IReadOnlyList<string> roots)
     {
@@ -30,6 +38,43 @@ public static class SpecPaths
         if (real is null || !lexicalRoots.Select(r => RealPath(r) ?? r).Any(r => IsInside(real, r)))
             return $"\"{Shown(path)}\" leads outside the platform's data roots through a symbolic link; {where}";
         return null;
+    }
+
+    /// <summary>
+    /// As <see cref="Problem"/>, and for a folder every entry below it too (a dataset folder's files, a checkpoint's
+    /// weights and tokenizer): null when the path and all it holds stay inside <paramref name="roots"/>.
+    /// </summary>
+    public static string? ProblemReading(string path, IReadOnlyList<string> roots)
+    {
+        if (Problem(path, roots) is { } problem) return problem;
+        if (!Directory.Exists(path)) return null;
+        var everything = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true };
+        foreach (var entry in Directory.EnumerateFileSystemEntries(path, "*", everything))
+            if (Problem(entry, roots) is not null)
+                return $"\"{Shown(path)}\" holds \"{Shown(Path.GetRelativePath(path, entry))}\", which leads outside the platform's data roots through a symbolic link; " +
+                       $"give an absolute path inside one of the platform's data roots (the operator sets them as {RootsSetting})";
+        return null;
+    }
+
+    /// <summary>The files a trial reads, with the spec field that names each: task.trainPath, task.benchmarks[i].path, model.checkpoint.</summary>
+    public static IEnumerable<(string Field, string Path)> Of(TaskSpec task, ModelSpec model)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(model);
+        if (task.TrainPath is { } train) yield return ("$.task.trainPath", train);
+        for (var i = 0; i < task.Benchmarks.Count; i++) yield return ($"$.task.benchmarks[{i}].path", task.Benchmarks[i].Path);
+        if (model.Checkpoint is { } checkpoint) yield return ("$.model.checkpoint", checkpoint);
+    }
+
+    /// <summary>
+    /// The run-time check, just before a trial opens its files (a link may have been planted after the submission):
+    /// throws <see cref="Failures.OutsideDataRootsException"/> with the submission's refusal for the first path that left the roots.
+    /// </summary>
+    public static void Check(TaskSpec task, ModelSpec model, IReadOnlyList<string> roots)
+    {
+        ArgumentNullException.ThrowIfNull(roots);
+        foreach (var (field, path) in Of(task, model))
+            if (ProblemReading(path, roots) is { } problem) throw new Failures.OutsideDataRootsException(field, problem);
     }
 
     /// <summary>True when <paramref name="path"/> is <paramref name="root"/> or below it (both full paths).</summary>

@@ -760,12 +760,8 @@ public static partial class SweepSpecParser
         /// <summary>The spec's files (math training and benchmark files, a checkpoint folder) must lie inside the data roots.</summary>
         private void CheckPaths(SweepSpec spec, IReadOnlyList<string> roots)
         {
-            var paths = new List<(string Path, string Value)>();
-            if (spec.Task.TrainPath is { } train) paths.Add(("$.task.trainPath", train));
-            paths.AddRange(spec.Task.Benchmarks.Select((b, i) => ($"$.task.benchmarks[{i}].path", b.Path)));
-            if (spec.Model.Checkpoint is { } checkpoint) paths.Add(("$.model.checkpoint", checkpoint));
-            foreach (var (where, value) in paths)
-                if (SpecPaths.Problem(value, roots) is { } problem) Error(where, problem);
+            foreach (var (where, value) in SpecPaths.Of(spec.Task, spec.Model))
+                if (SpecPaths.ProblemReading(value, roots) is { } problem) Error(where, problem);
         }
 
         private void CheckResolvedConfigs(SweepSpec spec, SpecLimitOptions limits)

@@ -93,21 +93,37 @@ public static class TrialCostEstimate
     }
 
     /// <summary>The cost of one trial of a model of <paramref name="shape"/> (null = unknown: no memory, no hours).</summary>
-    public static TrialCost Estimate(TrainingConfig config, SweepSpec spec, ModelShape? shape)
+    public static TrialCost Estimate(TrainingConfig config, SweepSpec spec, ModelShape? shape) =>
+        Estimate(config, spec.Task, spec.Model, spec.Eval, spec.Resources, shape, PromptTokens(spec.Task, spec.Model.Preset is not null));
+
+    /// <summary>
+    /// The cost of an expanded trial as its trainer sees it at run time: the model's real <paramref name="shape"/> and the
+    /// longest prompt it feeds, in its tokenizer's tokens (the submission knew neither a math task's prompts, which are in
+    /// files, nor always a checkpoint's shape).
+    /// </summary>
+    public static TrialCost AtRunTime(TrainingConfig config, TrialSpec trial, ModelShape shape, int longestPromptTokens)
     {
-        var characterTokens = spec.Model.Preset is not null;
-        var prompt = PromptTokens(spec.Task, characterTokens);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(trial);
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentOutOfRangeException.ThrowIfNegative(longestPromptTokens);
+        return Estimate(config, trial.Task, trial.Model, trial.Eval, trial.Resources, shape, longestPromptTokens);
+    }
+
+    private static TrialCost Estimate(TrainingConfig config, TaskSpec task, ModelSpec model, EvalSpec eval, ResourceSpec resources, ModelShape? shape, int prompt)
+    {
+        var characterTokens = model.Preset is not null;
         var sequence = prompt + config.MaxNewTokens;
         var rolloutTokens = RolloutTokens(config, sequence);
         var trainedTokens = TrainedTokens(config, sequence);
-        var evaluationTokens = EvaluationTokens(config.TotalSteps, spec.Eval, spec.Task, sequence);
-        var sftTokens = spec.Model.Sft.Enabled && characterTokens ? SftTokens(spec.Model.Sft, sequence) : 0;
+        var evaluationTokens = EvaluationTokens(config.TotalSteps, eval, task, sequence);
+        var sftTokens = model.Sft.Enabled && characterTokens ? SftTokens(model.Sft, sequence) : 0;
         if (shape is null)
             return new TrialCost(null, prompt, sequence, 0, 0, 0, 0, 0, RuntimeGiB, rolloutTokens, evaluationTokens, sftTokens, null);
 
         var parameters = shape.Parameters();
         var rows = (double)config.PromptsPerStep * config.GroupSize;
-        var evaluationRows = EvaluationRows(spec.Eval, spec.Task);
+        var evaluationRows = EvaluationRows(eval, task);
         var flops = Flops(parameters, rolloutTokens + evaluationTokens, trainedTokens + sftTokens);
         return new TrialCost(
             parameters, prompt, sequence,
@@ -118,7 +134,7 @@ public static class TrialCostEstimate
             ActivationGiB: ActivationBytes(shape, ForwardRows(config, sequence), sequence, config.GradientCheckpointing) / GiB,
             RuntimeGiB,
             rolloutTokens, evaluationTokens, sftTokens,
-            Hours: flops / (spec.Resources.Device == DeviceKind.Cuda ? CudaFlopsPerSecond : CpuFlopsPerSecond) / 3600);
+            Hours: flops / (resources.Device == DeviceKind.Cuda ? CudaFlopsPerSecond : CpuFlopsPerSecond) / 3600);
     }
 
     // ---- the formulas ----
@@ -277,7 +293,8 @@ public static class TrialCostEstimate
         return string.Join("; ", parts);
     }
 
-    private static string MemoryParts(TrainingConfig c, TrialCost cost) => string.Join(", ",
+    /// <summary>"weights and optimizer 0.01 GiB for 1.2e6 parameters, rollout KV cache …, activations …, runtime 0.25 GiB".</summary>
+    public static string MemoryParts(TrainingConfig c, TrialCost cost) => string.Join(", ",
         $"weights and optimizer {GiBText(cost.WeightsGiB + cost.OptimizerGiB)} for {Count(cost.Parameters ?? 0)} parameters",
         $"rollout KV cache {GiBText(cost.RolloutGiB)} for {c.PromptsPerStep} × {c.GroupSize} sequences of {cost.SequenceTokens} tokens",
         $"evaluation {GiBText(cost.EvaluationGiB)}",

@@ -22,13 +22,13 @@ public static partial class AttemptFailure
     {
         ArgumentNullException.ThrowIfNull(exception);
         var where = Where(exception);
-        return $"{exception.GetType().Name}: {FirstLine(exception)}{(where is null ? "" : $" (at {where})")}";
+        return $"{exception.GetType().Name}: {Shown(exception)}{(where is null ? "" : $" (at {where})")}";
     }
 
     /// <summary>
     /// Deterministic — it would fail again from the same spec on any node, so the trial fails at once with one sentence
     /// saying what happened and what to change: a <see cref="DeterministicFailureException"/> (divergence), a missing file
-    /// (checkpoint, dataset), unreadable data, a refused configuration, exhausted memory. Everything else (a device fault,
+    /// (checkpoint, dataset), unreadable data, a refused configuration, exhausted memory (.NET's, or libtorch's CPU or CUDA allocator). Everything else (a device fault,
     /// a lost database or silo, a timeout, an unknown error) is infrastructure: <see cref="Describe"/>d and retried.
     /// Neither message carries folders or native frames; the node's log has the full exception.
     /// </summary>
@@ -39,10 +39,11 @@ public static partial class AttemptFailure
         {
             DeterministicFailureException e => FirstLine(e),
             FileNotFoundException e => $"A file the trial needs is missing ({FileNameOf(e.FileName, e)}); check the spec's dataset paths and model.checkpoint, and that the checkpoint folder is shared by every node.",
-            DirectoryNotFoundException e => $"A folder the trial needs is missing ({FirstLine(e)}); check the spec's dataset paths and model.checkpoint, and that the checkpoint folder is shared by every node.",
-            InvalidDataException or FormatException or JsonException => $"The trial's data could not be read ({FirstLine(exception)}); fix or replace the dataset or checkpoint it names.",
-            ArgumentException e => $"The trial's configuration was refused ({FirstLine(e)}); correct that setting in the spec.",
-            OutOfMemoryException or InsufficientMemoryException => "The trial ran out of memory; lower rl.groupSize, rl.promptsPerStep or rl.maxNewTokens, or raise resources.memoryGiB.",
+            DirectoryNotFoundException e => $"A folder the trial needs is missing ({Shown(e)}); check the spec's dataset paths and model.checkpoint, and that the checkpoint folder is shared by every node.",
+            InvalidDataException or FormatException or JsonException => $"The trial's data could not be read ({Shown(exception)}); fix or replace the dataset or checkpoint it names.",
+            ArgumentException e => $"The trial's configuration was refused ({Shown(e)}); correct that setting in the spec.",
+            OutOfMemoryException or InsufficientMemoryException => OutOfMemory,
+            System.Runtime.InteropServices.ExternalException e when IsNativeOutOfMemory(e) => OutOfMemory,
             _ => null,
         };
         return deterministic is null
@@ -50,10 +51,43 @@ public static partial class AttemptFailure
             : new ClassifiedFailure(FailureKind.Deterministic, deterministic);
     }
 
+    private const string OutOfMemory =
+        "The trial ran out of memory; lower base.groupSize, base.promptsPerStep or base.maxNewTokens (or turn on base.gradientCheckpointing), or raise resources.memoryGiB.";
+
+    // libtorch's allocators: "CUDA out of memory. Tried to allocate …", "[enforce fail at alloc_cpu.cpp:…] DefaultCPUAllocator: can't allocate memory …"
+    private static bool IsNativeOutOfMemory(Exception e) =>
+        e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("can't allocate memory", StringComparison.OrdinalIgnoreCase)
+        || e.Message.Contains("not enough memory", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// What callers see of an exception's message: its <see cref="FirstLine"/>; when Dsdr's code did not write it (the
+    /// exception was raised in a library, or never thrown), every quoted span but a path is "…" as well — libraries quote
+    /// what they were given ("The input string '…' was not in a correct format."), and that may be a line of a file.
+    /// </summary>
+    internal static string Shown(Exception exception) =>
+        exception is DeterministicFailureException || RaisedInDsdr(exception) ? FirstLine(exception) : FirstLine(WithoutQuotedText(exception.Message));
+
+    /// <summary>"value 'root:x:0:0' at '/srv/a.txt'" → "value '…' at '/srv/a.txt'": quoted text other than a lone absolute path becomes "…".</summary>
+    internal static string WithoutQuotedText(string text) =>
+        QuotedText().Replace(text, m => IsPath(m.Groups["text"].Value) ? m.Value : $"{m.Groups["quote"].Value}…{m.Groups["quote"].Value}");
+
+    // a path alone, which WithoutFolders then cuts to its last name: absolute, no white space
+    private static bool IsPath(string text) => Path.IsPathFullyQualified(text) && !text.Any(char.IsWhiteSpace);
+
+    [GeneratedRegex(@"(?<!\w)(?<quote>['""`])(?<text>[^'""`\n]*)\k<quote>(?!\w)")]
+    private static partial Regex QuotedText();
+
+    // the innermost frame, where it was thrown, is Dsdr's own code (whose messages name fields, never file contents)
+    private static bool RaisedInDsdr(Exception exception) =>
+        new StackTrace(exception, fNeedFileInfo: false).GetFrames() is [var top, ..]
+        && Owner(top)?.Namespace?.StartsWith("Dsdr.", StringComparison.Ordinal) == true;
+
     /// <summary>The message's first line, folders cut down to their last name, at most <see cref="MaxMessage"/> characters.</summary>
-    internal static string FirstLine(Exception exception)
+    internal static string FirstLine(Exception exception) => FirstLine(exception.Message);
+
+    private static string FirstLine(string message)
     {
-        var line = WithoutFolders(exception.Message.Split('\n', 2)[0].Trim());
+        var line = WithoutFolders(message.Split('\n', 2)[0].Trim());
         return line.Length > MaxMessage ? line[..MaxMessage] + "…" : line;
     }
 

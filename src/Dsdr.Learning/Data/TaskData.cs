@@ -1,3 +1,4 @@
+using Dsdr.Core.Failures;
 using Dsdr.Core.Sweeps;
 using Dsdr.Core.Tasks;
 using Dsdr.Learning.Sft;
@@ -76,5 +77,8 @@ public sealed record TaskData(
 
 }
 
-/// <summary>A task whose problems cannot be made or read: bad input (the spec or its files), not a crash of the trainer.</summary>
-public sealed class TaskDataException(string message, Exception inner) : Exception(message, inner);
+/// <summary>
+/// A task whose problems cannot be made or read: bad input (the spec or its files), not a crash of the trainer — so
+/// deterministic, not retried. The message is the cause's (the loader's own, or .NET's, which names at most the file).
+/// </summary>
+public sealed class TaskDataException(string message, Exception inner) : DeterministicFailureException(message, inner);

@@ -232,6 +232,7 @@ public sealed class Trainer : IDisposable
     private List<SampledGroup> Generate(IReadOnlyList<Problem> problems, int step, int round, StepClock clock)
     {
         var promptIds = problems.Select(p => tokenizer.Encode(p.Prompt)).ToList();
+        options.Memory?.Check(MemoryBudget.Longest(promptIds)); // before the sampler allocates this round's KV cache
         var sampling = new SamplingOptions(MaxNewTokens: Config.MaxNewTokens, Temperature: Config.Temperature, Seed: Mix(Config.Seed, step, (ulong)round));
         var completions = clock.Time(() => sampler.Generate(promptIds, sampling, Config.GroupSize), t => clock.Generation += t);
         return clock.Time(() =>

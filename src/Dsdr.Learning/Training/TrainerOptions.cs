@@ -21,6 +21,7 @@ public delegate EvalReport PolicyEvaluation(Qwen2ForCausalLM policy, int step, C
 /// <param name="WeightDecay">AdamW's decoupled weight decay (PyTorch's default 0.01).</param>
 /// <param name="SemanticSimilarityEverySteps">For arms whose update ignores d (<see cref="ArmBehaviour.UsesDiversity"/>): embed the rollouts, and so log
 /// the semantic similarity and record d, only every N steps (1 = every step). Arms that use d embed every step.</param>
+/// <param name="Memory">The trial's memory budget, checked before each generation round; null = none.</param>
 public sealed record TrainerOptions(
     TrainingConfig Config,
     string? CheckpointFolder = null,
@@ -31,7 +32,8 @@ public sealed record TrainerOptions(
     bool EvalAtStart = false,
     IReadOnlyList<ITrainingSink>? Sinks = null,
     double WeightDecay = 0.01,
-    int SemanticSimilarityEverySteps = 10)
+    int SemanticSimilarityEverySteps = 10,
+    MemoryBudget? Memory = null)
 {
     public void Validate()
     {

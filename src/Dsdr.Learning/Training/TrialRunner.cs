@@ -27,6 +27,10 @@ public delegate EvalReport BenchmarkEvaluation(Qwen2ForCausalLM model, ITokenize
 /// <param name="Resume">Continue from the newest checkpoint in the output folder (a fresh start when there is none).</param>
 /// <param name="TotalSteps">Overrides the trial's totalSteps (a resumed run may extend or shorten it).</param>
 /// <param name="SftCacheFolder">Where SFT backbones are cached; null = OutputFolder/../sft-cache.</param>
+/// <param name="MemoryBudgetGiB">Stop the trial (<see cref="Core.Failures.TrialOutOfMemoryException"/>) before a generation that would take it
+/// over this many GiB (<see cref="MemoryBudget"/>); null = no run-time check (a local <c>dsdr train</c>).</param>
+/// <param name="DataRoots">The folders the trial's dataset files and checkpoint model must still lie in when it opens them
+/// (<see cref="SpecPaths.Check"/>); null = no check (a local <c>dsdr train</c>).</param>
 public sealed record TrialRunOptions(
     string OutputFolder,
     bool Resume = false,
@@ -37,7 +41,9 @@ public sealed record TrialRunOptions(
     int KeepCheckpoints = 2,
     string? SftCacheFolder = null,
     IReadOnlyList<ITrainingSink>? Sinks = null,
-    Action<string>? Log = null);
+    Action<string>? Log = null,
+    double? MemoryBudgetGiB = null,
+    IReadOnlyList<string>? DataRoots = null);
 
 /// <summary>Reports on the calling thread (System.Progress posts to the thread pool).</summary>
 internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
@@ -85,6 +91,7 @@ public sealed class TrialRunner(IEmbedder embedder, WarmStart? warmStart, Benchm
         if (!options.Resume && CheckpointStore.Latest(checkpoints) is { } existing)
             throw new InvalidOperationException($"{options.OutputFolder} already holds a checkpoint ({Path.GetFileName(existing)}); resume it or choose another output folder.");
 
+        if (options.DataRoots is { } roots) SpecPaths.Check(trial.Task, trial.Model, roots); // a link planted since the submission
         var style = trial.Model.Preset is not null && trial.Task.Kind == TaskKind.Countdown ? PromptStyle.Compact : PromptStyle.Verbose;
         log($"task {SweepSpecWriter.KindName(trial.Task.Kind)}: generating problems");
         var data = TaskData.Create(trial.Task, style);
@@ -97,9 +104,16 @@ public sealed class TrialRunner(IEmbedder embedder, WarmStart? warmStart, Benchm
             File.WriteAllText(Path.Combine(options.OutputFolder, EnvironmentFile), JsonSerializer.Serialize(environment, JsonlTrainingSink.JsonOptions));
             using var jsonl = new JsonlTrainingSink(options.OutputFolder);
             var benchmarks = trial.Eval.Benchmarks.Count > 0 ? trial.Eval.Benchmarks : data.HeldOut.Keys.ToList();
+            var memory = options.MemoryBudgetGiB is { } budget ? new MemoryBudget(trial, config, policy.Config, budget) : null;
+            var longestHeldOut = memory is null ? null
+                : benchmarks.ToDictionary(b => b, b => MemoryBudget.Longest(data.HeldOut[b].Select(p => tokenizer.Encode(p.Prompt))), StringComparer.Ordinal);
             EvalReport EvaluateAll(Qwen2ForCausalLM model, int step, CancellationToken ct)
             {
-                var reports = benchmarks.Select(b => evaluate!(model, tokenizer, data.Task, b, data.HeldOut[b], trial.Eval, embedder, step, trial.Seed, config.MaxNewTokens, ct)).ToList();
+                var reports = benchmarks.Select(b =>
+                {
+                    memory?.Check(longestHeldOut![b]);
+                    return evaluate!(model, tokenizer, data.Task, b, data.HeldOut[b], trial.Eval, embedder, step, trial.Seed, config.MaxNewTokens, ct);
+                }).ToList();
                 return new EvalReport(step, reports.SelectMany(r => r.Figures).ToList(), reports.Sum(r => r.Seconds),
                     reports.SelectMany(r => r.ProblemOutcomes).ToList());
             }
@@ -108,7 +122,7 @@ public sealed class TrialRunner(IEmbedder embedder, WarmStart? warmStart, Benchm
                 ? BackboneEvaluations.GetOrEvaluate(backbone, BackboneEvaluations.Key(trial, config.MaxNewTokens, benchmarks), () => EvaluateAll(model, step, ct), ct)
                 : EvaluateAll(model, step, ct);
             var trainerOptions = new TrainerOptions(config, checkpoints, options.CheckpointEverySteps, options.KeepCheckpoints,
-                evaluation, trial.Eval.EverySteps, trial.Eval.AtStart, [jsonl, .. options.Sinks ?? []]);
+                evaluation, trial.Eval.EverySteps, trial.Eval.AtStart, [jsonl, .. options.Sinks ?? []], Memory: memory);
             using var trainer = new Trainer(policy, tokenizer, data.Task, data.Train, embedder, trainerOptions);
             var resumed = options.Resume && trainer.TryResume();
             if (resumed) log($"resumed at step {trainer.Step}");
