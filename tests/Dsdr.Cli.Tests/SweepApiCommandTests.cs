@@ -135,6 +135,25 @@ public class SweepApiCommandTests(PlatformFixture platform)
     }
 
     [Fact]
+    public void ABadEarlyStoppingRuleIsRefusedNamingTheFieldAndNothingIsStored()
+    {
+        var spec = Spec("cli-stopping-bad", steps: 3)
+            .Replace("\"seeds\": [0]", """
+                "earlyStopping": {"asha": {"metric": "reward/mean", "rungs": [3], "reductionFactor": 1}, "diversityCollapse": {"metric": "entropy", "fraction": 0}},
+                  "seeds": [0]
+                """, StringComparison.Ordinal);
+        var bad = Sweep(spec, "submit", "-", "--api-key", platform.ApiKey);
+        Assert.Equal(2, bad.Exit);
+        Assert.Contains("$.earlyStopping.asha.reductionFactor: must be ≥ 2", bad.Error);
+        Assert.Contains("$.earlyStopping.diversityCollapse.fraction: must be in (0, 1)", bad.Error);
+        Assert.Equal(2, Sweep("", "status", "cli-stopping-bad").Exit); // nothing stored
+
+        var beyond = Sweep(spec.Replace("\"reductionFactor\": 1", "\"reductionFactor\": 3").Replace("\"fraction\": 0}", "\"fraction\": 0.5}"), "submit", "-", "--api-key", platform.ApiKey);
+        Assert.Equal(2, beyond.Exit);
+        Assert.Contains("$.earlyStopping.asha.rungs[0]: step 3 is not below the trials' total steps 3", beyond.Error);
+    }
+
+    [Fact]
     public void InvalidSpecIsRefusedBeforeTheRoundTripNamingEachField()
     {
         const string spec = """{"name":"x","task":{"kind":"countdown"},"model":{"preset":"small"},"arms":["grpo","foo"],"seeds":[1,1]}""";

@@ -12,6 +12,7 @@ namespace Dsdr.Core.Sweeps;
 /// <param name="Grid">Axes of the grid, outermost first; each key is a hyper-parameter JSON name.</param>
 /// <param name="MaxTrials">Upper bound on the expanded trial count (default 1000).</param>
 /// <param name="Search">Random or Sobol points over continuous ranges, run at every grid point; null: the grid alone.</param>
+/// <param name="EarlyStopping">ASHA and/or diversity-collapse rules that stop hopeless trials; null: every trial runs to its end.</param>
 [JsonConverter(typeof(SweepSpecJsonConverter))]
 public sealed record SweepSpec(
     string Name,
@@ -25,7 +26,8 @@ public sealed record SweepSpec(
     EvalSpec Eval,
     ResourceSpec Resources,
     int MaxTrials = SweepSpec.DefaultMaxTrials,
-    SearchSpec? Search = null)
+    SearchSpec? Search = null,
+    EarlyStoppingSpec? EarlyStopping = null)
 {
     public const int DefaultMaxTrials = 1000;
 }

@@ -13,7 +13,7 @@ namespace Dsdr.Core.Sweeps;
 public static partial class SweepSpecParser
 {
     public static readonly IReadOnlyList<string> TopLevelProperties =
-        ["name", "description", "task", "model", "base", "arms", "grid", "search", "seeds", "eval", "resources", "maxTrials"];
+        ["name", "description", "task", "model", "base", "arms", "grid", "search", "earlyStopping", "seeds", "eval", "resources", "maxTrials"];
 
     /// <summary>Spec names of <see cref="TargetChoice"/>: uniform among reachable targets, or weighted by the expressions reaching them.</summary>
     public static IReadOnlyDictionary<string, TargetChoice> TargetChoiceNames { get; } = new Dictionary<string, TargetChoice>(StringComparer.Ordinal)
@@ -170,13 +170,18 @@ public static partial class SweepSpecParser
             var maxTrials = ReadInt(root, "$", "maxTrials", SweepSpec.DefaultMaxTrials,
                 v => v >= 1 && v <= options.MaxTrialsCeiling ? null : $"must be between 1 and {options.MaxTrialsCeiling}");
 
+            var earlyStopping = root.TryGetProperty("earlyStopping", out var es) && es.ValueKind != JsonValueKind.Null
+                ? ReadEarlyStopping(es, "$.earlyStopping", task, eval)
+                : null;
+
             if (armsValid && grid.Count > 0) CheckGridAgainstArms(grid, arms!);
 
             if (Errors.Count > 0 || name is null || task is null || model is null || arms is null || seeds is null || eval is null || resources is null)
                 return null;
 
-            var spec = new SweepSpec(name, description, task, model, baseOverrides, arms, grid, seeds, eval, resources, maxTrials, search);
+            var spec = new SweepSpec(name, description, task, model, baseOverrides, arms, grid, seeds, eval, resources, maxTrials, search, earlyStopping);
             CheckTrialCount(spec);
+            if (earlyStopping?.Asha is { } asha) CheckRungs(spec, asha);
             foreach (var (where, problem) in TaskCapacity.Problems(task)) Error(where, problem);
             if (options.DataRoots is { } roots) CheckPaths(spec, roots);
             if (Errors.Count == 0) CheckResolvedConfigs(spec, options.Limits);
@@ -644,6 +649,90 @@ public static partial class SweepSpecParser
                     Error(spacePath, $"has {ranges.Count} ranges; a Sobol search takes at most {SobolSequence.MaxDimensions} (use \"random\" for more)");
             }
             return Errors.Count == errors ? new SearchSpec(method, trials, seed, ranges) : null;
+        }
+
+        private static readonly string[] EarlyStoppingProperties = ["asha", "diversityCollapse"];
+        private static readonly string[] AshaProperties = ["metric", "rungs", "reductionFactor", "maximize"];
+        private static readonly string[] CollapseProperties = ["metric", "fraction", "patience"];
+
+        /// <summary>
+        /// {"asha": {"metric": …, "rungs": [steps], "reductionFactor": 3, "maximize": true}, "diversityCollapse": {"metric": …,
+        /// "fraction": 0.5, "patience": 2}}: metrics the sweep reports, rungs at evaluation steps for an evaluation figure,
+        /// η ≥ 2, fraction in (0, 1), patience ≥ 1, and a step-0 evaluation for a collapse rule over an evaluation figure.
+        /// The rungs are checked against the trials' total steps once the trials are known (<see cref="CheckRungs"/>).
+        /// </summary>
+        private EarlyStoppingSpec? ReadEarlyStopping(JsonElement element, string path, TaskSpec? task, EvalSpec? eval)
+        {
+            if (!IsObject(element, path, "an object like {\"asha\": {\"metric\": \"eval/countdown/avg@16\", \"rungs\": [50, 100]}}")) return null;
+            CheckProperties(element, path, EarlyStoppingProperties, "early-stopping rule");
+            var errors = Errors.Count;
+            var benchmarks = eval is { Benchmarks.Count: > 0 } ? eval.Benchmarks : task?.BenchmarkNames ?? [];
+            string? Metric(JsonElement rule, string rulePath, bool diversity)
+            {
+                var metric = ReadString(rule, rulePath, "metric", required: true, "a metric name, e.g. \"eval/<benchmark>/avg@16\" or \"reward/mean\"");
+                if (metric is not null && task is not null && EarlyStoppingMetrics.Problem(metric, benchmarks, diversity) is { } problem)
+                    Error(Child(rulePath, "metric"), problem);
+                return metric;
+            }
+
+            AshaRule? asha = null;
+            if (element.TryGetProperty("asha", out var a) && IsObject(a, Child(path, "asha"), "an object like {\"metric\": \"reward/mean\", \"rungs\": [10, 30]}"))
+            {
+                var ashaPath = Child(path, "asha");
+                CheckProperties(a, ashaPath, AshaProperties, "ASHA property");
+                var metric = Metric(a, ashaPath, diversity: false);
+                var rungs = new List<int>();
+                var rungsPath = Child(ashaPath, "rungs");
+                if (!a.TryGetProperty("rungs", out var list)) Error(rungsPath, "is required: give the steps at which trials are compared, e.g. [50, 100]");
+                else if (list.ValueKind != JsonValueKind.Array) Error(rungsPath, $"must be an array of steps, e.g. [50, 100], got {Describe(list)}");
+                else
+                {
+                    var i = 0;
+                    foreach (var item in list.EnumerateArray())
+                    {
+                        if (TryInt(item, out var rung)) rungs.Add(rung);
+                        else Error(Index(rungsPath, i), $"must be a whole number of steps, got {Describe(item)}");
+                        i++;
+                    }
+                }
+                var reduction = ReadInt(a, ashaPath, "reductionFactor", 3, _ => null);
+                var maximize = ReadBool(a, ashaPath, "maximize", true);
+                asha = new AshaRule(metric ?? "", rungs, reduction, maximize);
+                // the total steps are known once the trials are: the rungs' upper bound is checked by CheckRungs
+                foreach (var (field, reason) in asha.Problems(int.MaxValue))
+                    if (field != "metric" || metric is not null) Error($"{ashaPath}.{field}", reason);
+                if (metric is not null && EarlyStoppingMetrics.IsEval(metric) && eval is { } e)
+                    for (var r = 0; r < rungs.Count; r++)
+                        if (rungs[r] >= 1 && rungs[r] % e.EverySteps != 0)
+                            Error(Index(rungsPath, r), $"step {rungs[r]} is not an evaluation step (eval.everySteps = {e.EverySteps}), so \"{metric}\" never arrives there; use a multiple of {e.EverySteps}");
+            }
+
+            DiversityCollapseRule? collapse = null;
+            if (element.TryGetProperty("diversityCollapse", out var c) && IsObject(c, Child(path, "diversityCollapse"), "an object like {\"metric\": \"entropy\", \"fraction\": 0.5, \"patience\": 2}"))
+            {
+                var collapsePath = Child(path, "diversityCollapse");
+                CheckProperties(c, collapsePath, CollapseProperties, "diversity-collapse property");
+                var metric = Metric(c, collapsePath, diversity: true);
+                if (!c.TryGetProperty("fraction", out _)) Error(Child(collapsePath, "fraction"), "is required: the share of the backbone's value below which a trial counts as collapsed, e.g. 0.5");
+                var fraction = ReadDouble(c, collapsePath, "fraction", 0.5, _ => null);
+                var patience = ReadInt(c, collapsePath, "patience", 2, _ => null);
+                collapse = new DiversityCollapseRule(metric ?? "", fraction, patience);
+                foreach (var (field, reason) in collapse.Problems())
+                    if (field != "metric" || metric is not null) Error($"{collapsePath}.{field}", reason);
+                if (metric is not null && EarlyStoppingMetrics.IsEval(metric) && eval is { AtStart: false })
+                    Error(Child(collapsePath, "metric"), $"\"{metric}\" is compared with the backbone's step-0 evaluation, but eval.atStart is false; set eval.atStart to true or watch \"{EarlyStoppingMetrics.Entropy}\"");
+            }
+            if (asha is null && collapse is null && Errors.Count == errors)
+                Error(path, "names no rule: give \"asha\", \"diversityCollapse\" or both, or remove $.earlyStopping");
+            return Errors.Count == errors ? new EarlyStoppingSpec(asha, collapse) : null;
+        }
+
+        /// <summary>Every ASHA rung must come before the end of the shortest trial (a rung at or past it compares nothing).</summary>
+        private void CheckRungs(SweepSpec spec, AshaRule asha)
+        {
+            var shortest = SweepExpander.Points(spec).Select(p => ArmPresets.Get(p.Arm).Resolve(spec.Base, p.Point).TotalSteps).DefaultIfEmpty(int.MaxValue).Min();
+            foreach (var (field, reason) in asha.Problems(shortest).Where(p => p.Field.StartsWith("rungs[", StringComparison.Ordinal)))
+                Error($"$.earlyStopping.asha.{field}", reason);
         }
 
         private static string ExampleValue(HyperParameter parameter) => parameter.Type switch

@@ -57,12 +57,38 @@ public static class SweepSpecWriter
             w.WriteEndObject();
             w.WriteEndObject();
         }
+        if (spec.EarlyStopping is { } stopping) WriteEarlyStopping(w, stopping);
         w.WriteStartArray("seeds");
         foreach (var seed in spec.Seeds) w.WriteNumberValue(seed);
         w.WriteEndArray();
         w.WritePropertyName("eval"); WriteEval(w, spec.Eval);
         w.WritePropertyName("resources"); WriteResources(w, spec.Resources);
         w.WriteNumber("maxTrials", spec.MaxTrials);
+        w.WriteEndObject();
+    }
+
+    private static void WriteEarlyStopping(Utf8JsonWriter w, EarlyStoppingSpec stopping)
+    {
+        w.WriteStartObject("earlyStopping");
+        if (stopping.Asha is { } asha)
+        {
+            w.WriteStartObject("asha");
+            w.WriteString("metric", asha.Metric);
+            w.WriteStartArray("rungs");
+            foreach (var rung in asha.Rungs) w.WriteNumberValue(rung);
+            w.WriteEndArray();
+            w.WriteNumber("reductionFactor", asha.ReductionFactor);
+            w.WriteBoolean("maximize", asha.Maximize);
+            w.WriteEndObject();
+        }
+        if (stopping.DiversityCollapse is { } collapse)
+        {
+            w.WriteStartObject("diversityCollapse");
+            w.WriteString("metric", collapse.Metric);
+            w.WriteNumber("fraction", collapse.Fraction);
+            w.WriteNumber("patience", collapse.Patience);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 

@@ -65,6 +65,50 @@ public static class SweepSpecSchema
             },
             AdditionalPropertiesAllowed = false,
         };
+        var metric = new OpenApiSchema
+        {
+            Type = JsonSchemaType.String,
+            Description = "An evaluation figure \"eval/<benchmark>/<metric>[@k]\" of the task's benchmarks, or a step metric: " +
+                          string.Join(", ", EarlyStoppingMetrics.TrainMetrics) + ".",
+        };
+        schema.Properties["earlyStopping"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "Rules that stop hopeless trials; a stopped trial ends \"stopped\", keeps its last checkpoint and records why.",
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["asha"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Description = "Asynchronous successive halving: a trial reaching a rung goes on only while it is in the top 1/reductionFactor " +
+                                  "of the trials that reached that rung so far. Rungs lie below the trials' total steps (at evaluation steps for an evaluation figure).",
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        ["metric"] = metric,
+                        ["rungs"] = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" } },
+                        ["reductionFactor"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "2", Default = JsonValue.Create(3) },
+                        ["maximize"] = new OpenApiSchema { Type = JsonSchemaType.Boolean, Default = JsonValue.Create(true) },
+                    },
+                    Required = new HashSet<string> { "metric", "rungs" },
+                    AdditionalPropertiesAllowed = false,
+                },
+                ["diversityCollapse"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Description = "Stops a trial whose diversity metric (eval/<benchmark>/" + string.Join("|", EarlyStoppingMetrics.DiversityEvalMetrics) +
+                                  ", or entropy) stays below fraction × its own backbone (step-0) value for patience evaluations in a row.",
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        ["metric"] = new OpenApiSchema { Type = JsonSchemaType.String },
+                        ["fraction"] = new OpenApiSchema { Type = JsonSchemaType.Number, Minimum = "0", Maximum = "1", Description = "in (0, 1): both ends excluded" },
+                        ["patience"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1", Default = JsonValue.Create(2) },
+                    },
+                    Required = new HashSet<string> { "metric", "fraction" },
+                    AdditionalPropertiesAllowed = false,
+                },
+            },
+            AdditionalPropertiesAllowed = false,
+        };
     }
 
     /// <summary>The JSON schema of one hyper-parameter's value.</summary>
