@@ -5,6 +5,7 @@ Written after Hugging Face's Qwen2 modelling code (rotate_half, repeat_kv, float
 C# model. Runs with Debian's python3-torch (1.13, no scaled_dot_product_attention: attention is spelled out).
 
   qwen2_reference.py bench '<json>'   time a training step (forward, backward, AdamW) and KV-cache generation
+  qwen2_reference.py rl-update '<json>'   time the trainer's update phases (forward, loss, backward, clip + AdamW) on one mini-batch shape
   qwen2_reference.py check DIR        logits of DIR's checkpoint on DIR/check_input.json vs the C# logits in it
   qwen2_reference.py fixture DIR      write a tiny seeded checkpoint (config.json, model.safetensors written here,
                                       not by C#) and expected_logits.json for a left-padded batch, for the C# tests
@@ -273,6 +274,49 @@ def bench(spec):
     print(json.dumps(result))
 
 
+def rl_update(spec):
+    """The trainer's update phases on one mini-batch shape: forward over rows x (prompt + response) tokens with
+    response logits divided by T, token log-probs, clipped surrogate (token mean), backward, grad-norm clip, AdamW.
+    Prints the median seconds of each phase and the process CPU seconds per update."""
+    torch.set_num_threads(spec["threads"])
+    torch.manual_seed(0)
+    c = spec["config"]
+    model = Qwen2ForCausalLM(c)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.0)
+    rows, prompt, response = spec["rows"], spec["prompt"], spec["response"]
+    ids = torch.randint(0, c["vocab_size"], (rows, prompt + response))
+    targets = ids[:, prompt:]
+    old = torch.full((rows, response), -1.0)
+    advantages = torch.randn(rows, 1)
+    phases = {"forward": [], "loss": [], "backward": [], "optimizer": [], "cpu": []}
+    for i in range(spec["warmup"] + spec["runs"]):
+        cpu_start = time.process_time()
+        t0 = time.perf_counter()
+        optimizer.zero_grad()
+        logits = model(ids)[:, prompt - 1:-1] / spec["temperature"]
+        t1 = time.perf_counter()
+        logp = logits.log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+        ratio = (logp - old).clamp(-20, 20).exp()
+        loss = torch.maximum(-advantages * ratio, -advantages * ratio.clamp(0.8, 1.28)).mean()
+        with torch.no_grad():
+            entropy = (logits.logsumexp(-1) - (logits.softmax(-1) * logits).sum(-1)).mean().item()
+        loss_value = loss.item()
+        t2 = time.perf_counter()
+        loss.backward()
+        t3 = time.perf_counter()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        t4 = time.perf_counter()
+        if i >= spec["warmup"]:
+            for name, value in (("forward", t1 - t0), ("loss", t2 - t1), ("backward", t3 - t2), ("optimizer", t4 - t3),
+                                ("cpu", time.process_time() - cpu_start)):
+                phases[name].append(value)
+    result = {name: sorted(v)[len(v) // 2] for name, v in phases.items()}
+    result.update(torch=torch.__version__, threads=torch.get_num_threads(), rows=rows, width=prompt + response,
+                  parameters=sum(p.numel() for p in model.parameters()), entropy=entropy, loss=loss_value)
+    print(json.dumps(result))
+
+
 def generation_rate(model, c, batch, prompt, new, warmup, runs):
     """Prefill, then one token per step with a KV cache, multinomial sampling at temperature 1 (median of runs)."""
     generator = torch.Generator().manual_seed(1)
@@ -302,6 +346,8 @@ if __name__ == "__main__":
         check(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "fixture":
         fixture(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "rl-update":
+        rl_update(json.loads(sys.argv[2]))
     elif len(sys.argv) == 3 and sys.argv[1] == "bench":
         bench(json.loads(sys.argv[2]))
     else:

@@ -126,6 +126,7 @@ public sealed class Trainer : IDisposable
         using var scope = NewDisposeScope();
         var step = Step + 1;
         var total = Stopwatch.StartNew();
+        var cpuAtStart = ProcessCpuSeconds();
         var clock = new StepClock();
         var groupSize = Config.GroupSize;
         var wanted = Config.PromptsPerStep;
@@ -190,7 +191,8 @@ public sealed class Trainer : IDisposable
             LearningRate: update.LearningRate,
             Updates: update.Components.Count,
             TokensPerSecond: lengths.Sum() / Math.Max(total.Elapsed.TotalSeconds, 1e-9),
-            Seconds: new StepTimings(total.Elapsed.TotalSeconds, clock.Generation, clock.Verify, clock.Embed, clock.Score, clock.Update),
+            Seconds: new StepTimings(total.Elapsed.TotalSeconds, clock.Generation, clock.Verify, clock.Embed, clock.Score, clock.Update,
+                clock.Pack, clock.Reference, clock.Forward, clock.Loss, clock.Backward, clock.Optimizer, ProcessCpuSeconds() - cpuAtStart),
             MicroBatches: update.MicroBatches.Count,
             PaddingFraction: MicroBatches.PaddingFraction(update.MicroBatches));
         foreach (var sink in sinks) sink.OnStep(metrics);
@@ -216,9 +218,16 @@ public sealed class Trainer : IDisposable
     private sealed record ScoredGroup(SampledGroup Group, GroupScores Scores, double[] ShapedRewards, double[] Advantages,
         IReadOnlyList<float[]> Embeddings, IReadOnlyList<IReadOnlySet<string>> FormulaSets);
 
+    private static double ProcessCpuSeconds()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime.TotalSeconds;
+    }
+
     private sealed class StepClock
     {
         public double Generation, Verify, Embed, Score, Update;
+        public double Pack, Reference, Forward, Loss, Backward, Optimizer;   // parts of Update
 
         public T Time<T>(Func<T> work, Action<double> add)
         {
@@ -328,7 +337,7 @@ public sealed class Trainer : IDisposable
                 var to = (m + 1) * groups.Count / miniBatches;
                 var members = order[from..to].Select(i => groups[i]).ToList();
                 learningRate = LearningRateAt(Updates);
-                var (parts, norm, plan) = UpdateOn(members, learningRate);
+                var (parts, norm, plan) = UpdateOn(members, learningRate, clock);
                 components.Add(parts);
                 norms.Add(norm);
                 micro.AddRange(plan);
@@ -343,7 +352,7 @@ public sealed class Trainer : IDisposable
     public double LearningRateAt(int update) =>
         Config.WarmupSteps > 0 ? Config.LearningRate * Math.Min(1.0, (update + 1.0) / Config.WarmupSteps) : Config.LearningRate;
 
-    private (LossComponents Parts, double GradNorm, IReadOnlyList<MicroBatch> Plan) UpdateOn(List<ScoredGroup> groups, double learningRate)
+    private (LossComponents Parts, double GradNorm, IReadOnlyList<MicroBatch> Plan) UpdateOn(List<ScoredGroup> groups, double learningRate, StepClock clock)
     {
         var shapes = groups.Select(g => new GroupShape(
             g.Group.Completions.Select(_ => g.Group.PromptIds.Count).ToArray(),
@@ -355,23 +364,28 @@ public sealed class Trainer : IDisposable
             : null;
         policy.train();
         policy.GradientCheckpointing = Config.GradientCheckpointing;
+        var watch = Stopwatch.StartNew();
         optimizer.ZeroGrad();
+        clock.Optimizer += watch.Elapsed.TotalSeconds;
         var parts = new List<(LossComponents Components, double Tokens)>();
         foreach (var micro in plan)
         {
-            var components = BackwardOn(micro.Groups.Select(g => groups[g]).ToList(), totals);
+            var components = BackwardOn(micro.Groups.Select(g => groups[g]).ToList(), totals, clock);
             parts.Add((components, micro.Groups.Sum(g => (double)shapes[g].ResponseLengths.Sum())));
         }
+        watch.Restart();
         var norm = nn.utils.clip_grad_norm_(policy.parameters(), Config.GradClip);
         optimizer.LearningRate = learningRate;
         optimizer.Step();
+        clock.Optimizer += watch.Elapsed.TotalSeconds;
         return (parts.Count == 1 ? parts[0].Components : Combine(parts), norm, plan);
     }
 
     // Accumulates one micro-batch's gradient; returns its loss parts.
-    private LossComponents BackwardOn(List<ScoredGroup> groups, MiniBatchTotals? totals)
+    private LossComponents BackwardOn(List<ScoredGroup> groups, MiniBatchTotals? totals, StepClock clock)
     {
         using var scope = NewDisposeScope();
+        var watch = Stopwatch.StartNew();
         var prompts = groups.Select(g => g.Group.PromptIds).ToList();
         var completions = new List<Completion>();
         var advantages = new List<float>();
@@ -389,19 +403,33 @@ public sealed class Trainer : IDisposable
             }
         }
         using var batch = RolloutBatch.Create(prompts, completions, Config.Temperature, device, tokenizer.PadId);
-        var logits = batch.ResponseLogits(policy);
+        var lossInputs = (Advantages: tensor(advantages.ToArray(), device: device), Weights: tensor(weights.ToArray(), device: device),
+            GroupIndex: tensor(groupIndex.ToArray(), device: device));
+        clock.Pack += Lap(watch);
         Tensor? referenceLogProbs = null;
         if (reference is not null)
             using (no_grad())
                 referenceLogProbs = batch.TokenLogProbs(batch.ResponseLogits(reference));
+        clock.Reference += Lap(watch);
+        var logits = batch.ResponseLogits(policy);
+        clock.Forward += Lap(watch);
         var lossBatch = new PolicyLossBatch(batch.ResponseIds, batch.OldLogProbs, batch.ResponseMask,
-            tensor(advantages.ToArray(), device: device), tensor(weights.ToArray(), device: device),
-            tensor(groupIndex.ToArray(), device: device), referenceLogProbs);
+            lossInputs.Advantages, lossInputs.Weights, lossInputs.GroupIndex, referenceLogProbs);
         var result = DsdrLoss.Compute(logits, lossBatch, arm.Loss, totals);
         if (!double.IsFinite(result.Components.Total))
             throw new TrainingDivergedException(result.Components.Total, Updates, Config.LearningRate);
+        clock.Loss += Lap(watch);
         result.Loss.backward();
+        clock.Backward += Lap(watch);
         return result.Components;
+    }
+
+    // seconds since the watch last started; restarts it
+    private static double Lap(Stopwatch watch)
+    {
+        var seconds = watch.Elapsed.TotalSeconds;
+        watch.Restart();
+        return seconds;
     }
 
     // Micro-batch parts of one update: the normalised losses add up; per-token statistics are token-weighted means.

@@ -5,8 +5,13 @@ using Dsdr.Learning.Evaluation;
 
 namespace Dsdr.Learning.Training;
 
-/// <summary>Seconds one step spent in each of its parts.</summary>
-public sealed record StepTimings(double Total, double Generation, double Verify, double Embed, double Score, double Update);
+/// <summary>
+/// Seconds one step spent in each of its parts. <see cref="Update"/> splits into packing the rollouts, the frozen
+/// reference's forward (KL arms only), the policy forward, the loss, the backward and the optimiser (zero, clip, AdamW);
+/// <see cref="Cpu"/> is the process CPU time of the step (all threads), the figure to read on a shared machine.
+/// </summary>
+public sealed record StepTimings(double Total, double Generation, double Verify, double Embed, double Score, double Update,
+    double Pack = 0, double Reference = 0, double Forward = 0, double Loss = 0, double Backward = 0, double Optimizer = 0, double Cpu = 0);
 
 /// <summary>
 /// What one training step reports. Entropy, clip fractions, policy loss, local term and KL are means over the step's
