@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Dsdr.Contracts;
 using Dsdr.Core.Method;
 using Dsdr.Core.Reports;
+using Dsdr.Core.Results;
 using Dsdr.Core.Sweeps;
 using Dsdr.Core.Tasks;
 using Dsdr.Grains.Running;
@@ -168,7 +169,7 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, Func<IEmbed
                     case EvalReportItem e when e.Report.Figures.Count > 0:
                         // the per-problem rows first: once the figures are stored, the rows behind them are too
                         if (e.Report.ProblemOutcomes.Count > 0) await reporter.ReportEvalProblemsAsync(e.Report.Step, e.Report.ProblemOutcomes);
-                        await reporter.ReportMetricsAsync(e.Report.Step, StepMetricNames.Of(e.Report));
+                        await reporter.ReportEvalFiguresAsync(e.Report.Step, StepMetricNames.FiguresOf(e.Report));
                         break;
                     case GroupReport g:
                         await reporter.ReportRolloutGroupAsync(ToRecord(trialId, dataset, task, g.Group));
@@ -296,15 +297,7 @@ public static class StepMetricNames
         return d;
     }
 
-    /// <summary>
-    /// "eval/&lt;benchmark&gt;/&lt;metric&gt;[@k]" per figure (<see cref="EvalMetricName"/>: benchmark and metric names may not
-    /// contain '/' or '@'); the platform's metric sink parses these names back into rows of the evals table.
-    /// </summary>
-    public static IReadOnlyDictionary<string, double> Of(EvalReport report)
-    {
-        var d = new Dictionary<string, double>();
-        foreach (var f in report.Figures.Where(f => double.IsFinite(f.Value)))
-            d[EvalMetricName.Format(f.Benchmark, f.Metric, f.K)] = f.Value;
-        return d;
-    }
+    /// <summary>The report's finite figures, keyed by (benchmark, metric, k); benchmark and metric names may not contain '/' or '@'.</summary>
+    public static IReadOnlyList<EvalFigureValue> FiguresOf(EvalReport report) =>
+        [.. report.Figures.Where(f => double.IsFinite(f.Value)).Select(f => new EvalFigureValue(new EvalFigureKey(f.Benchmark, f.Metric, f.K), f.Value))];
 }

@@ -140,7 +140,7 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>Every (step, name) → value a simulated trial following <paramref name="plan"/> reports over a full run, evaluations at step 0 included.</summary>
     public static IReadOnlyDictionary<(int Step, string Name), double> ExpectedMetrics(string trialId, SimulationPlan plan) =>
         Enumerable.Range(0, plan.Steps + 1)
-            .SelectMany(step => (step == 0 ? (plan.EvaluatesAt(0) ? SimulatedMetrics.EvalAt(trialId, 0, plan) : new Dictionary<string, double>())
+            .SelectMany(step => (step == 0 ? SimulatedMetrics.EvalAt(trialId, 0, plan).Where(_ => plan.EvaluatesAt(0)).ToDictionary(f => f.Key.MetricName, f => f.Value)
                 : SimulatedMetrics.At(trialId, step, plan)).Select(kv => (Key: (step, kv.Key), kv.Value)))
             .ToDictionary(kv => kv.Key, kv => kv.Value);
 

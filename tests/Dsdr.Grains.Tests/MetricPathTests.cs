@@ -45,6 +45,9 @@ public sealed class MetricPathTests
         public ValueTask WriteAsync(string trialId, int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken = default) =>
             Inner.WriteAsync(trialId, step, metrics, cancellationToken);
 
+        public ValueTask WriteEvalFiguresAsync(string trialId, int step, IReadOnlyList<Dsdr.Core.Results.EvalFigureValue> figures,
+            CancellationToken cancellationToken = default) => Inner.WriteEvalFiguresAsync(trialId, step, figures, cancellationToken);
+
         public ValueTask WriteEvalProblemsAsync(string trialId, int step, IReadOnlyList<Dsdr.Core.Results.ProblemEvalOutcome> problems,
             CancellationToken cancellationToken = default) => Inner.WriteEvalProblemsAsync(trialId, step, problems, cancellationToken);
 

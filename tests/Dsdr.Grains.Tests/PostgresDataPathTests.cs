@@ -34,16 +34,16 @@ public sealed class PostgresDataPathTests(PostgresServer postgres)
         var problems = new EvalProblemRepository(database);
         var sink = new PostgresTrialMetricSink(ingestor, evals, problems);
 
-        await sink.WriteAsync("ev-t0", 10, new Dictionary<string, double>
-        {
-            ["loss"] = 0.5,
-            ["eval/countdown/pass1"] = 0.25,
-            ["eval/countdown/avg@16"] = 0.3,
-            ["eval/countdown/pass@16"] = 0.75,
-        });
+        static EvalFigureValue Figure(string metric, int? k, double value) => new(new EvalFigureKey("countdown", metric, k), value);
+        await sink.WriteAsync("ev-t0", 10, new Dictionary<string, double> { ["loss"] = 0.5 });
+        await sink.WriteEvalFiguresAsync("ev-t0", 10, [Figure("pass1", null, 0.25), Figure("avg", 16, 0.3), Figure("pass", 16, 0.75)]);
         // The step replayed after a resume with other values: both tables keep the first ones.
-        await sink.WriteAsync("ev-t0", 10, new Dictionary<string, double> { ["eval/countdown/avg@16"] = 0.9, ["eval/countdown/distinct"] = 2 });
+        await sink.WriteEvalFiguresAsync("ev-t0", 10, [Figure("avg", 16, 0.9), Figure("distinct", null, 2)]);
         await sink.FlushAsync();
+        // A step metric named as a figure is refused: figures travel typed, never parsed back from a name.
+        var named = await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await sink.WriteAsync("ev-t0", 11, new Dictionary<string, double> { ["eval/countdown/pass1"] = 0.5 }));
+        Assert.Contains("ReportEvalFiguresAsync", named.Message, StringComparison.Ordinal);
 
         var rows = (await evals.ListByTrialAsync("ev-t0")).OrderBy(e => e.Metric, StringComparer.Ordinal).ToList();
         Assert.Equal(
@@ -199,11 +199,8 @@ public sealed class PostgresDataPathTests(PostgresServer postgres)
     {
         var evalSteps = Enumerable.Range(0, plan.Steps + 1).Where(plan.EvaluatesAt).ToList();
         var expectedEvals = evalSteps
-            .SelectMany(step => SimulatedMetrics.EvalAt(trialId, step, plan).Select(kv =>
-            {
-                Assert.True(EvalMetricName.TryParse(kv.Key, out var key));
-                return new EvalRow(trialId, step, key.Benchmark, key.Metric, key.K, kv.Value);
-            }))
+            .SelectMany(step => SimulatedMetrics.EvalAt(trialId, step, plan).Select(f =>
+                new EvalRow(trialId, step, f.Key.Benchmark, f.Key.Metric, f.Key.K, f.Value)))
             .OrderBy(e => e.Step).ThenBy(e => e.Metric, StringComparer.Ordinal).ThenBy(e => e.K).ToList();
         var evals = new EvalRepository(database);
         var stored = (await evals.ListByTrialAsync(trialId)).OrderBy(e => e.Step).ThenBy(e => e.Metric, StringComparer.Ordinal).ThenBy(e => e.K).ToList();

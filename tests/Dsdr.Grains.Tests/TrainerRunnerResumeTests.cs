@@ -57,6 +57,14 @@ public class TrainerRunnerResumeTests
             return ValueTask.CompletedTask;
         }
 
+        public ConcurrentQueue<(int Step, IReadOnlyList<Dsdr.Core.Results.EvalFigureValue> Figures)> EvalFigures { get; } = new();
+
+        public ValueTask ReportEvalFiguresAsync(int step, IReadOnlyList<Dsdr.Core.Results.EvalFigureValue> figures)
+        {
+            EvalFigures.Enqueue((step, figures));
+            return ValueTask.CompletedTask;
+        }
+
         public ConcurrentQueue<(int Step, IReadOnlyList<Dsdr.Core.Results.ProblemEvalOutcome> Problems)> EvalProblems { get; } = new();
 
         public ValueTask ReportEvalProblemsAsync(int step, IReadOnlyList<Dsdr.Core.Results.ProblemEvalOutcome> problems)

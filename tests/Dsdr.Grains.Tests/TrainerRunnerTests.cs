@@ -115,10 +115,10 @@ public class TrainerRunnerTests
                 var outcomes = metrics.ProblemsOf(trial.TrialId).Where(p => p.Step == 2).Select(p => p.Outcome).ToList();
                 Assert.NotEmpty(outcomes);
                 Assert.Equal(outcomes.Count, outcomes.Select(o => o.ProblemId).Distinct().Count());
-                foreach (var (name, value) in rows.Where(r => r.Key.Step == 2 && EvalMetricName.TryParse(r.Key.Name, out _)).Select(r => (r.Key.Name, r.Value)))
+                foreach (var (name, value) in rows.Where(r => r.Key.Step == 2 && EvalFigureKey.TryParseMetricName(r.Key.Name, out _)).Select(r => (r.Key.Name, r.Value)))
                 {
-                    EvalMetricName.TryParse(name, out var key);
-                    Assert.Equal(value, ProblemFigures.Mean(outcomes, new MetricKey(key.Metric, key.K))!.Value, 12);
+                    EvalFigureKey.TryParseMetricName(name, out var key);
+                    Assert.Equal(value, ProblemFigures.Mean(outcomes, key.Figure)!.Value, 12);
                 }
 
                 // the first group of step 1 is kept by its rollout-group grain and counted by its problem

@@ -13,6 +13,13 @@ public interface ITrialMetricSink
     ValueTask WriteAsync(string trialId, int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Stores the figures of one evaluation: as evaluation rows (where result tables are built), durable when it returns,
+    /// and as step metrics named <see cref="EvalFigureKey.MetricName"/> (their curves). Writing the same
+    /// (trial, step, figure) twice keeps the first value.
+    /// </summary>
+    ValueTask WriteEvalFiguresAsync(string trialId, int step, IReadOnlyList<EvalFigureValue> figures, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Stores the per-problem outcomes of one evaluation (the rows its figures are the means of); durable when it returns.
     /// Writing the same (trial, step, benchmark, problem) twice keeps the first outcome.
     /// </summary>
@@ -36,7 +43,18 @@ public sealed class InMemoryTrialMetricSink : ITrialMetricSink
         foreach (var (name, value) in metrics)
         {
             TrialMetricValidation.Check(trialId, step, name, value);
+            TrialMetricValidation.CheckNotFigure(trialId, step, name);
             _values.TryAdd((trialId, step, name), value);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask WriteEvalFiguresAsync(string trialId, int step, IReadOnlyList<EvalFigureValue> figures, CancellationToken cancellationToken = default)
+    {
+        foreach (var f in figures)
+        {
+            TrialMetricValidation.Check(trialId, step, f.Key.MetricName, f.Value);
+            _values.TryAdd((trialId, step, f.Key.MetricName), f.Value);
         }
         return ValueTask.CompletedTask;
     }
@@ -61,8 +79,16 @@ public sealed class InMemoryTrialMetricSink : ITrialMetricSink
             .Select(kv => new TrialProblemRecord(trialId, kv.Key.Step, kv.Value))];
 }
 
-internal static class TrialMetricValidation
+public static class TrialMetricValidation
 {
+    /// <summary>A step metric may not carry an evaluation figure's name: figures are reported typed, as <see cref="EvalFigureValue"/>s.</summary>
+    public static void CheckNotFigure(string trialId, int step, string name)
+    {
+        if (EvalFigureKey.TryParseMetricName(name, out _))
+            throw new ArgumentException($"Trial {trialId}, step {step}: metric '{name}' is named as an evaluation figure; " +
+                "report evaluation figures with ReportEvalFiguresAsync (EvalFigureValue), not as step metrics.", nameof(name));
+    }
+
     public static void Check(string trialId, int step, string name, double value)
     {
         if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, $"Trial {trialId}: metric '{name}' has a negative step.");

@@ -36,6 +36,13 @@ public interface ITrialReporter
     ValueTask ReportMetricsAsync(int step, IReadOnlyDictionary<string, double> metrics);
 
     /// <summary>
+    /// The figures of the evaluation at <paramref name="step"/>, on their way to the platform's <see cref="ITrialMetricSink"/>
+    /// (evaluation rows, and curves named <see cref="EvalFigureKey.MetricName"/>). Idempotent per (trial, step, figure):
+    /// a replayed evaluation keeps the values stored first. Durable when it returns.
+    /// </summary>
+    ValueTask ReportEvalFiguresAsync(int step, IReadOnlyList<EvalFigureValue> figures);
+
+    /// <summary>
     /// The per-problem outcomes of the evaluation at <paramref name="step"/> (the rows its figures are the means of),
     /// on their way to the platform's <see cref="ITrialMetricSink"/>. Idempotent per (trial, step, benchmark, problem):
     /// a replayed evaluation keeps the outcomes stored first. Durable when it returns.

@@ -432,6 +432,12 @@ internal sealed partial class LearnerSlotGrain(
             return slot._metrics.WriteAsync(running.Offer.TrialId, step, metrics);
         }
 
+        public ValueTask ReportEvalFiguresAsync(int step, IReadOnlyList<EvalFigureValue> figures)
+        {
+            running.Touch(slot._clock.GetUtcNow());
+            return slot._metrics.WriteEvalFiguresAsync(running.Offer.TrialId, step, figures);
+        }
+
         public ValueTask ReportEvalProblemsAsync(int step, IReadOnlyList<ProblemEvalOutcome> problems)
         {
             running.Touch(slot._clock.GetUtcNow());

@@ -24,22 +24,25 @@ public static class SimulatedMetrics
     /// <summary>Distinct solutions each simulated problem has.</summary>
     public const int SolutionsPerProblem = 3;
 
-    /// <summary>A step's metrics under <paramref name="plan"/>: the step metrics, plus the evaluation figures when it evaluates then.</summary>
+    /// <summary>
+    /// What the metrics table holds for a step under <paramref name="plan"/>: the step metrics, plus the evaluation
+    /// figures' curves (named <see cref="EvalFigureKey.MetricName"/>) when it evaluates then.
+    /// </summary>
     public static IReadOnlyDictionary<string, double> At(string trialId, int step, SimulationPlan plan)
     {
         if (!plan.EvaluatesAt(step)) return At(trialId, step);
         var all = new Dictionary<string, double>(At(trialId, step));
-        foreach (var (name, value) in EvalAt(trialId, step, plan)) all[name] = value;
+        foreach (var f in EvalAt(trialId, step, plan)) all[f.Key.MetricName] = f.Value;
         return all;
     }
 
     /// <summary>
     /// The simulated evaluation figures of <paramref name="step"/>: Pass@1, Avg@k, pass@k for k = 1, 2, 4, …, n, distinct
-    /// correct solutions, solutions found, the similarities and the diversity-temperature figures, named as the trainer
-    /// names them ("eval/simulated/avg@16"); each is the mean of <see cref="ProblemsAt"/>'s per-problem values.
+    /// correct solutions, solutions found, the similarities and the diversity-temperature figures,
+    /// on the benchmark <see cref="Benchmark"/>; each is the mean of <see cref="ProblemsAt"/>'s per-problem values.
     /// </summary>
-    public static IReadOnlyDictionary<string, double> EvalAt(string trialId, int step, SimulationPlan plan) =>
-        ProblemFigures.Figures(ProblemsAt(trialId, step, plan)).ToDictionary(f => EvalMetricName.Format(Benchmark, f.Key.Metric, f.Key.K), f => f.Value);
+    public static IReadOnlyList<EvalFigureValue> EvalAt(string trialId, int step, SimulationPlan plan) =>
+        [.. ProblemFigures.Figures(ProblemsAt(trialId, step, plan)).Select(f => new EvalFigureValue(new EvalFigureKey(Benchmark, f.Key), f.Value))];
 
     /// <summary>
     /// The simulated outcome of every problem q at <paramref name="step"/>: each rollout is correct with

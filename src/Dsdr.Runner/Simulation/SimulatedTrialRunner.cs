@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dsdr.Contracts;
 using Dsdr.Core.Failures;
+using Dsdr.Core.Results;
 using Dsdr.Grains.Running;
 
 namespace Dsdr.Runner.Simulation;
@@ -9,7 +10,7 @@ namespace Dsdr.Runner.Simulation;
 /// A runner that follows each trial's <see cref="SimulationPlan"/>: it sleeps through its steps,
 /// writes real checkpoint files to <paramref name="checkpointDirectory"/> (which every node must
 /// share) and resumes from the checkpoint it is given, reading the file back. Like the trainer's runner
-/// it reports step metrics, evaluation figures (as "eval/simulated/&lt;metric&gt;[@k]" metrics) and scored
+/// it reports step metrics, evaluation figures (on the benchmark "simulated") and scored
 /// rollout groups, all simulated: deterministic functions of (trial, step), not the output of a model.
 /// </summary>
 public sealed class SimulatedTrialRunner(string checkpointDirectory, SimulationLog log, TimeProvider? clock = null) : ITrialRunner
@@ -33,7 +34,7 @@ public sealed class SimulatedTrialRunner(string checkpointDirectory, SimulationL
             if (step == 0 && plan.EvaluatesAt(0))
             {
                 await reporter.ReportEvalProblemsAsync(0, SimulatedMetrics.ProblemsAt(trialId, 0, plan));
-                await reporter.ReportMetricsAsync(0, SimulatedMetrics.EvalAt(trialId, 0, plan));
+                await reporter.ReportEvalFiguresAsync(0, SimulatedMetrics.EvalAt(trialId, 0, plan));
             }
             await reporter.ReportStepAsync(step, plan.Steps);
             while (step < plan.Steps)
@@ -56,8 +57,12 @@ public sealed class SimulatedTrialRunner(string checkpointDirectory, SimulationL
                 if (plan.StepMilliseconds > 0) await Task.Delay(plan.StepMilliseconds, cancellationToken);
                 step = next;
                 log.StepRan(trialId, step);
-                if (plan.EvaluatesAt(step)) await reporter.ReportEvalProblemsAsync(step, SimulatedMetrics.ProblemsAt(trialId, step, plan));
-                await reporter.ReportMetricsAsync(step, SimulatedMetrics.At(trialId, step, plan));
+                if (plan.EvaluatesAt(step))
+                {
+                    await reporter.ReportEvalProblemsAsync(step, SimulatedMetrics.ProblemsAt(trialId, step, plan));
+                    await reporter.ReportEvalFiguresAsync(step, SimulatedMetrics.EvalAt(trialId, step, plan));
+                }
+                await reporter.ReportMetricsAsync(step, SimulatedMetrics.At(trialId, step));
                 for (var g = 0; g < plan.RolloutGroupsPerStep; g++)
                     await reporter.ReportRolloutGroupAsync(SimulatedRollouts.Group(trialId, step, g));
                 await reporter.ReportStepAsync(step, plan.Steps);

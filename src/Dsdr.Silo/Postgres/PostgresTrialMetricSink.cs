@@ -8,9 +8,9 @@ namespace Dsdr.Silo.Postgres;
 /// <summary>
 /// Step metrics into PostgreSQL's metrics table through the <see cref="MetricIngestor"/>: buffered, written
 /// in batches by binary COPY, stored once per (trial, step, name) however often a step is replayed.
-/// Evaluation figures (metrics named "eval/&lt;benchmark&gt;/&lt;metric&gt;[@k]", <see cref="EvalMetricName"/>) also go
-/// to the evals table, where the result tables are built: written before <see cref="WriteAsync"/> returns, so they
-/// are durable before any later checkpoint, and stored once per figure (the first value stays, as for metrics).
+/// Evaluation figures go to the evals table, where the result tables are built, and to the metrics table under
+/// <see cref="EvalFigureKey.MetricName"/> (their curves): written to evals before <see cref="WriteEvalFiguresAsync"/>
+/// returns, so they are durable before any later checkpoint, and stored once per figure (the first value stays, as for metrics).
 /// The per-problem outcomes behind the figures go to eval_problems in one bulk write, with the same retry and the same rule.
 /// </summary>
 public sealed class PostgresTrialMetricSink(MetricIngestor ingestor, EvalRepository evals, EvalProblemRepository problems) : ITrialMetricSink
@@ -18,9 +18,18 @@ public sealed class PostgresTrialMetricSink(MetricIngestor ingestor, EvalReposit
     public async ValueTask WriteAsync(string trialId, int step, IReadOnlyDictionary<string, double> metrics, CancellationToken cancellationToken = default)
     {
         foreach (var (name, value) in metrics)
+        {
+            TrialMetricValidation.CheckNotFigure(trialId, step, name);
             await ingestor.WriteAsync(new MetricSample(trialId, step, name, value), cancellationToken);
-        var figures = EvalRowsOf(trialId, step, metrics);
-        if (figures.Count > 0) await PostgresRetry.RunAsync(ct => evals.AddAsync(figures, ct), cancellationToken);
+        }
+    }
+
+    public async ValueTask WriteEvalFiguresAsync(string trialId, int step, IReadOnlyList<EvalFigureValue> figures, CancellationToken cancellationToken = default)
+    {
+        foreach (var f in figures)
+            await ingestor.WriteAsync(new MetricSample(trialId, step, f.Key.MetricName, f.Value), cancellationToken);
+        var rows = EvalRowsOf(trialId, step, figures);
+        if (rows.Count > 0) await PostgresRetry.RunAsync(ct => evals.AddAsync(rows, ct), cancellationToken);
     }
 
     public async ValueTask WriteEvalProblemsAsync(string trialId, int step, IReadOnlyList<ProblemEvalOutcome> outcomes, CancellationToken cancellationToken = default)
@@ -30,10 +39,8 @@ public sealed class PostgresTrialMetricSink(MetricIngestor ingestor, EvalReposit
 
     public Task FlushAsync(CancellationToken cancellationToken = default) => ingestor.FlushAsync(cancellationToken);
 
-    /// <summary>The evaluation figures among one step's metrics, as rows of the evals table.</summary>
-    public static IReadOnlyList<EvalRow> EvalRowsOf(string trialId, int step, IReadOnlyDictionary<string, double> metrics) =>
-        [.. metrics.Where(m => double.IsFinite(m.Value))
-            .Select(m => (Parsed: EvalMetricName.TryParse(m.Key, out var key), Key: key, m.Value))
-            .Where(m => m.Parsed)
-            .Select(m => new EvalRow(trialId, step, m.Key.Benchmark, m.Key.Metric, m.Key.K, m.Value))];
+    /// <summary>One evaluation's figures as rows of the evals table (a non-finite value is left out).</summary>
+    public static IReadOnlyList<EvalRow> EvalRowsOf(string trialId, int step, IReadOnlyList<EvalFigureValue> figures) =>
+        [.. figures.Where(f => double.IsFinite(f.Value))
+            .Select(f => new EvalRow(trialId, step, f.Key.Benchmark, f.Key.Metric, f.Key.K, f.Value))];
 }

@@ -45,10 +45,10 @@ public sealed class EvalRepository(DsdrDatabase database)
     }
 
     /// <summary>Every (benchmark, metric, k) some trial of the sweep has evaluated, at any step.</summary>
-    public async Task<IReadOnlyList<EvaluatedFigure>> EvaluatedFiguresAsync(string sweepId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<EvalFigureKey>> EvaluatedFiguresAsync(string sweepId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        return (await connection.QueryAsync<EvaluatedFigure>(new CommandDefinition("""
+        return (await connection.QueryAsync<EvalFigureKey>(new CommandDefinition("""
             SELECT DISTINCT e.benchmark AS Benchmark, e.metric AS Metric, NULLIF(e.k, 0) AS K
             FROM trials t JOIN evals e ON e.trial_id = t.trial_id
             WHERE t.sweep_id = @sweepId

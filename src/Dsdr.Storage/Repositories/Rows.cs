@@ -50,9 +50,6 @@ public sealed record MetricSeries(string TrialId, string Name, IReadOnlyList<Met
 /// <summary>One evaluation figure. <paramref name="K"/>: k of pass@k / Avg@k, null for figures without k.</summary>
 public sealed record EvalRow(string TrialId, int Step, string Benchmark, string Metric, int? K, double Value);
 
-/// <summary>One figure a sweep has evaluated somewhere: benchmark, metric and k (null for metrics without one).</summary>
-public sealed record EvaluatedFigure(string Benchmark, string Metric, int? K);
-
 /// <summary>Which evaluation of each trial feeds the result table.</summary>
 public abstract record EvalStepChoice
 {

@@ -52,7 +52,7 @@ public static class ResultQueryParser
     /// avg@avgK, pass@k for k = 1, 2, 4, … n and n itself, the diversity figures of the pass@k samples and, with
     /// diversitySamples &gt; 0, of the diversity samples.
     /// </summary>
-    public static IReadOnlyList<EvaluatedFigure> ExpectedFigures(SweepSpec spec)
+    public static IReadOnlyList<EvalFigureKey> ExpectedFigures(SweepSpec spec)
     {
         IReadOnlyList<string> benchmarks = spec.Eval.Benchmarks.Count > 0 ? spec.Eval.Benchmarks : spec.Task.BenchmarkNames;
         var keys = new List<MetricKey> { new(EvalMetrics.Pass1), new(EvalMetrics.AvgAtK, spec.Eval.AvgK) };
@@ -60,16 +60,16 @@ public static class ResultQueryParser
         keys.AddRange(new[] { EvalMetrics.DistinctCorrect, EvalMetrics.SolutionsFound, EvalMetrics.SemanticSimilarity, EvalMetrics.FormulaSimilarity }.Select(m => new MetricKey(m)));
         if (spec.Eval.DiversitySamples > 0)
             keys.AddRange(new[] { EvalMetrics.DiversityDistinct, EvalMetrics.DiversitySemanticSimilarity, EvalMetrics.DiversityFormulaSimilarity }.Select(m => new MetricKey(m)));
-        return [.. benchmarks.SelectMany(b => keys.Select(k => new EvaluatedFigure(b, k.Metric, k.K)))];
+        return [.. benchmarks.SelectMany(b => keys.Select(k => new EvalFigureKey(b, k)))];
     }
 
     /// <summary>
     /// The parameter and reason when the query asks for what <paramref name="figures"/> (what the sweep evaluated, or will)
     /// does not hold: a metric or k in ?metric=, a benchmark or metric in ?step=best:B:M; null when it asks for nothing else.
     /// </summary>
-    public static (string Parameter, string Reason)? Unevaluated(IReadOnlyList<MetricKey>? metrics, EvalStepChoice step, IReadOnlyList<EvaluatedFigure> figures)
+    public static (string Parameter, string Reason)? Unevaluated(IReadOnlyList<MetricKey>? metrics, EvalStepChoice step, IReadOnlyList<EvalFigureKey> figures)
     {
-        var keys = figures.Select(f => new MetricKey(f.Metric, f.K)).Distinct().Order().ToList();
+        var keys = figures.Select(f => f.Figure).Distinct().Order().ToList();
         var benchmarks = figures.Select(f => f.Benchmark).Distinct().Order(StringComparer.Ordinal).ToList();
         string Listed(IEnumerable<MetricKey> list) => string.Join(", ", list);
         foreach (var key in metrics ?? [])
@@ -79,7 +79,7 @@ public static class ResultQueryParser
         {
             if (!benchmarks.Contains(best.Benchmark))
                 return ("step", $"unknown benchmark \"{best.Benchmark}\" in step \"best:{best.Benchmark}:{new MetricKey(best.Metric, best.K)}\"; this sweep's benchmarks: {string.Join(", ", benchmarks)}.");
-            var onBenchmark = figures.Where(f => f.Benchmark == best.Benchmark).Select(f => new MetricKey(f.Metric, f.K)).Distinct().Order().ToList();
+            var onBenchmark = figures.Where(f => f.Benchmark == best.Benchmark).Select(f => f.Figure).Distinct().Order().ToList();
             var wanted = new MetricKey(best.Metric, best.K);
             if (!onBenchmark.Contains(wanted))
                 return ("step", $"\"{wanted}\" is not evaluated on {best.Benchmark} in this sweep; it has {Listed(onBenchmark)}.");

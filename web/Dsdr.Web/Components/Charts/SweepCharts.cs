@@ -15,7 +15,7 @@ public static class SweepCharts
     {
         var set = names.Distinct(StringComparer.Ordinal).ToList();
         static int Rank(string n) => IndexIn(PreferredMetrics, n) is var i and >= 0 ? i
-            : n.StartsWith("eval/", StringComparison.Ordinal) ? (n.Contains("/avg@", StringComparison.Ordinal) ? 10 : 11)
+            : EvalFigureKey.TryParseMetricName(n, out var figure) ? (figure.Metric == EvalMetrics.AvgAtK && figure.K is not null ? 10 : 11)
             : 20;
         return set.OrderBy(Rank).ThenBy(n => n, StringComparer.Ordinal).ToList();
     }

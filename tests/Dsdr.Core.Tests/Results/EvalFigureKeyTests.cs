@@ -1,8 +1,8 @@
-using Dsdr.Grains.Running;
+using Dsdr.Core.Results;
 
-namespace Dsdr.Grains.Tests;
+namespace Dsdr.Core.Tests.Results;
 
-public sealed class EvalMetricNameTests
+public sealed class EvalFigureKeyTests
 {
     [Theory]
     [InlineData("eval/countdown/pass1", "countdown", "pass1", null)]
@@ -11,9 +11,10 @@ public sealed class EvalMetricNameTests
     [InlineData("eval/math-500/semanticSimilarity", "math-500", "semanticSimilarity", null)]
     public void Parses_what_it_formats(string name, string benchmark, string metric, int? k)
     {
-        Assert.True(EvalMetricName.TryParse(name, out var key));
-        Assert.Equal(new EvalMetricKey(benchmark, metric, k), key);
-        Assert.Equal(name, EvalMetricName.Format(key));
+        Assert.True(EvalFigureKey.TryParseMetricName(name, out var key));
+        Assert.Equal(new EvalFigureKey(benchmark, metric, k), key);
+        Assert.Equal(new MetricKey(metric, k), key.Figure);
+        Assert.Equal(name, key.MetricName);
     }
 
     [Theory]
@@ -32,7 +33,7 @@ public sealed class EvalMetricNameTests
     [InlineData("Eval/countdown/pass1")]
     public void Refuses_names_that_are_not_eval_figures(string name)
     {
-        Assert.False(EvalMetricName.TryParse(name, out _));
+        Assert.False(EvalFigureKey.TryParseMetricName(name, out _));
     }
 
     [Theory]
@@ -40,9 +41,9 @@ public sealed class EvalMetricNameTests
     [InlineData("", "pass1", null, "benchmark")]
     [InlineData("countdown", "avg@4", null, "metric")]
     [InlineData("countdown", "avg", 0, "k")]
-    public void Format_names_what_is_wrong(string benchmark, string metric, int? k, string parameter)
+    public void Construction_names_what_is_wrong(string benchmark, string metric, int? k, string parameter)
     {
-        var error = Assert.ThrowsAny<ArgumentException>(() => EvalMetricName.Format(benchmark, metric, k));
+        var error = Assert.ThrowsAny<ArgumentException>(() => new EvalFigureKey(benchmark, metric, k));
         Assert.Equal(parameter, error.ParamName);
     }
 }
