@@ -60,7 +60,7 @@ internal static class JinjaBuiltins
             "replace" => Replace(AsString(value, name), AsString(Arg(0, "old", null), "replace's old"), AsString(Arg(1, "new", null), "replace's new"), Arg(2, "count", null) as long?),
             "items" => value is Dictionary<string, object?> m ? m.Select(p => (object?)new List<object?> { p.Key, p.Value }).ToList() : value is Undefined ? [] : throw new ArgumentException($"items needs a mapping, got a {TypeName(value)}"),
             "safe" => value,
-            "abs" => value is long a ? Math.Abs(a) : IsNumber(value) ? Math.Abs(Number(value)) : throw new ArgumentException($"abs needs a number, got a {TypeName(value)}"),
+            "abs" => value is long a ? (object)Math.Abs(a) : IsNumber(value) ? Math.Abs(Number(value)) : throw new ArgumentException($"abs needs a number, got a {TypeName(value)}"),
             "map" => Items(value, name).Select(i => kwargs.TryGetValue("attribute", out var attribute) ? Attribute(i, Str(attribute))
                 : TryFilter(AsString(Arg(0, "filter", null), "map's filter name"), i, args.Skip(1).ToList(), new Dictionary<string, object?>(), out var mapped) ? mapped
                 : throw new ArgumentException($"map: the filter '{Str(args[0])}' is not supported")).ToList(),

@@ -177,7 +177,7 @@ public sealed class JinjaTemplate
                     return u.Op switch
                     {
                         "not" => !Truthy(operand),
-                        "-" => operand is long l ? -l : IsNumber(operand) ? -Number(operand) : throw Error(e, $"cannot negate a {TypeName(operand)}"),
+                        "-" => operand is long l ? (object)(-l) : IsNumber(operand) ? -Number(operand) : throw Error(e, $"cannot negate a {TypeName(operand)}"),
                         _ => IsNumber(operand) ? operand : throw Error(e, $"unary '+' of a {TypeName(operand)}"),
                     };
                 case BinaryExpr b: return Binary(b, scope);
