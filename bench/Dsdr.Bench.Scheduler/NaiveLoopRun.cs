@@ -44,6 +44,7 @@ public static class NaiveLoopRun
         public ValueTask HeartbeatAsync() { Touch(); return ValueTask.CompletedTask; }
         // The naive baseline measures scheduling only; it keeps no metrics.
         public ValueTask ReportMetricsAsync(int step, IReadOnlyDictionary<string, double> metrics) { Touch(); return ValueTask.CompletedTask; }
+        public ValueTask ReportEvalFiguresAsync(int step, IReadOnlyList<Dsdr.Core.Results.EvalFigureValue> figures) { Touch(); return ValueTask.CompletedTask; }
         public ValueTask ReportEvalProblemsAsync(int step, IReadOnlyList<Dsdr.Core.Results.ProblemEvalOutcome> problems) { Touch(); return ValueTask.CompletedTask; }
         // Nor rollout groups (the workload's plans record none, on both sides of the comparison).
         public Task ReportRolloutGroupAsync(Dsdr.Contracts.RolloutGroupRecord group) { Touch(); return Task.CompletedTask; }
