@@ -36,7 +36,7 @@ public static class Conventions
 
     /// <summary>Dsdr:ApiKey as an environment variable; the web host only.</summary>
     public static string ApiKeyVariable => DsdrWebOptions.ApiKeyKey.Replace(":", "__", StringComparison.Ordinal);
-    /// <summary>Dsdr:DataRoots as an environment variable: where a spec's files may be; the web host only (it validates submissions).</summary>
+    /// <summary>Dsdr:DataRoots as an environment variable: where a spec's files may be; the web host validates submissions against it, workers check it again when a trial opens a file.</summary>
     public static string DataRootsVariable => Dsdr.Core.Sweeps.SpecPaths.RootsSetting.Replace(":", "__", StringComparison.Ordinal);
     /// <summary>ASP.NET Core's listening ports; the web host only.</summary>
     public const string HttpPortsVariable = "ASPNETCORE_HTTP_PORTS";
@@ -47,6 +47,6 @@ public static class Conventions
         new HashSet<string>(StringComparer.Ordinal) { DatabaseVariable, ConnectionStringVariable, ApiKeyVariable, DataRootsVariable, HttpPortsVariable };
 
     public static IReadOnlySet<string> WorkerEnvironment =>
-        new HashSet<string>(StringComparer.Ordinal) { DatabaseVariable, ConnectionStringVariable, ShutdownTimeoutVariable };
+        new HashSet<string>(StringComparer.Ordinal) { DatabaseVariable, ConnectionStringVariable, ShutdownTimeoutVariable, DataRootsVariable };
 
 }

@@ -53,7 +53,7 @@ public sealed class AttemptFailureTests
     {
         var failure = AttemptFailure.Classify(new Dsdr.Core.Failures.TrainingDivergedException(double.NaN, 12, 0.5));
         Assert.Equal(Dsdr.Contracts.FailureKind.Deterministic, failure.Kind);
-        Assert.Equal("Training diverged: the loss became NaN at update 12; lower the learning rate (rl.learningRate, now 0.5) or check the training data.", failure.PublicMessage);
+        Assert.Equal("Training diverged: the loss became NaN at update 12; lower the learning rate (base.learningRate, now 0.5) or check the training data.", failure.PublicMessage);
     }
 
     [Fact]

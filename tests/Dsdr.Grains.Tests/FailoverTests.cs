@@ -146,7 +146,7 @@ public sealed class FailoverTests
         Assert.Equal((1, 1), (progress.Completed, progress.Failed));
         var nan = await h.Client.GetGrain<ITrialGrain>("dv-nan").GetAsync();
         Assert.Equal((TrialStatus.Failed, 1), (nan.Status, nan.Attempt));
-        Assert.Equal("Training diverged: the loss became NaN at update 4; lower the learning rate (rl.learningRate) or check the training data.", nan.Error);
+        Assert.Equal("Training diverged: the loss became NaN at update 4; lower the learning rate (base.learningRate) or check the training data.", nan.Error);
         Assert.Single(h.Log.Attempts, a => a.TrialId == "dv-nan");
         Assert.Equal("diverged", h.Log.Attempts.Single(a => a.TrialId == "dv-nan").Outcome);
         var crash = await h.Client.GetGrain<ITrialGrain>("dv-crash").GetAsync();

@@ -11,7 +11,7 @@ public class DeterministicFailureException(string message, Exception? inner = nu
 /// <param name="LearningRate">The configured peak learning rate, when the thrower knows it.</param>
 public sealed class TrainingDivergedException(double loss, int update, double? learningRate)
     : DeterministicFailureException(
-        $"Training diverged: the loss became {FormatLoss(loss)} at update {update}; lower the learning rate{(learningRate is { } lr ? $" (rl.learningRate, now {lr:G3})" : " (rl.learningRate)")} or check the training data.")
+        $"Training diverged: the loss became {FormatLoss(loss)} at update {update}; lower the learning rate{(learningRate is { } lr ? $" (base.learningRate, now {lr:G3})" : " (base.learningRate)")} or check the training data.")
 {
     public double Loss { get; } = loss;
     public int Update { get; } = update;

@@ -5,7 +5,7 @@ namespace Dsdr.Core.Tests.Results;
 /// <summary>A result table says why a row is missing or short of seeds: "dsdr: 3 trials failed (training diverged)".</summary>
 public sealed class MissingResultsTests
 {
-    private const string Diverged = "Training diverged: the loss became NaN at update 4; lower the learning rate (rl.learningRate) or check the training data.";
+    private const string Diverged = "Training diverged: the loss became NaN at update 4; lower the learning rate (base.learningRate) or check the training data.";
 
     [Fact]
     public void Trials_without_figures_are_grouped_by_row_status_and_cause()

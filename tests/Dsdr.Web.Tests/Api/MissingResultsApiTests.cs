@@ -8,7 +8,7 @@ namespace Dsdr.Web.Tests.Api;
 [Collection(WebApiCollection.Name)]
 public sealed class MissingResultsApiTests(WebApiFixture web)
 {
-    private const string Diverged = "Training diverged: the loss became NaN at update 4; lower the learning rate (rl.learningRate) or check the training data.";
+    private const string Diverged = "Training diverged: the loss became NaN at update 4; lower the learning rate (base.learningRate) or check the training data.";
 
     [Fact]
     public async Task Results_say_which_trials_gave_no_row_and_why()

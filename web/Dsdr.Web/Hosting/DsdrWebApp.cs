@@ -164,7 +164,7 @@ public static class DsdrWebApp
         {
             Runner = options.Simulated
                 ? s => s.UseSimulatedRunner(options.CheckpointDirectory)
-                : s => s.UseTrainerRunner(new TrainerRunnerOptions(options.CheckpointDirectory)),
+                : s => s.UseTrainerRunner(new TrainerRunnerOptions(options.CheckpointDirectory, DataRoots: options.SpecOptions().DataRoots)),
         }.OnPostgres(SiloMode.SingleNode, options.ToDatabaseOptions());
         builder.AddDsdrSilo(silo, hooks);
     }
