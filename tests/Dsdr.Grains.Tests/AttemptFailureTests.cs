@@ -45,7 +45,7 @@ public sealed class AttemptFailureTests
     {
         Assert.Equal("TimeoutException: slot went quiet", AttemptFailure.Describe(new TimeoutException("slot went quiet")));
         var reason = AttemptFailure.Describe(new InvalidDataException(new string('x', 1000)));
-        Assert.Equal("InvalidDataException: ".Length + 300 + 1, reason.Length);
+        Assert.Equal("InvalidDataException: ".Length + AttemptFailure.MaxMessage + 1, reason.Length);
     }
 
     [Fact]

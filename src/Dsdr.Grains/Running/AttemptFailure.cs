@@ -16,7 +16,8 @@ public sealed record ClassifiedFailure(FailureKind Kind, string PublicMessage);
 /// </summary>
 public static partial class AttemptFailure
 {
-    private const int MaxMessage = 300;
+    /// <summary>Room for our longest one-sentence message (the memory guard's, with its figures and the knobs to turn), not for a library's dump.</summary>
+    public const int MaxMessage = 500;
 
     public static string Describe(Exception exception)
     {
