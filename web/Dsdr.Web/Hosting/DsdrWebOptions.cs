@@ -96,11 +96,7 @@ public sealed record DsdrWebOptions
 
     /// <summary>Dsdr:DataRoots of <paramref name="configuration"/> as full paths; null when not set.</summary>
     public static IReadOnlyList<string>? DataRootsFrom(IConfiguration configuration) =>
-        configuration["Dsdr:DataRoots"] is { } list && !string.IsNullOrWhiteSpace(list)
-            ? [.. list.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => Path.IsPathFullyQualified(r)
-                ? Path.GetFullPath(r)
-                : throw new ArgumentException($"Dsdr:DataRoots: '{r}' is not an absolute folder; list absolute folders separated by ';'."))]
-            : null;
+        Core.Sweeps.SpecPaths.ParseRoots(configuration[Core.Sweeps.SpecPaths.RootsSetting]);
 
     /// <summary>Anonymous reading as configured, else: single node and every listening address a loopback one.</summary>
     public bool AllowsAnonymousRead => AnonymousRead ?? (Mode == WebMode.SingleNode && ListensOnLoopbackOnly(Urls));
