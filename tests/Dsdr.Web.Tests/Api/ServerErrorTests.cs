@@ -8,7 +8,8 @@ namespace Dsdr.Web.Tests.Api;
 
 /// <summary>
 /// Errors the server itself produces, through real Kestrel (the test server has no request-line limits): an over-long
-/// URL, a NUL in a query value, an unknown route, a wrong method — each a problem-details document, not an empty body.
+/// URL, a NUL in the path or a query value, an unknown route, a wrong method, a request line beyond Kestrel's own limit —
+/// each a problem-details document, not an empty body.
 /// </summary>
 [Collection(WebApiCollection.Name)]
 public sealed class ServerErrorTests(WebApiFixture web)
@@ -54,7 +55,15 @@ public sealed class ServerErrorTests(WebApiFixture web)
         Assert.StartsWith("application/problem+json", longUrl.ContentType);
         Assert.Contains($"at most {RequestLimits.MaxUrlBytes}", longUrl.Body);
 
-        // (%00 in the path Kestrel refuses itself, before any middleware, with an empty 400; not configurable)
+        // what Kestrel refuses itself, before any middleware: a NUL in the path, a request line beyond its 64 KiB
+        var nulPath = await RawGetAsync(uri, "/api/sweeps/%00");
+        Assert.Equal(400, nulPath.Status);
+        Assert.StartsWith("application/problem+json", nulPath.ContentType);
+        Assert.Contains("%00", System.Text.Json.JsonDocument.Parse(nulPath.Body).RootElement.GetProperty("detail").GetString());
+        var beyondKestrel = await RawGetAsync(uri, "/api/sweeps?limit=" + new string('9', RequestLimits.KestrelRequestLineBytes + 10));
+        Assert.Equal(414, beyondKestrel.Status);
+        Assert.StartsWith("application/problem+json", beyondKestrel.ContentType);
+        Assert.Equal(414, System.Text.Json.JsonDocument.Parse(beyondKestrel.Body).RootElement.GetProperty("status").GetInt32());
 
         // %00 in a query value reaches the route, which names the parameter
         var nulQuery = await RawGetAsync(uri, "/api/sweeps?limit=%00");

@@ -9,7 +9,7 @@ namespace Dsdr.Web.Api;
 /// before any middleware runs, with an empty body; so its limits are raised (<see cref="ConfigureKestrel"/>) and the
 /// application's are enforced here instead: a URL over <see cref="MaxUrlBytes"/> is a 414 with a body saying what to
 /// change. Beyond Kestrel's raised limits, and for what it refuses outright (a NUL decoded into the path, a malformed
-/// request line), its bare answer remains: Kestrel offers no hook for those.
+/// request line), its bare answer is rewritten into problem details on the way out (<see cref="KestrelRejections"/>).
 /// </summary>
 public static class RequestLimits
 {
@@ -24,6 +24,7 @@ public static class RequestLimits
     {
         kestrel.Limits.MaxRequestLineSize = KestrelRequestLineBytes;
         kestrel.Limits.MaxRequestHeadersTotalSize = KestrelHeaderBytes;
+        KestrelRejections.AnswerAsProblemDetails(kestrel);
     }
 
     /// <summary>The checks, first in the pipeline after the exception handler.</summary>
