@@ -35,7 +35,7 @@ public class TrainerRunnerTests
         """;
 
     /// <summary>Hashed character bigrams, L2-normalised: a cheap deterministic encoder so the test does not load MiniLM.</summary>
-    private sealed class BigramEmbedder : IEmbedder
+    internal sealed class BigramEmbedder : IEmbedder
     {
         public int Dimension => 32;
 

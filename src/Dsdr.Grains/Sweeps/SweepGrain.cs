@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Dsdr.Contracts;
 using Dsdr.Core.Runs;
+using Dsdr.Core.Sweeps;
 using Dsdr.Grains.Running;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,8 @@ public sealed class SweepState
     [Id(5)] public bool CancelRequested { get; set; }
     [Id(6)] public DateTimeOffset? SubmittedAt { get; set; }
     [Id(7)] public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>The early-stopping rules and what they have seen.</summary>
+    [Id(20)] public EarlyStoppingBook EarlyStopping { get; set; } = new();
 }
 
 /// <summary>
@@ -61,6 +64,7 @@ internal sealed partial class SweepGrain(
             S.TrialStatuses = ids.ToDictionary(id => id, _ => TrialStatus.Queued);
             S.Status = SweepStatus.Queued;
             S.SubmittedAt = clock.GetUtcNow();
+            S.EarlyStopping = new EarlyStoppingBook { Rules = submission.EarlyStopping };
             await state.WriteStateAsync();
             await this.RegisterOrUpdateReminder(SafetyReminder, options.Value.SafetyReminderPeriod, options.Value.SafetyReminderPeriod);
             await MirrorStatusAsync();
@@ -112,6 +116,28 @@ internal sealed partial class SweepGrain(
     {
         if (!S.TrialStatuses.ContainsKey(trialId) || !Absorb(trialId, status)) return;
         await FinishIfDoneAsync();
+        SaveLater();
+    }
+
+    Task<EarlyStoppingSpec?> ISweepGrain.GetEarlyStoppingAsync() => Task.FromResult(S.EarlyStopping.Rules);
+
+    async Task<bool> ISweepGrain.ObserveAsync(string trialId, int step, ImmutableDictionary<string, double> values)
+    {
+        if (!S.TrialStatuses.TryGetValue(trialId, out var status)) return false;
+        if (status == TrialStatus.Stopped) return true;
+        if (status.IsTerminal() || S.EarlyStopping.Rules is null) return false;
+        var reason = S.EarlyStopping.Observe(trialId, step, values);
+        SaveLater();
+        if (reason is null) return false;
+        var snapshot = await GrainFactory.GetGrain<ITrialGrain>(trialId).StopAsync(reason);
+        Absorb(trialId, snapshot.Status);
+        await FinishIfDoneAsync(forceWrite: true);
+        return snapshot.Status == TrialStatus.Stopped;
+    }
+
+    /// <summary>Saves the state within <see cref="DsdrSchedulingOptions.SummarySaveInterval"/> while the sweep is open.</summary>
+    private void SaveLater()
+    {
         if (S.Status.IsOpen())
             _saveTimer ??= this.RegisterGrainTimer(SaveLaterAsync, options.Value.SummarySaveInterval, Timeout.InfiniteTimeSpan);
     }
@@ -238,7 +264,7 @@ internal sealed partial class SweepGrain(
     {
         var c = TrialCounts.Of(S.TrialStatuses.Values);
         return new SweepProgress(SweepId, S.Name, S.Status, S.TrialIds.Count,
-            c.Queued, c.Running, c.Completed, c.Failed, c.Cancelled, S.SubmittedAt, S.FinishedAt);
+            c.Queued, c.Running, c.Completed, c.Failed, c.Cancelled, S.SubmittedAt, S.FinishedAt, c.Stopped);
     }
 
     private void Validate(SweepSubmission submission)
@@ -249,6 +275,8 @@ internal sealed partial class SweepGrain(
             throw new ArgumentException($"Sweep '{SweepId}' has no trials: expand the spec into at least one trial.", nameof(submission));
         if (submission.MaxAttempts < 1)
             throw new ArgumentOutOfRangeException(nameof(submission), submission.MaxAttempts, $"Sweep '{SweepId}': MaxAttempts must be at least 1.");
+        if (submission.EarlyStopping is { } rules && EarlyStoppingBook.Problems(rules) is { Count: > 0 } problems)
+            throw new ArgumentException($"Sweep '{SweepId}': its early-stopping rules are invalid: {string.Join("; ", problems)}.", nameof(submission));
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var t in submission.Trials)
         {
