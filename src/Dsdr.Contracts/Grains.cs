@@ -23,10 +23,11 @@ public interface ISweepGrain : IGrainWithStringKey
     Task<Dsdr.Core.Sweeps.EarlyStoppingSpec?> GetEarlyStoppingAsync();
 
     /// <summary>
-    /// Values of watched metrics a trial reported at <paramref name="step"/>: the sweep applies its early-stopping rules
-    /// and stops the trial when one says so. True when the trial is stopped (now or before).
+    /// Values of watched metrics a trial reported at <paramref name="step"/>: the sweep applies its early-stopping rules.
+    /// Returns the reason the trial must stop (a rule said so, now or at an earlier report), or null to go on; the caller
+    /// stops the trial (<see cref="ITrialGrain.StopAsync"/>), so the sweep's turn stays short.
     /// </summary>
-    Task<bool> ObserveAsync(string trialId, int step, ImmutableDictionary<string, double> values);
+    Task<string?> ObserveAsync(string trialId, int step, ImmutableDictionary<string, double> values);
 
     /// <summary>A trial of this sweep changed status (from the trial; one-way).</summary>
     [OneWay]

@@ -3,6 +3,7 @@ using Dsdr.Contracts;
 using Dsdr.Core.Results;
 using Dsdr.Core.Runs;
 using Dsdr.Core.Sweeps;
+using Dsdr.Grains.Sweeps;
 using Dsdr.Runner.Simulation;
 using static Dsdr.Grains.Tests.ClusterHarness;
 
@@ -115,8 +116,32 @@ public sealed class EarlyStoppingTests
         Assert.Equal((TrialStatus.Stopped, "stopped by hand"), (trial.Status, trial.Error));
         Assert.Equal(TrialStatus.Stopped, (await h.Client.GetGrain<ITrialGrain>("q-0").StopAsync("again")).Status);
         Assert.Equal("stopped by hand", (await h.Client.GetGrain<ITrialGrain>("q-0").GetAsync()).Error);
-        Assert.True(await sweep.ObserveAsync("q-0", 2, ImmutableDictionary<string, double>.Empty.Add(SimulatedMetrics.RewardMean, 0.1)));
         await h.WaitForSweepAsync("q", SweepStatus.Completed, Timeout);
+        // a trial that ended is not judged any more (no rule stopped this one)
+        Assert.Null(await sweep.ObserveAsync("q-0", 2, ImmutableDictionary<string, double>.Empty.Add(SimulatedMetrics.RewardMean, 0.1)));
+    }
+
+    [Fact]
+    public void The_book_judges_a_trial_once_per_rung_keeps_its_verdict_and_keeps_only_the_backbone_and_the_latest_diversity_values()
+    {
+        var book = new EarlyStoppingBook { Rules = new EarlyStoppingSpec(new AshaRule("r", [5], ReductionFactor: 2), new DiversityCollapseRule("entropy", 0.5, 2)) };
+        static Dictionary<string, double> R(double v) => new() { ["r"] = v };
+        Assert.Null(book.Observe("a", 5, R(0.9)));
+        Assert.NotNull(book.Observe("b", 5, R(0.8))); // 2 trials at the rung, the top 1/2 go on: b is the worse
+        Assert.Equal(book.Stops["b"], book.Observe("b", 5, R(0.99))); // a replayed report keeps the verdict
+        Assert.StartsWith("stopped by ASHA at rung 5: r = 0.8 ", book.Stops["b"]);
+        Assert.Null(book.Observe("a", 5, R(0.1))); // a's first value stands
+        Assert.Equal(0.9, book.Rungs[5]["a"]);
+        Assert.Equal(["r", "entropy"], EarlyStoppingBook.WatchedAt(book.Rules, 5));
+        Assert.Equal(["entropy"], EarlyStoppingBook.WatchedAt(book.Rules, 6));
+        Assert.Empty(EarlyStoppingBook.WatchedAt(null, 5));
+
+        foreach (var (step, value) in new[] { (1, 1.0), (2, 0.9), (3, 0.6), (4, 0.45) })
+            Assert.Null(book.Observe("c", step, new Dictionary<string, double> { ["entropy"] = value }));
+        Assert.Equal([1, 3, 4], book.Diversity["c"].Keys.Order()); // the backbone and the latest two
+        var collapse = book.Observe("c", 5, new Dictionary<string, double> { ["entropy"] = 0.4 });
+        Assert.StartsWith("diversity collapse: entropy below 50", collapse);
+        Assert.EndsWith("of the backbone's 1 (< 0.5) for 2 evaluations, steps 4, 5", collapse);
     }
 
     [Fact]

@@ -53,6 +53,7 @@ public sealed class GrainStateJsonTests(PostgresServer postgres)
                         new DiversityCollapseRule("entropy", 0.5, 2)),
                     Rungs = new() { [10] = new() { ["t-1"] = 0.31, ["t-7"] = 0.35 } },
                     Diversity = new() { ["t-7"] = new() { [1] = 0.92, [12] = 0.41 } },
+                    Stops = new() { ["t-1"] = "stopped by ASHA at rung 10" },
                 },
             }),
             "scheduler" => Check(new SchedulerState

@@ -429,8 +429,9 @@ internal sealed partial class LearnerSlotGrain(
     private sealed class Reporter(LearnerSlotGrain slot, RunningAttempt running, ITrialGrain trial, EarlyStoppingWatch? watch) : ITrialReporter
     {
         /// <summary>
-        /// Passes the values the sweep's rules watch at <paramref name="step"/> on to the sweep, and stops the attempt
-        /// when the sweep stopped the trial. A failed call leaves the trial running (early stopping never fails a trial).
+        /// Passes the values the sweep's rules watch at <paramref name="step"/> on to the sweep; when a rule rejects the
+        /// trial, stops it (the trial ends "stopped", then the attempt stops at its next step through the cancel path).
+        /// A failed call leaves the trial running (early stopping never fails a trial).
         /// </summary>
         private async ValueTask WatchAsync(int step, IEnumerable<KeyValuePair<string, double>> values)
         {
@@ -441,7 +442,12 @@ internal sealed partial class LearnerSlotGrain(
             if (watched.IsEmpty) return;
             try
             {
-                if (await watch.Sweep.ObserveAsync(running.Offer.TrialId, step, watched)) running.Stop();
+                if (await watch.Sweep.ObserveAsync(running.Offer.TrialId, step, watched) is { } reason)
+                {
+                    // the trial is stopped before the attempt ends, so its end is read as the stop, not as a lost attempt
+                    await slot.RetryWhileSiloGoneAsync(() => trial.StopAsync(reason), running.Offer.TrialId, CancellationToken.None);
+                    running.Stop();
+                }
             }
             catch (Exception ex)
             {

@@ -18,6 +18,9 @@ public sealed class EarlyStoppingBook
     /// <summary>Trial → step → the collapse metric's value: the trial's first report (its backbone) and its latest <c>patience</c>.</summary>
     [Id(2)] public Dictionary<string, Dictionary<int, double>> Diversity { get; set; } = [];
 
+    /// <summary>Trial → why a rule stopped it: asked again (a replayed report, a resumed attempt) the answer stays.</summary>
+    [Id(3)] public Dictionary<string, string> Stops { get; set; } = [];
+
     /// <summary>The metric names a slot passes on to the sweep at <paramref name="step"/> (empty: none).</summary>
     public static IReadOnlyList<string> WatchedAt(EarlyStoppingSpec? rules, int step)
     {
@@ -29,12 +32,20 @@ public sealed class EarlyStoppingBook
     }
 
     /// <summary>
-    /// Takes a trial's <paramref name="values"/> at <paramref name="step"/>; the stop reason when a rule stops it, else null.
-    /// ASHA decides once per (rung, trial), when the trial first reaches the rung, against the trials that reached it before
-    /// (asynchronous successive halving); a step replayed after a resume changes nothing. The collapse rule compares the
-    /// trial's later values with its first one.
+    /// Takes a trial's <paramref name="values"/> at <paramref name="step"/>; the stop reason when a rule stops it (now or
+    /// before), else null. ASHA decides once per (rung, trial), when the trial first reaches the rung, against the trials
+    /// that reached it before (asynchronous successive halving); a step replayed after a resume changes nothing. The
+    /// collapse rule compares the trial's later values with its first one.
     /// </summary>
     public string? Observe(string trialId, int step, IReadOnlyDictionary<string, double> values)
+    {
+        if (Stops.TryGetValue(trialId, out var stopped)) return stopped;
+        var reason = Decide(trialId, step, values);
+        if (reason is not null) Stops[trialId] = reason;
+        return reason;
+    }
+
+    private string? Decide(string trialId, int step, IReadOnlyDictionary<string, double> values)
     {
         if (Rules?.Asha is { } asha && asha.Rungs.Contains(step) && values.TryGetValue(asha.Metric, out var value))
         {

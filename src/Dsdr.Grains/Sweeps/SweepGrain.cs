@@ -121,18 +121,14 @@ internal sealed partial class SweepGrain(
 
     Task<EarlyStoppingSpec?> ISweepGrain.GetEarlyStoppingAsync() => Task.FromResult(S.EarlyStopping.Rules);
 
-    async Task<bool> ISweepGrain.ObserveAsync(string trialId, int step, ImmutableDictionary<string, double> values)
+    Task<string?> ISweepGrain.ObserveAsync(string trialId, int step, ImmutableDictionary<string, double> values)
     {
-        if (!S.TrialStatuses.TryGetValue(trialId, out var status)) return false;
-        if (status == TrialStatus.Stopped) return true;
-        if (status.IsTerminal() || S.EarlyStopping.Rules is null) return false;
+        if (!S.TrialStatuses.TryGetValue(trialId, out var status) || S.EarlyStopping.Rules is null) return Task.FromResult<string?>(null);
+        if (status.IsTerminal()) return Task.FromResult(S.EarlyStopping.Stops.GetValueOrDefault(trialId));
         var reason = S.EarlyStopping.Observe(trialId, step, values);
+        if (reason is not null) LogStopping(logger, SweepId, trialId, reason);
         SaveLater();
-        if (reason is null) return false;
-        var snapshot = await GrainFactory.GetGrain<ITrialGrain>(trialId).StopAsync(reason);
-        Absorb(trialId, snapshot.Status);
-        await FinishIfDoneAsync(forceWrite: true);
-        return snapshot.Status == TrialStatus.Stopped;
+        return Task.FromResult(reason);
     }
 
     /// <summary>Saves the state within <see cref="DsdrSchedulingOptions.SummarySaveInterval"/> while the sweep is open.</summary>
@@ -307,6 +303,9 @@ internal sealed partial class SweepGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {Sweep} cancelling {Open} open trial(s)")]
     private static partial void LogCancelled(ILogger logger, string sweep, int open);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {Sweep}: trial {Trial} to stop early: {Reason}")]
+    private static partial void LogStopping(ILogger logger, string sweep, string trial, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {Sweep} {Status}")]
     private static partial void LogFinished(ILogger logger, string sweep, string status);
