@@ -3,11 +3,6 @@ using Dsdr.Core.Runs;
 using Dsdr.Core.Sweeps;
 using Dsdr.Grains.Running;
 using Dsdr.Learning.Training;
-using Dsdr.Runner;
-using Microsoft.Extensions.DependencyInjection;
-using Orleans.Serialization;
-using Orleans.Storage;
-using Orleans.TestingHost;
 using Xunit;
 using static Dsdr.Grains.Tests.ClusterHarness;
 
@@ -41,25 +36,7 @@ public class TrainerStopTests
         var descriptor = new TrialDescriptor(trial.TrialId, sweepId, trial.Arm, trial.Row, trial.Seed, trial.ToJson(), new TrialNeeds(DeviceKind.Cpu, 1));
 
         var checkpoints = Path.Combine(Path.GetTempPath(), "dsdr-grains-tests", Guid.NewGuid().ToString("N"));
-        var store = new SharedStore();
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.Services.AddKeyedSingleton<IGrainStorage>(DsdrSchedulingOptions.StorageProviderName,
-                (sp, _) => new SharedGrainStorage(store, sp.GetRequiredService<Serializer>()));
-            silo.UseInMemoryReminderService();
-            silo.Services.AddSingleton<ITrialMetricSink>(new InMemoryTrialMetricSink());
-            silo.AddDsdrGrains(Node("n1", Cpu(0)), o =>
-            {
-                o.SlotHeartbeatInterval = TimeSpan.FromMilliseconds(200);
-                o.LeaseScanInterval = TimeSpan.FromMilliseconds(200);
-                o.TrialWatchInterval = TimeSpan.FromSeconds(1);
-            });
-            silo.UseTrainerRunner(new TrainerRunnerOptions(checkpoints, Threads: 1, CheckpointEverySteps: 1,
-                HeartbeatInterval: TimeSpan.FromMilliseconds(500)), () => new TrainerRunnerTests.BigramEmbedder());
-        });
-        var cluster = builder.Build();
+        var cluster = TrainerRunnerTests.TrainerCluster(checkpoints, new InMemoryTrialMetricSink(), Cpu(0));
         try
         {
             await cluster.DeployAsync();

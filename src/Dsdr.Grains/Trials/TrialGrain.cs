@@ -55,35 +55,31 @@ internal sealed partial class TrialGrain(
 
     Task<TrialSnapshot> ITrialGrain.GetAsync() => Task.FromResult(Snapshot());
 
-    async Task<TrialSnapshot> ITrialGrain.CancelAsync()
-    {
-        if (S.Status is TrialStatus.Unknown || S.Status.IsTerminal()) return Snapshot();
-        var running = S.Status == TrialStatus.Running ? S.Lease : null;
-        S.Status = TrialStatus.Cancelled;
-        S.FinishedAt = clock.GetUtcNow();
-        await state.WriteStateAsync();
-        await Scheduler.SettleAsync(TrialId);
-        if (running is not null)
-            GrainFactory.GetGrain<ILearnerSlotGrain>(running.SlotKey).CancelTrialAsync(TrialId, running.Attempt).Ignore();
-        await ChangedAsync();
-        return Snapshot();
-    }
+    Task<TrialSnapshot> ITrialGrain.CancelAsync() => EndEarlyAsync(TrialStatus.Cancelled, reason: null);
 
-    async Task<TrialSnapshot> ITrialGrain.StopAsync(string reason)
+    Task<TrialSnapshot> ITrialGrain.StopAsync(string reason)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return EndEarlyAsync(TrialStatus.Stopped, reason);
+    }
+
+    /// <summary>
+    /// Cancelled or stopped before its end: dequeued when queued, its running attempt told to stop at its next step. The
+    /// lease stays, so the attempt's end and a checkpoint it writes on the way out are still matched to it.
+    /// </summary>
+    private async Task<TrialSnapshot> EndEarlyAsync(TrialStatus end, string? reason)
+    {
         if (S.Status is TrialStatus.Unknown || S.Status.IsTerminal()) return Snapshot();
-        // the lease stays, so the attempt's end and a checkpoint it writes on the way out are still matched to it
         var running = S.Status == TrialStatus.Running ? S.Lease : null;
-        S.Status = TrialStatus.Stopped;
-        S.Error = reason;
+        S.Status = end;
+        if (reason is not null) S.Error = reason;
         S.FinishedAt = clock.GetUtcNow();
         await state.WriteStateAsync();
         await Scheduler.SettleAsync(TrialId);
         if (running is not null)
             GrainFactory.GetGrain<ILearnerSlotGrain>(running.SlotKey).CancelTrialAsync(TrialId, running.Attempt).Ignore();
         await ChangedAsync();
-        LogStopped(logger, TrialId, reason);
+        if (reason is not null) LogStopped(logger, TrialId, reason);
         return Snapshot();
     }
 
