@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Dsdr.Core.Runs;
 using Dsdr.Core.Sweeps;
@@ -29,3 +30,26 @@ public abstract class CoreEnumCodec<T> : IFieldCodec<T> where T : struct, Enum
 [RegisterSerializer] public sealed class DeviceKindCodec : CoreEnumCodec<DeviceKind>;
 [RegisterSerializer] public sealed class TrialStatusCodec : CoreEnumCodec<TrialStatus>;
 [RegisterSerializer] public sealed class SweepStatusCodec : CoreEnumCodec<SweepStatus>;
+
+/// <summary>Core's <see cref="EarlyStoppingSpec"/> on the wire, both rules flattened (a rule is present when its metric is).</summary>
+[GenerateSerializer, Immutable]
+public readonly record struct EarlyStoppingSurrogate(
+    [property: Id(0)] string? AshaMetric,
+    [property: Id(1)] ImmutableArray<int> Rungs,
+    [property: Id(2)] int ReductionFactor,
+    [property: Id(3)] bool Maximize,
+    [property: Id(4)] string? CollapseMetric,
+    [property: Id(5)] double Fraction,
+    [property: Id(6)] int Patience);
+
+[RegisterConverter]
+public sealed class EarlyStoppingConverter : IConverter<EarlyStoppingSpec, EarlyStoppingSurrogate>
+{
+    public EarlyStoppingSpec ConvertFromSurrogate(in EarlyStoppingSurrogate s) => new(
+        s.AshaMetric is null ? null : new AshaRule(s.AshaMetric, [.. s.Rungs], s.ReductionFactor, s.Maximize),
+        s.CollapseMetric is null ? null : new DiversityCollapseRule(s.CollapseMetric, s.Fraction, s.Patience));
+
+    public EarlyStoppingSurrogate ConvertToSurrogate(in EarlyStoppingSpec value) => new(
+        value.Asha?.Metric, value.Asha is { } a ? [.. a.Rungs] : [], value.Asha?.ReductionFactor ?? 0, value.Asha?.Maximize ?? true,
+        value.DiversityCollapse?.Metric, value.DiversityCollapse?.Fraction ?? 0, value.DiversityCollapse?.Patience ?? 0);
+}

@@ -19,6 +19,16 @@ public interface ISweepGrain : IGrainWithStringKey
     /// <summary>Stops the sweep's queued and running trials (running ones stop at their next step).</summary>
     Task<SweepProgress> CancelAsync();
 
+    /// <summary>The sweep's early-stopping rules (null: none), so a slot knows which of its trial's metrics to pass on.</summary>
+    Task<Dsdr.Core.Sweeps.EarlyStoppingSpec?> GetEarlyStoppingAsync();
+
+    /// <summary>
+    /// Values of watched metrics a trial reported at <paramref name="step"/>: the sweep applies its early-stopping rules.
+    /// Returns the reason the trial must stop (a rule said so, now or at an earlier report), or null to go on; the caller
+    /// stops the trial (<see cref="ITrialGrain.StopAsync"/>), so the sweep's turn stays short.
+    /// </summary>
+    Task<string?> ObserveAsync(string trialId, int step, ImmutableDictionary<string, double> values);
+
     /// <summary>A trial of this sweep changed status (from the trial; one-way).</summary>
     [OneWay]
     Task OnTrialStatusAsync(string trialId, TrialStatus status);
@@ -37,6 +47,12 @@ public interface ITrialGrain : IGrainWithStringKey
 
     /// <summary>Cancels the trial: dequeued when queued, stopped at its next step when running.</summary>
     Task<TrialSnapshot> CancelAsync();
+
+    /// <summary>
+    /// Stops the trial early (its sweep's early-stopping rule said so): it ends "stopped" with <paramref name="reason"/>,
+    /// a running attempt stops at its next step through the cancel path, neither a failure nor a retry; its last checkpoint stays.
+    /// </summary>
+    Task<TrialSnapshot> StopAsync(string reason);
 
     /// <summary>
     /// A slot begins the offered attempt. Returns what to run (with the checkpoint to resume from),

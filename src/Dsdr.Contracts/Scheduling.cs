@@ -34,6 +34,7 @@ public sealed record TrialDescriptor(
 /// <summary>
 /// A sweep as submitted: its trials, already expanded (by Core) into descriptors. <paramref name="SpecJson"/>
 /// is the sweep's spec as the user wrote it (Core's SweepSpec as JSON), kept with the sweep's stored row.
+/// <paramref name="EarlyStopping"/>: the spec's early-stopping rules, which the sweep applies to the metrics its trials report.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record SweepSubmission(
@@ -41,7 +42,8 @@ public sealed record SweepSubmission(
     [property: Id(1)] string Name,
     [property: Id(2)] ImmutableArray<TrialDescriptor> Trials,
     [property: Id(3)] int MaxAttempts = 3,
-    [property: Id(4)] string? SpecJson = null);
+    [property: Id(4)] string? SpecJson = null,
+    [property: Id(9)] EarlyStoppingSpec? EarlyStopping = null);
 
 /// <summary>A sweep's status and how many of its trials are in each state.</summary>
 [GenerateSerializer, Immutable]
@@ -56,10 +58,11 @@ public sealed record SweepProgress(
     [property: Id(7)] int Failed,
     [property: Id(8)] int Cancelled,
     [property: Id(9)] DateTimeOffset? SubmittedAt,
-    [property: Id(10)] DateTimeOffset? FinishedAt)
+    [property: Id(10)] DateTimeOffset? FinishedAt,
+    [property: Id(11)] int Stopped = 0)
 {
-    public int Finished => Completed + Failed + Cancelled;
-    public TrialCounts Counts => new(Queued, Running, Completed, Failed, Cancelled);
+    public int Finished => Completed + Failed + Cancelled + Stopped;
+    public TrialCounts Counts => new(Queued, Running, Completed, Failed, Cancelled, Stopped);
 }
 
 /// <summary>Which slot holds a running trial, for which attempt, and until when without a heartbeat.</summary>

@@ -225,4 +225,14 @@ public class SweepApiErrorTests
         Assert.Equal(["No such sweep"], Api.DsdrApiClient.ProblemLines("""{"title":"No such sweep"}"""));
         Assert.Empty(Api.DsdrApiClient.ProblemLines(""));
     }
+
+    [Fact]
+    public void The_status_line_counts_trials_stopped_early_when_there_are_any()
+    {
+        static string Line(string json) => Commands.SweepApiCommands.Summary(JsonDocument.Parse(json).RootElement);
+        const string counts = "\"sweepId\":\"s\",\"name\":\"s\",\"status\":\"completed\",\"trials\":9,\"running\":0,\"queued\":0,\"completed\":3,\"failed\":0,\"cancelled\":0";
+        Assert.Equal("s (s): completed — 9 trials: 0 running, 0 queued, 3 completed, 0 failed, 0 cancelled, 6 stopped early", Line($"{{{counts},\"stopped\":6}}"));
+        Assert.Equal("s (s): completed — 9 trials: 0 running, 0 queued, 3 completed, 0 failed, 0 cancelled", Line($"{{{counts},\"stopped\":0}}"));
+        Assert.Equal("s (s): completed — 9 trials: 0 running, 0 queued, 3 completed, 0 failed, 0 cancelled", Line($"{{{counts}}}"));
+    }
 }

@@ -47,6 +47,14 @@ public sealed class GrainStateJsonTests(PostgresServer postgres)
                 Name = "ablation", Status = SweepStatus.Running, MaxAttempts = 3, TrialIds = ["t-1", "t-7"],
                 TrialStatuses = new() { ["t-1"] = TrialStatus.Completed, ["t-7"] = TrialStatus.Running },
                 CancelRequested = true, SubmittedAt = T0, FinishedAt = T0.AddHours(1),
+                EarlyStopping = new EarlyStoppingBook
+                {
+                    Rules = new EarlyStoppingSpec(new AshaRule("eval/countdown/avg@16", new List<int> { 10, 30 }, 4, Maximize: false),
+                        new DiversityCollapseRule("entropy", 0.5, 2)),
+                    Rungs = new() { [10] = new() { ["t-1"] = 0.31, ["t-7"] = 0.35 } },
+                    Diversity = new() { ["t-7"] = new() { [1] = 0.92, [12] = 0.41 } },
+                    Stops = new() { ["t-1"] = "stopped by ASHA at rung 10" },
+                },
             }),
             "scheduler" => Check(new SchedulerState
             {

@@ -35,7 +35,7 @@ public class TrainerRunnerTests
         """;
 
     /// <summary>Hashed character bigrams, L2-normalised: a cheap deterministic encoder so the test does not load MiniLM.</summary>
-    private sealed class BigramEmbedder : IEmbedder
+    internal sealed class BigramEmbedder : IEmbedder
     {
         public int Dimension => 32;
 
@@ -51,6 +51,30 @@ public class TrainerRunnerTests
         }
     }
 
+    /// <summary>One silo, node "n1" with <paramref name="cpus"/>, running the trainer (a checkpoint every step) with in-memory state.</summary>
+    internal static InProcessTestCluster TrainerCluster(string checkpoints, ITrialMetricSink metrics, params DeviceSlot[] cpus)
+    {
+        var store = new SharedStore();
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddKeyedSingleton<IGrainStorage>(DsdrSchedulingOptions.StorageProviderName,
+                (sp, _) => new SharedGrainStorage(store, sp.GetRequiredService<Serializer>()));
+            silo.UseInMemoryReminderService();
+            silo.Services.AddSingleton(metrics);
+            silo.AddDsdrGrains(Node("n1", cpus), o =>
+            {
+                o.SlotHeartbeatInterval = TimeSpan.FromMilliseconds(200);
+                o.LeaseScanInterval = TimeSpan.FromMilliseconds(200);
+                o.TrialWatchInterval = TimeSpan.FromSeconds(1);
+            });
+            silo.UseTrainerRunner(new TrainerRunnerOptions(checkpoints, Threads: 1, CheckpointEverySteps: 1,
+                HeartbeatInterval: TimeSpan.FromMilliseconds(500)), () => new BigramEmbedder());
+        });
+        return builder.Build();
+    }
+
     [Fact]
     public async Task A_sweep_of_two_tiny_trials_trains_to_completion_with_metrics_checkpoints_and_problem_history()
     {
@@ -63,25 +87,7 @@ public class TrainerRunnerTests
 
         var checkpoints = Path.Combine(Path.GetTempPath(), "dsdr-grains-tests", Guid.NewGuid().ToString("N"));
         var metrics = new InMemoryTrialMetricSink();
-        var store = new SharedStore();
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.Services.AddKeyedSingleton<IGrainStorage>(DsdrSchedulingOptions.StorageProviderName,
-                (sp, _) => new SharedGrainStorage(store, sp.GetRequiredService<Serializer>()));
-            silo.UseInMemoryReminderService();
-            silo.Services.AddSingleton<ITrialMetricSink>(metrics);
-            silo.AddDsdrGrains(Node("n1", Cpu(0), Cpu(1)), o =>
-            {
-                o.SlotHeartbeatInterval = TimeSpan.FromMilliseconds(200);
-                o.LeaseScanInterval = TimeSpan.FromMilliseconds(200);
-                o.TrialWatchInterval = TimeSpan.FromSeconds(1);
-            });
-            silo.UseTrainerRunner(new TrainerRunnerOptions(checkpoints, Threads: 1, CheckpointEverySteps: 1,
-                HeartbeatInterval: TimeSpan.FromMilliseconds(500)), () => new BigramEmbedder());
-        });
-        var cluster = builder.Build();
+        var cluster = TrainerCluster(checkpoints, metrics, Cpu(0), Cpu(1));
         try
         {
             await cluster.DeployAsync();

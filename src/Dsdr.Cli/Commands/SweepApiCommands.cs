@@ -264,11 +264,12 @@ internal static class SweepApiCommands
         CliTable.Write(output, ["trial", "arm", "row", "seed", "status", "step", "attempts", "slot", "error"], rows);
     }
 
-    /// <summary>"ID (name): status — N trials: r running, q queued, c completed, f failed, x cancelled".</summary>
+    /// <summary>"ID (name): status — N trials: r running, q queued, c completed, f failed, x cancelled[, s stopped early]".</summary>
     internal static string Summary(JsonElement sweep) =>
         $"{Text(sweep, "sweepId")} ({Text(sweep, "name")}): {Text(sweep, "status")} — {Number(sweep, "trials")} trials: " +
         $"{Number(sweep, "running")} running, {Number(sweep, "queued")} queued, {Number(sweep, "completed")} completed, " +
-        $"{Number(sweep, "failed")} failed, {Number(sweep, "cancelled")} cancelled";
+        $"{Number(sweep, "failed")} failed, {Number(sweep, "cancelled")} cancelled" +
+        (Number(sweep, "stopped") is var stopped and not ("0" or "?") ? $", {stopped} stopped early" : "");
 
     private static JsonElement? Property(JsonElement element, string name)
     {

@@ -22,10 +22,18 @@ public static class MissingResults
         ArgumentNullException.ThrowIfNull(trials);
         var present = contributing.ToHashSet(StringComparer.Ordinal);
         return [.. trials.Where(t => !present.Contains(t.TrialId))
-            .Select(t => (t.Row, Status: t.Status == "completed" ? "completed without an evaluation" : t.Status, Cause: t.Status == "failed" ? CauseOf(t.Error) : null))
+            .Select(t => (t.Row, Status: StatusText(t.Status), Cause: t.Status is "failed" or "stopped" ? CauseOf(t.Error) : null))
             .GroupBy(t => t)
             .Select(g => new MissingResult(g.Key.Row, g.Count(), g.Key.Status, g.Key.Cause))];
     }
+
+    /// <summary>How the note words a status: a stopped trial was "stopped early" (its figures are not a full run's).</summary>
+    private static string StatusText(string status) => status switch
+    {
+        "completed" => "completed without an evaluation",
+        "stopped" => "stopped early",
+        _ => status,
+    };
 
     /// <summary>The error's first clause ("Training diverged: the loss …" → "training diverged"), at most 80 characters.</summary>
     public static string? CauseOf(string? error)

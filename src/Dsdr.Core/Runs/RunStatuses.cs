@@ -1,8 +1,8 @@
 namespace Dsdr.Core.Runs;
 
 /// <summary>
-/// A trial's lifecycle: queued → running → completed / failed / cancelled (a failed attempt with attempts left goes back
-/// to queued). The numbers are stable: grain state and the wire carry them.
+/// A trial's lifecycle: queued → running → completed / failed / cancelled / stopped (a failed attempt with attempts left
+/// goes back to queued). The numbers are stable: grain state and the wire carry them.
 /// </summary>
 public enum TrialStatus
 {
@@ -13,6 +13,8 @@ public enum TrialStatus
     Completed = 3,
     Failed = 4,
     Cancelled = 5,
+    /// <summary>Ended early by the sweep's early-stopping rule (ASHA, diversity collapse): not a failure; keeps its last checkpoint and says why.</summary>
+    Stopped = 6,
 }
 
 /// <summary>
@@ -34,14 +36,14 @@ public enum SweepStatus
 }
 
 /// <summary>How many of a sweep's trials are in each state.</summary>
-public readonly record struct TrialCounts(int Queued, int Running, int Completed, int Failed, int Cancelled)
+public readonly record struct TrialCounts(int Queued, int Running, int Completed, int Failed, int Cancelled, int Stopped = 0)
 {
-    public int Total => Queued + Running + Completed + Failed + Cancelled;
+    public int Total => Queued + Running + Completed + Failed + Cancelled + Stopped;
     public int Open => Queued + Running;
 
     public static TrialCounts Of(IEnumerable<TrialStatus> statuses)
     {
-        int queued = 0, running = 0, completed = 0, failed = 0, cancelled = 0;
+        int queued = 0, running = 0, completed = 0, failed = 0, cancelled = 0, stopped = 0;
         foreach (var s in statuses)
         {
             switch (s)
@@ -51,9 +53,10 @@ public readonly record struct TrialCounts(int Queued, int Running, int Completed
                 case TrialStatus.Completed: completed++; break;
                 case TrialStatus.Failed: failed++; break;
                 case TrialStatus.Cancelled: cancelled++; break;
+                case TrialStatus.Stopped: stopped++; break;
             }
         }
-        return new TrialCounts(queued, running, completed, failed, cancelled);
+        return new TrialCounts(queued, running, completed, failed, cancelled, stopped);
     }
 }
 
@@ -61,7 +64,7 @@ public readonly record struct TrialCounts(int Queued, int Running, int Completed
 public static class RunStatuses
 {
     public static bool IsTerminal(this TrialStatus status) =>
-        status is TrialStatus.Completed or TrialStatus.Failed or TrialStatus.Cancelled;
+        status is TrialStatus.Completed or TrialStatus.Failed or TrialStatus.Cancelled or TrialStatus.Stopped;
 
     /// <summary>A sweep is finished when none of its trials can run any more.</summary>
     public static bool IsFinished(this SweepStatus status) =>
@@ -72,8 +75,8 @@ public static class RunStatuses
 
     /// <summary>
     /// A submitted sweep's status from its trials: queued while every trial waits in the queue, running while any is
-    /// open, then cancelled (when cancelled by request), completed (no failure), failed (no trial completed) or
-    /// completed with failures.
+    /// open, then cancelled (when cancelled by request), completed (no failure; stopped trials ended as planned), failed
+    /// (no trial completed or was stopped) or completed with failures.
     /// </summary>
     public static SweepStatus SweepOf(TrialCounts trials, bool cancelRequested)
     {
@@ -81,7 +84,7 @@ public static class RunStatuses
         if (trials.Open > 0) return trials.Queued == trials.Total ? SweepStatus.Queued : SweepStatus.Running;
         if (cancelRequested) return SweepStatus.Cancelled;
         if (trials.Failed == 0) return SweepStatus.Completed;
-        return trials.Completed == 0 ? SweepStatus.Failed : SweepStatus.CompletedWithFailures;
+        return trials.Completed + trials.Stopped == 0 ? SweepStatus.Failed : SweepStatus.CompletedWithFailures;
     }
 
     /// <summary>
@@ -95,7 +98,7 @@ public static class RunStatuses
         return current is SweepStatus.Running && next is SweepStatus.Queued ? SweepStatus.Running : next;
     }
 
-    /// <summary>"unknown", "queued", "running", "completed", "failed", "cancelled".</summary>
+    /// <summary>"unknown", "queued", "running", "completed", "failed", "cancelled", "stopped".</summary>
     public static string Name(this TrialStatus status) => status switch
     {
         TrialStatus.Unknown => "unknown",
@@ -104,6 +107,7 @@ public static class RunStatuses
         TrialStatus.Completed => "completed",
         TrialStatus.Failed => "failed",
         TrialStatus.Cancelled => "cancelled",
+        TrialStatus.Stopped => "stopped",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown trial status."),
     };
 

@@ -1,8 +1,10 @@
+using System.Collections.Immutable;
 using Dsdr.Contracts;
 using Dsdr.Core.Results;
 using Dsdr.Core.Sweeps;
 using Dsdr.Grains.Placement;
 using Dsdr.Grains.Running;
+using Dsdr.Grains.Sweeps;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -312,7 +314,17 @@ internal sealed partial class LearnerSlotGrain(
 
     private async Task<TrialOutcome> RunRunnerAsync(TrialAssignment assignment, RunningAttempt running)
     {
-        var reporter = new Reporter(this, running, grains.GetGrain<ITrialGrain>(assignment.Trial.TrialId));
+        var sweep = grains.GetGrain<ISweepGrain>(assignment.Trial.SweepId);
+        EarlyStoppingSpec? rules = null;
+        try
+        {
+            rules = await sweep.GetEarlyStoppingAsync();
+        }
+        catch (Exception ex)
+        {
+            LogCallFailed(logger, ex, _key, assignment.Trial.TrialId); // the trial runs on, unwatched
+        }
+        var reporter = new Reporter(this, running, grains.GetGrain<ITrialGrain>(assignment.Trial.TrialId), rules is null ? null : new EarlyStoppingWatch(rules, sweep));
         try
         {
             return await _runner.RunAsync(assignment, reporter, running.Token);
@@ -409,8 +421,41 @@ internal sealed partial class LearnerSlotGrain(
         }
     }
 
-    private sealed class Reporter(LearnerSlotGrain slot, RunningAttempt running, ITrialGrain trial) : ITrialReporter
+    private void LogWatchFailed(Exception ex, string trialId) => LogCallFailed(logger, ex, _key, trialId);
+
+    /// <summary>The sweep's early-stopping rules, and the sweep that applies them.</summary>
+    private sealed record EarlyStoppingWatch(EarlyStoppingSpec Rules, ISweepGrain Sweep);
+
+    private sealed class Reporter(LearnerSlotGrain slot, RunningAttempt running, ITrialGrain trial, EarlyStoppingWatch? watch) : ITrialReporter
     {
+        /// <summary>
+        /// Passes the values the sweep's rules watch at <paramref name="step"/> on to the sweep; when a rule rejects the
+        /// trial, stops it (the trial ends "stopped", then the attempt stops at its next step through the cancel path).
+        /// A failed call leaves the trial running (early stopping never fails a trial).
+        /// </summary>
+        private async ValueTask WatchAsync(int step, IEnumerable<KeyValuePair<string, double>> values)
+        {
+            if (watch is null) return;
+            var names = EarlyStoppingBook.WatchedAt(watch.Rules, step);
+            if (names.Count == 0) return;
+            var watched = values.Where(kv => names.Contains(kv.Key)).ToImmutableDictionary();
+            if (watched.IsEmpty) return;
+            try
+            {
+                if (await watch.Sweep.ObserveAsync(running.Offer.TrialId, step, watched) is { } reason)
+                {
+                    // the trial is stopped before the attempt ends, so its end is read as the stop, not as a lost attempt
+                    await slot.RetryWhileSiloGoneAsync(() => trial.StopAsync(reason), running.Offer.TrialId, CancellationToken.None);
+                    running.Stop();
+                }
+            }
+            catch (Exception ex)
+            {
+                slot.LogWatchFailed(ex, running.Offer.TrialId);
+            }
+            running.Touch(slot._clock.GetUtcNow());
+        }
+
         public string SlotKey => slot._key;
 
         public ValueTask ReportStepAsync(int step, int totalSteps)
@@ -426,16 +471,18 @@ internal sealed partial class LearnerSlotGrain(
             return ValueTask.CompletedTask;
         }
 
-        public ValueTask ReportMetricsAsync(int step, IReadOnlyDictionary<string, double> metrics)
+        public async ValueTask ReportMetricsAsync(int step, IReadOnlyDictionary<string, double> metrics)
         {
             running.Touch(slot._clock.GetUtcNow());
-            return slot._metrics.WriteAsync(running.Offer.TrialId, step, metrics);
+            await slot._metrics.WriteAsync(running.Offer.TrialId, step, metrics);
+            await WatchAsync(step, metrics);
         }
 
-        public ValueTask ReportEvalFiguresAsync(int step, IReadOnlyList<EvalFigureValue> figures)
+        public async ValueTask ReportEvalFiguresAsync(int step, IReadOnlyList<EvalFigureValue> figures)
         {
             running.Touch(slot._clock.GetUtcNow());
-            return slot._metrics.WriteEvalFiguresAsync(running.Offer.TrialId, step, figures);
+            await slot._metrics.WriteEvalFiguresAsync(running.Offer.TrialId, step, figures);
+            await WatchAsync(step, figures.Select(f => KeyValuePair.Create(f.Key.MetricName, f.Value)));
         }
 
         public ValueTask ReportEvalProblemsAsync(int step, IReadOnlyList<ProblemEvalOutcome> problems)

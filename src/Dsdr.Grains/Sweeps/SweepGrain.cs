@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Dsdr.Contracts;
 using Dsdr.Core.Runs;
+using Dsdr.Core.Sweeps;
 using Dsdr.Grains.Running;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,8 @@ public sealed class SweepState
     [Id(5)] public bool CancelRequested { get; set; }
     [Id(6)] public DateTimeOffset? SubmittedAt { get; set; }
     [Id(7)] public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>The early-stopping rules and what they have seen.</summary>
+    [Id(20)] public EarlyStoppingBook EarlyStopping { get; set; } = new();
 }
 
 /// <summary>
@@ -61,6 +64,7 @@ internal sealed partial class SweepGrain(
             S.TrialStatuses = ids.ToDictionary(id => id, _ => TrialStatus.Queued);
             S.Status = SweepStatus.Queued;
             S.SubmittedAt = clock.GetUtcNow();
+            S.EarlyStopping = new EarlyStoppingBook { Rules = submission.EarlyStopping };
             await state.WriteStateAsync();
             await this.RegisterOrUpdateReminder(SafetyReminder, options.Value.SafetyReminderPeriod, options.Value.SafetyReminderPeriod);
             await MirrorStatusAsync();
@@ -112,6 +116,24 @@ internal sealed partial class SweepGrain(
     {
         if (!S.TrialStatuses.ContainsKey(trialId) || !Absorb(trialId, status)) return;
         await FinishIfDoneAsync();
+        SaveLater();
+    }
+
+    Task<EarlyStoppingSpec?> ISweepGrain.GetEarlyStoppingAsync() => Task.FromResult(S.EarlyStopping.Rules);
+
+    Task<string?> ISweepGrain.ObserveAsync(string trialId, int step, ImmutableDictionary<string, double> values)
+    {
+        if (!S.TrialStatuses.TryGetValue(trialId, out var status) || S.EarlyStopping.Rules is null) return Task.FromResult<string?>(null);
+        if (status.IsTerminal()) return Task.FromResult(S.EarlyStopping.Stops.GetValueOrDefault(trialId));
+        var reason = S.EarlyStopping.Observe(trialId, step, values);
+        if (reason is not null) LogStopping(logger, SweepId, trialId, reason);
+        SaveLater();
+        return Task.FromResult(reason);
+    }
+
+    /// <summary>Saves the state within <see cref="DsdrSchedulingOptions.SummarySaveInterval"/> while the sweep is open.</summary>
+    private void SaveLater()
+    {
         if (S.Status.IsOpen())
             _saveTimer ??= this.RegisterGrainTimer(SaveLaterAsync, options.Value.SummarySaveInterval, Timeout.InfiniteTimeSpan);
     }
@@ -238,7 +260,7 @@ internal sealed partial class SweepGrain(
     {
         var c = TrialCounts.Of(S.TrialStatuses.Values);
         return new SweepProgress(SweepId, S.Name, S.Status, S.TrialIds.Count,
-            c.Queued, c.Running, c.Completed, c.Failed, c.Cancelled, S.SubmittedAt, S.FinishedAt);
+            c.Queued, c.Running, c.Completed, c.Failed, c.Cancelled, S.SubmittedAt, S.FinishedAt, c.Stopped);
     }
 
     private void Validate(SweepSubmission submission)
@@ -249,6 +271,8 @@ internal sealed partial class SweepGrain(
             throw new ArgumentException($"Sweep '{SweepId}' has no trials: expand the spec into at least one trial.", nameof(submission));
         if (submission.MaxAttempts < 1)
             throw new ArgumentOutOfRangeException(nameof(submission), submission.MaxAttempts, $"Sweep '{SweepId}': MaxAttempts must be at least 1.");
+        if (submission.EarlyStopping is { } rules && EarlyStoppingBook.Problems(rules) is { Count: > 0 } problems)
+            throw new ArgumentException($"Sweep '{SweepId}': its early-stopping rules are invalid: {string.Join("; ", problems)}.", nameof(submission));
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var t in submission.Trials)
         {
@@ -279,6 +303,9 @@ internal sealed partial class SweepGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {Sweep} cancelling {Open} open trial(s)")]
     private static partial void LogCancelled(ILogger logger, string sweep, int open);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {Sweep}: trial {Trial} to stop early: {Reason}")]
+    private static partial void LogStopping(ILogger logger, string sweep, string trial, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {Sweep} {Status}")]
     private static partial void LogFinished(ILogger logger, string sweep, string status);

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Dsdr.Grains.Trials;
 
 /// <summary>
-/// One trial's status machine: queued → running → completed / failed / cancelled, with attempts,
+/// One trial's status machine: queued → running → completed / failed / cancelled / stopped, with attempts,
 /// the latest checkpoint and the running attempt's lease. The trial is the authority on which
 /// attempt may run: a slot holding a stale attempt is told to stop.
 /// </summary>
@@ -55,17 +55,31 @@ internal sealed partial class TrialGrain(
 
     Task<TrialSnapshot> ITrialGrain.GetAsync() => Task.FromResult(Snapshot());
 
-    async Task<TrialSnapshot> ITrialGrain.CancelAsync()
+    Task<TrialSnapshot> ITrialGrain.CancelAsync() => EndEarlyAsync(TrialStatus.Cancelled, reason: null);
+
+    Task<TrialSnapshot> ITrialGrain.StopAsync(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return EndEarlyAsync(TrialStatus.Stopped, reason);
+    }
+
+    /// <summary>
+    /// Cancelled or stopped before its end: dequeued when queued, its running attempt told to stop at its next step. The
+    /// lease stays, so the attempt's end and a checkpoint it writes on the way out are still matched to it.
+    /// </summary>
+    private async Task<TrialSnapshot> EndEarlyAsync(TrialStatus end, string? reason)
     {
         if (S.Status is TrialStatus.Unknown || S.Status.IsTerminal()) return Snapshot();
         var running = S.Status == TrialStatus.Running ? S.Lease : null;
-        S.Status = TrialStatus.Cancelled;
+        S.Status = end;
+        if (reason is not null) S.Error = reason;
         S.FinishedAt = clock.GetUtcNow();
         await state.WriteStateAsync();
         await Scheduler.SettleAsync(TrialId);
         if (running is not null)
             GrainFactory.GetGrain<ILearnerSlotGrain>(running.SlotKey).CancelTrialAsync(TrialId, running.Attempt).Ignore();
         await ChangedAsync();
+        if (reason is not null) LogStopped(logger, TrialId, reason);
         return Snapshot();
     }
 
@@ -96,7 +110,8 @@ internal sealed partial class TrialGrain(
 
     async Task<HeartbeatReply> ITrialGrain.RecordCheckpointAsync(string slotKey, int attempt, string path, int step)
     {
-        if (!HoldsLease(slotKey, attempt)) return HeartbeatReply.Stop;
+        var stopping = S.Status == TrialStatus.Stopped && LeaseIs(slotKey, attempt);
+        if (!HoldsLease(slotKey, attempt) && !stopping) return HeartbeatReply.Stop;
         if (step >= S.CheckpointStep)
         {
             S.CheckpointPath = path;
@@ -106,16 +121,18 @@ internal sealed partial class TrialGrain(
         S.Lease = S.Lease! with { ExpiresAt = clock.GetUtcNow() + _options.LeaseTimeout };
         await state.WriteStateAsync();
         await MirrorAsync();
-        return HeartbeatReply.Continue;
+        return stopping ? HeartbeatReply.Stop : HeartbeatReply.Continue;
     }
 
     async Task ITrialGrain.EndAttemptAsync(AttemptResult result)
     {
         var now = clock.GetUtcNow();
         var reason = result.Error ?? EndReasonOf(result.End);
-        if (S.Status == TrialStatus.Cancelled && S.Lease is { } lease && lease.SlotKey == result.SlotKey && lease.Attempt == result.Attempt)
+        if (S.Status is TrialStatus.Cancelled or TrialStatus.Stopped && LeaseIs(result.SlotKey, result.Attempt))
         {
-            CloseAttempt(result.Attempt, now, AttemptEnd.Cancelled, reason);
+            // cancelled or stopped early while it ran: the attempt ends as asked, neither a failure nor a retry
+            S.Step = Math.Max(S.Step, result.Step);
+            CloseAttempt(result.Attempt, now, AttemptEnd.Cancelled, S.Status == TrialStatus.Stopped ? S.Error : reason);
             S.Lease = null;
             await state.WriteStateAsync();
             await MirrorAsync();
@@ -188,8 +205,9 @@ internal sealed partial class TrialGrain(
 
     private ISchedulerGrain Scheduler => GrainFactory.GetGrain<ISchedulerGrain>(ISchedulerGrain.PoolKey);
 
-    private bool HoldsLease(string slotKey, int attempt) =>
-        S.Status == TrialStatus.Running && S.Lease is { } lease && lease.SlotKey == slotKey && lease.Attempt == attempt;
+    private bool HoldsLease(string slotKey, int attempt) => S.Status == TrialStatus.Running && LeaseIs(slotKey, attempt);
+
+    private bool LeaseIs(string slotKey, int attempt) => S.Lease is { } lease && lease.SlotKey == slotKey && lease.Attempt == attempt;
 
     /// <summary>The running attempt is lost: requeue from the last checkpoint, or fail once attempts are spent.</summary>
     private async Task LoseAttemptAsync(AttemptEnd outcome, string? reason, bool countsAsFailure)
@@ -299,6 +317,9 @@ internal sealed partial class TrialGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Trial {Trial} failed on attempt {Attempt}, not retried (deterministic): {Reason}")]
     private static partial void LogFailedDeterministically(ILogger logger, string trial, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Trial {Trial} stopped early: {Reason}")]
+    private static partial void LogStopped(ILogger logger, string trial, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Trial {Trial} {Status} after {Attempts} attempt(s)")]
     private static partial void LogFinished(ILogger logger, string trial, TrialStatus status, int attempts);

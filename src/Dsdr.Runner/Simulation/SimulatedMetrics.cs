@@ -59,9 +59,10 @@ public static class SimulatedMetrics
             var id = q.ToString("D3", System.Globalization.CultureInfo.InvariantCulture);
             var pq = Math.Clamp(p + 0.25 * Noise($"{Benchmark}#{id}#ease"), 0.02, 0.98);
             var key = $"{trialId}#{step}#{id}";
-            var avg = Draws(key + "#avg", plan.AvgK, pq);
-            var passK = plan.PassKSamples == plan.AvgK ? avg : Draws(key + "#pass", plan.PassKSamples, pq);
-            var diversity = Draws(key + "#diversity", plan.DiversitySamples, 0.9 * pq);
+            var collapsed = step >= plan.CollapseAt;
+            var avg = Draws(key + "#avg", plan.AvgK, pq, collapsed);
+            var passK = plan.PassKSamples == plan.AvgK ? avg : Draws(key + "#pass", plan.PassKSamples, pq, collapsed);
+            var diversity = Draws(key + "#diversity", plan.DiversitySamples, 0.9 * pq, collapsed);
             var (distinct, semantic, formula) = Diversity(passK, key);
             var (hotDistinct, hotSemantic, hotFormula) = Diversity(diversity, key + "#diversity");
             outcomes.Add(new ProblemEvalOutcome(Benchmark, id, (Noise(key + "#pass1") + 1) / 2 < pq,
@@ -71,9 +72,9 @@ public static class SimulatedMetrics
         return outcomes;
     }
 
-    // each of n rollouts: the solution it found (0 … SolutionsPerProblem − 1) when correct (u < p), −1 when wrong
-    private static int[] Draws(string key, int n, double p) =>
-        [.. Enumerable.Range(0, n).Select(i => (Noise($"{key}#{i}") + 1) / 2 < p ? (int)(Hash($"{key}#{i}#solution") % SolutionsPerProblem) : -1)];
+    // each of n rollouts: the solution it found (0 … SolutionsPerProblem − 1; always 0 once collapsed) when correct (u < p), −1 when wrong
+    private static int[] Draws(string key, int n, double p, bool collapsed) =>
+        [.. Enumerable.Range(0, n).Select(i => (Noise($"{key}#{i}") + 1) / 2 < p ? collapsed ? 0 : (int)(Hash($"{key}#{i}#solution") % SolutionsPerProblem) : -1)];
 
     // distinct = |{ solution of a correct rollout }|; sem-sim = 0.95 − 0.15·(distinct − 1) + 0.02·u, formula-sim = 0.9 − 0.3·(distinct − 1) + 0.02·u
     // (clipped to [0, 1]) with at least 2 correct rollouts, else undefined

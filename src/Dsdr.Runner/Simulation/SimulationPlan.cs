@@ -10,10 +10,12 @@ namespace Dsdr.Runner.Simulation;
 /// max(1, Steps/5) steps; 0: never). <paramref name="RolloutGroupsPerStep"/>: scored groups recorded per step (0 to 8).
 /// <paramref name="AvgK"/>, <paramref name="PassKSamples"/> and <paramref name="DiversitySamples"/>: the simulated evaluation's
 /// samples per problem for Avg@k, pass@k and the diversity-temperature figures (0: none), as a spec's eval section gives them.
+/// <paramref name="CollapseAt"/>: from this step on the simulated policy finds only one solution of each problem (a diversity
+/// collapse, what the early-stopping rule watches for); null: never.
 /// </summary>
 public sealed record SimulationPlan(
     int Steps, int StepMilliseconds, int CheckpointEvery, IReadOnlyList<SimulatedFault> Faults, int? EvalEvery = null, int RolloutGroupsPerStep = 1,
-    int AvgK = 16, int PassKSamples = 16, int DiversitySamples = 16)
+    int AvgK = 16, int PassKSamples = 16, int DiversitySamples = 16, int? CollapseAt = null)
 {
     public const int MaxRolloutGroupsPerStep = 8;
 

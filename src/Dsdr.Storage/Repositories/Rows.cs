@@ -12,7 +12,7 @@ public sealed record SweepRow(string SweepId, string Name, string Spec, SweepSta
 /// <summary>A sweep with its trials counted by status (the sweeps page).</summary>
 public sealed record SweepSummary(
     string SweepId, string Name, SweepStatus Status, DateTime CreatedAt, DateTime UpdatedAt,
-    long Trials, long Queued, long Running, long Completed, long Failed, long Cancelled);
+    long Trials, long Queued, long Running, long Completed, long Failed, long Cancelled, long Stopped);
 
 /// <summary>One expanded trial of a sweep. <paramref name="Row"/> is its result-table row (arm plus grid point).</summary>
 public sealed record NewTrial(string TrialId, string SweepId, string Arm, string Row, int Seed, string ConfigJson);

@@ -47,7 +47,8 @@ public sealed class SweepRepository(DsdrDatabase database)
                    count(*) FILTER (WHERE t.status = 'running') AS Running,
                    count(*) FILTER (WHERE t.status = 'completed') AS Completed,
                    count(*) FILTER (WHERE t.status = 'failed') AS Failed,
-                   count(*) FILTER (WHERE t.status = 'cancelled') AS Cancelled
+                   count(*) FILTER (WHERE t.status = 'cancelled') AS Cancelled,
+                   count(*) FILTER (WHERE t.status = 'stopped') AS Stopped
             FROM (SELECT * FROM sweeps ORDER BY created_at DESC, sweep_id LIMIT @limit OFFSET @offset) s
             LEFT JOIN trials t ON t.sweep_id = s.sweep_id
             GROUP BY s.sweep_id, s.name, s.status, s.created_at, s.updated_at

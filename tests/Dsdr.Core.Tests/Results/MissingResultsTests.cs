@@ -22,6 +22,20 @@ public sealed class MissingResultsTests
         Assert.Empty(MissingResults.Of(trials.Take(1), ["g0"]));
     }
 
+    [Fact]
+    public void Stopped_trials_are_their_own_kind_stopped_early_with_the_rule_that_stopped_them()
+    {
+        TrialResultState[] trials =
+        [
+            new("d0", "dsdr", "stopped", "stopped by ASHA at rung 40: eval/countdown/avg@16 = 0.31 is not in the top 1/3 of the 9 trials that reached it"),
+            new("d1", "dsdr", "stopped", "stopped by ASHA at rung 40: eval/countdown/avg@16 = 0.28 is not in the top 1/3 of the 10 trials that reached it"),
+            new("d2", "dsdr", "stopped", "diversity collapse: distinct below 50% of the backbone's 2.4 (< 1.2) for 2 evaluations, steps 20, 30"),
+            new("d3", "dsdr", "completed", null),
+        ];
+        Assert.Equal(["dsdr: 2 trials stopped early (stopped by ASHA at rung 40)", "dsdr: 1 trial stopped early (diversity collapse)"],
+            MissingResults.Of(trials, ["d3"]).Select(m => m.Text));
+    }
+
     [Theory]
     [InlineData("SimulatedDeviceException: simulated device fault before step 4", "SimulatedDeviceException")]
     [InlineData("lease expired: slot a/cpu:0 missed its heartbeats (attempt 3 of 3)", "lease expired")]

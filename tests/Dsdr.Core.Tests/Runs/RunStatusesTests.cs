@@ -4,8 +4,8 @@ namespace Dsdr.Core.Tests.Runs;
 
 public class RunStatusesTests
 {
-    private static TrialCounts Counts(int queued = 0, int running = 0, int completed = 0, int failed = 0, int cancelled = 0) =>
-        new(queued, running, completed, failed, cancelled);
+    private static TrialCounts Counts(int queued = 0, int running = 0, int completed = 0, int failed = 0, int cancelled = 0, int stopped = 0) =>
+        new(queued, running, completed, failed, cancelled, stopped);
 
     [Fact]
     public void A_sweep_whose_trials_all_wait_is_queued_not_running()
@@ -27,6 +27,19 @@ public class RunStatusesTests
     {
         Assert.Equal(SweepStatus.CompletedWithFailures, RunStatuses.SweepOf(Counts(completed: 3, failed: 1), cancelRequested: false));
         Assert.Equal(SweepStatus.Completed, RunStatuses.SweepOf(Counts(completed: 4), cancelRequested: false));
+    }
+
+    [Fact]
+    public void Stopped_trials_ended_as_planned_so_a_sweep_of_completed_and_stopped_trials_is_completed()
+    {
+        Assert.True(TrialStatus.Stopped.IsTerminal());
+        Assert.Equal("stopped", TrialStatus.Stopped.Name());
+        Assert.Equal(SweepStatus.Completed, RunStatuses.SweepOf(Counts(completed: 2, stopped: 5), cancelRequested: false));
+        Assert.Equal(SweepStatus.Completed, RunStatuses.SweepOf(Counts(stopped: 3), cancelRequested: false));
+        Assert.Equal(SweepStatus.CompletedWithFailures, RunStatuses.SweepOf(Counts(stopped: 3, failed: 1), cancelRequested: false));
+        Assert.Equal(SweepStatus.Running, RunStatuses.SweepOf(Counts(stopped: 3, running: 1), cancelRequested: false));
+        var c = TrialCounts.Of([TrialStatus.Stopped, TrialStatus.Stopped, TrialStatus.Completed]);
+        Assert.Equal((2, 1, 3, 0), (c.Stopped, c.Completed, c.Total, c.Open));
     }
 
     [Fact]
@@ -61,7 +74,7 @@ public class RunStatusesTests
     [Fact]
     public void The_numbers_grain_state_and_the_wire_carry_are_the_ones_contracts_had()
     {
-        Assert.Equal([0, 1, 2, 3, 4, 5], new[] { TrialStatus.Unknown, TrialStatus.Queued, TrialStatus.Running, TrialStatus.Completed, TrialStatus.Failed, TrialStatus.Cancelled }.Select(s => (int)s));
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6], new[] { TrialStatus.Unknown, TrialStatus.Queued, TrialStatus.Running, TrialStatus.Completed, TrialStatus.Failed, TrialStatus.Cancelled, TrialStatus.Stopped }.Select(s => (int)s));
         Assert.Equal([0, 1, 2, 3], new[] { SweepStatus.NotSubmitted, SweepStatus.Running, SweepStatus.Completed, SweepStatus.Cancelled }.Select(s => (int)s));
     }
 

@@ -140,6 +140,20 @@ public class PageTests() : DashboardContext(TimeSpan.FromMilliseconds(50))
     private sealed class PageTestsWithInterval(TimeSpan interval) : DashboardContext(interval);
 
     [Fact]
+    public void Sweep_page_shows_a_stopped_trials_status_and_why_it_stopped()
+    {
+        const string reason = "stopped by ASHA at rung 4: reward/mean = 0.31 is not in the top 1/3 of the 6 trials that reached it (its top 1/3 reach 0.35)";
+        Platform.SweepDetails["st"] = new SweepDetails(Sweep("st", "completed", 1, 2) with { Queued = 0, Stopped = 1 }, "{}",
+            [Trial("st-0", "grpo", 0, 10) with { Status = "completed" }, Trial("st-1", "grpo", 1, 4) with { Status = "stopped", Error = reason }],
+            ["grpo"], ["Countdown"], []);
+        var cut = Render<SweepPage>(p => p.Add(x => x.SweepId, "st"));
+        var rows = cut.FindAll("[data-testid=trial-row]");
+        Assert.Equal("stopped", rows[1].QuerySelector("[data-testid=status]")!.GetAttribute("data-status"));
+        Assert.Equal(reason, rows[1].QuerySelector("[data-testid=trial-error]")!.TextContent.Trim());
+        Assert.Equal("", rows[0].QuerySelector("[data-testid=trial-error]")!.TextContent.Trim());
+    }
+
+    [Fact]
     public void Sweep_page_draws_a_large_sweeps_trials_a_page_at_a_time()
     {
         Platform.SweepDetails["many"] = new SweepDetails(Sweep("many", "running", 0, 250), "{}",

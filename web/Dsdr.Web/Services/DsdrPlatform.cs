@@ -76,7 +76,7 @@ public sealed class DsdrPlatform(
             throw new SweepConflictException(sweepId, other, $"sweep ids are unique regardless of case and '{other}' exists");
 
         var expanded = SweepExpander.Expand(spec);
-        var submission = new SweepSubmission(sweepId, spec.Name, [.. expanded.Select(Descriptor)], MaxAttempts, normalised);
+        var submission = new SweepSubmission(sweepId, spec.Name, [.. expanded.Select(Descriptor)], MaxAttempts, normalised, spec.EarlyStopping);
         try
         {
             // Also for an identical resubmission: the grain re-initialises idempotently, so a sweep cut off half-way resumes.
@@ -138,7 +138,7 @@ public sealed class DsdrPlatform(
     {
         var rows = await sweeps.ListAsync(limit, offset, cancellationToken);
         return [.. rows.Select(r => new SweepListItem(r.SweepId, r.Name, r.Status.Name(), (int)r.Trials, (int)r.Queued, (int)r.Running,
-            (int)r.Completed, (int)r.Failed, (int)r.Cancelled, r.CreatedAt, r.UpdatedAt))];
+            (int)r.Completed, (int)r.Failed, (int)r.Cancelled, r.CreatedAt, r.UpdatedAt, (int)r.Stopped))];
     }
 
     public async Task<SweepDetails?> GetSweepAsync(string sweepId, CancellationToken cancellationToken = default)
@@ -172,7 +172,7 @@ public sealed class DsdrPlatform(
         var progress = await grains.GetGrain<ISweepGrain>(sweepId).CancelAsync().WaitAsync(cancellationToken);
         var status = progress.Status is SweepStatus.NotSubmitted ? row.Status.Name() : progress.Status.Name();
         return new SweepListItem(sweepId, row.Name, status, progress.Total, progress.Queued, progress.Running, progress.Completed,
-            progress.Failed, progress.Cancelled, row.CreatedAt, DateTime.UtcNow);
+            progress.Failed, progress.Cancelled, row.CreatedAt, DateTime.UtcNow, progress.Stopped);
     }
 
     public async Task<ResultTable?> GetResultTableAsync(string sweepId, ResultQuery query, CancellationToken cancellationToken = default)
@@ -239,6 +239,9 @@ public sealed class DsdrPlatform(
         records.RemoveAll(r => r.Step == 0);
         // the sweep's trials that gave the table nothing, so a short or absent row says why
         var sweepTrials = await trials.ListBySweepAsync(sweepId, cancellationToken);
+        // a trial stopped early has no full run's figures: it is its own kind in the note, not a short run in the table
+        var stopped = sweepTrials.Where(t => t.Status == TrialStatus.Stopped).Select(t => t.TrialId).ToHashSet(StringComparer.Ordinal);
+        records.RemoveAll(r => stopped.Contains(r.TrialId));
         var missing = MissingResults.Of(sweepTrials.OrderBy(t => TrialConfig.Index(t.Config) ?? int.MaxValue)
             .Select(t => new TrialResultState(t.TrialId, t.Row, t.Status.Name(), t.Error)), records.Select(r => r.TrialId));
         // The Backbone row is every trial's step-0 evaluation (the SFT model before RL).
@@ -369,7 +372,7 @@ public sealed class DsdrPlatform(
     {
         int Count(TrialStatus status) => items.Count(t => t.Status == status.Name());
         return new SweepListItem(row.SweepId, row.Name, row.Status.Name(), items.Count, Count(TrialStatus.Queued), Count(TrialStatus.Running),
-            Count(TrialStatus.Completed), Count(TrialStatus.Failed), Count(TrialStatus.Cancelled), row.CreatedAt, row.UpdatedAt);
+            Count(TrialStatus.Completed), Count(TrialStatus.Failed), Count(TrialStatus.Cancelled), row.CreatedAt, row.UpdatedAt, Count(TrialStatus.Stopped));
     }
 }
 

@@ -124,10 +124,10 @@ public sealed record SweepSubmitted(string SweepId, int Trials, bool Created);
 /// <summary>Statuses are the text form of Core's run states (RunStatuses.Name): a sweep is queued, running, completed, completed-with-failures, failed or cancelled; its trials queued, running, completed, failed or cancelled.</summary>
 public sealed record SweepListItem(
     string SweepId, string Name, string Status, int Trials, int Queued, int Running, int Completed, int Failed, int Cancelled,
-    DateTime CreatedAt, DateTime UpdatedAt)
+    DateTime CreatedAt, DateTime UpdatedAt, int Stopped = 0)
 {
     /// <summary>Finished trials / all trials, in [0, 1].</summary>
-    public double Progress => Trials == 0 ? 0 : (double)(Completed + Failed + Cancelled) / Trials;
+    public double Progress => Trials == 0 ? 0 : (double)(Completed + Failed + Cancelled + Stopped) / Trials;
 }
 
 public sealed record SweepDetails(
