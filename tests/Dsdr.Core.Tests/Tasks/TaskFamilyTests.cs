@@ -10,7 +10,8 @@ public class TaskFamilyTests
     [Fact]
     public void The_registry_lists_the_built_in_families_in_spec_order_each_with_its_verifier()
     {
-        Assert.Equal(["countdown", "arith", "math"], TaskFamilies.Registry.Names);
+        // the built-ins first, in the order specs, forms and "use one of …" listed them before the registry; a new family comes after
+        Assert.Equal(["countdown", "arith", "math"], TaskFamilies.Registry.Names.Take(3));
         Assert.Equal(TaskFamilies.Registry.Names, TaskCatalog.Names);
         foreach (var family in TaskFamilies.Registry.All)
         {
@@ -20,7 +21,7 @@ public class TaskFamilyTests
             Assert.Same(family, family.Kind.Family);
             Assert.False(string.IsNullOrWhiteSpace(family.Label));
         }
-        Assert.Equal([true, true, false], TaskFamilies.Registry.All.Select(f => f.Generated));
+        Assert.Equal([true, true, false], TaskFamilies.Registry.All.Take(3).Select(f => f.Generated));
     }
 
     // The text each family wrote before the registry (SweepSpecWriter switched on the enum): trial ids hash this text.
@@ -58,7 +59,8 @@ public class TaskFamilyTests
         Assert.Equal("\"arith\"", JsonSerializer.Serialize(TaskKind.Arith));
         Assert.Equal(TaskKind.Countdown, JsonSerializer.Deserialize<TaskKind>("\"countdown\""));
         var e = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<TaskKind>("\"sudoku\""));
-        Assert.Equal("unknown task kind \"sudoku\"; use one of countdown, arith, math", e.Message);
+        Assert.StartsWith("unknown task kind \"sudoku\"; use one of countdown, arith, math", e.Message);
+        Assert.Equal(TaskFamilies.Registry.UnknownReason("sudoku"), e.Message);
         Assert.Throws<ArgumentException>(() => new TaskKind("sudoku").Family);
     }
 
