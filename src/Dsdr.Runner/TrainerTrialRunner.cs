@@ -56,7 +56,7 @@ public sealed class TrainerTrialRunner(TrainerRunnerOptions options, Func<IEmbed
         var output = TrialFolder(options.CheckpointDirectory, assignment.Trial.TrialId);
         var resume = PrepareCheckpoints(Path.Combine(output, TrialRunner.CheckpointsFolder), assignment);
         var total = trial.Config.TotalSteps;
-        var dataset = SweepSpecWriter.KindName(trial.Task.Kind);
+        var dataset = trial.Task.Kind.Name;
         var task = TaskCatalog.Get(dataset);
 
         using var reportingFailed = new CancellationTokenSource();

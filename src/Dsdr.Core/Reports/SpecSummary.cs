@@ -12,14 +12,7 @@ public static class SpecSummary
         return string.Join("; ", Task(spec.Task), Model(spec.Model), Training(spec), Grid(spec), Evaluation(spec.Eval));
     }
 
-    private static string Task(TaskSpec t) => t.Kind switch
-    {
-        TaskKind.Countdown => $"Countdown with {t.Numbers} numbers from {t.NumberRange}, targets in {t.TargetRange}, {t.TrainSize} training / " +
-                              $"{t.HeldOutSize} held-out problems (data seed {t.DataSeed})",
-        TaskKind.Math => $"math from {t.TrainPath ?? "(no training file)"}, benchmarks {string.Join(", ", t.BenchmarkNames)}",
-        _ => $"{SweepSpecWriter.KindName(t.Kind)} with {t.Operands} operands from {t.NumberRange}, {t.TrainSize} training / {t.HeldOutSize} held-out problems " +
-             $"(data seed {t.DataSeed})",
-    };
+    private static string Task(TaskSpec t) => t.Kind.Family.Summary(t);
 
     private static string Model(ModelSpec m) =>
         (m.Preset is { } preset ? $"model preset {preset}" : $"model {m.Checkpoint}") + (m.Sft.Enabled ? $" with an SFT warm start of {m.Sft.Steps} steps" : ", no SFT");

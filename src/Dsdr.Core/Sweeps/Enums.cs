@@ -31,13 +31,36 @@ public enum KlEstimator
     [JsonStringEnumMemberName("k3")] K3,
 }
 
-/// <summary>The task family a sweep trains on.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TaskKind>))]
-public enum TaskKind
+/// <summary>
+/// The task family a sweep trains on, by its registered name (<see cref="Tasks.TaskFamilies"/>); a new family is its
+/// registered <see cref="Tasks.TaskFamily"/>, not a value added here. The built-ins are named below for code and tests.
+/// </summary>
+[JsonConverter(typeof(TaskKindJsonConverter))]
+public readonly record struct TaskKind(string Name)
 {
-    [JsonStringEnumMemberName("countdown")] Countdown,
-    [JsonStringEnumMemberName("arith")] Arith,
-    [JsonStringEnumMemberName("math")] Math,
+    public static TaskKind Countdown { get; } = new(Tasks.CountdownTask.TaskName);
+    public static TaskKind Arith { get; } = new(Tasks.ArithTask.TaskName);
+    public static TaskKind Math { get; } = new(Tasks.MathTask.TaskName);
+
+    /// <summary>The registered family of this name; an unknown name throws listing the known ones.</summary>
+    public Tasks.TaskFamily Family => Tasks.TaskFamilies.Registry.Get(Name);
+
+    public override string ToString() => Name;
+}
+
+/// <summary>A <see cref="TaskKind"/> as its name, "countdown" (as the enum it replaced was written).</summary>
+public sealed class TaskKindJsonConverter : JsonConverter<TaskKind>
+{
+    public override TaskKind Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    {
+        var name = reader.GetString();
+        return name is not null && Tasks.TaskFamilies.Registry.TryGet(name, out _)
+            ? new TaskKind(name)
+            : throw new System.Text.Json.JsonException(Tasks.TaskFamilies.Registry.UnknownReason(name ?? "(null)"));
+    }
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, TaskKind value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.Name);
 }
 
 /// <summary>The kind of learner slot a trial needs.</summary>

@@ -81,9 +81,7 @@ public sealed record TaskSpec
     public Tasks.FieldMapping TrainFields => new(PromptField, AnswerField);
 
     /// <summary>Benchmarks the task offers: its held-out set (named after the kind) or its benchmark files.</summary>
-    public IReadOnlyList<string> BenchmarkNames => Kind == TaskKind.Math
-        ? Benchmarks.Select(b => b.Name).ToList()
-        : [SweepSpecWriter.KindName(Kind)];
+    public IReadOnlyList<string> BenchmarkNames => Kind.Family.BenchmarkNames(this);
 }
 
 /// <summary>Supervised warm start that produces the "Backbone" (issue 4 calibration: 600 steps, batch 128, lr 1e-3, 100 warm-up).</summary>

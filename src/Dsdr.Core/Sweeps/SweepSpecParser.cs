@@ -22,9 +22,6 @@ public static partial class SweepSpecParser
         ["byExpressions"] = TargetChoice.ByExpressions,
     };
 
-    private static readonly string[] CountdownProperties = ["kind", "numbers", "numberRange", "targetRange", "targets", "minSolutions", "trainSize", "heldOutSize", "dataSeed"];
-    private static readonly string[] ArithProperties = ["kind", "operands", "numberRange", "trainSize", "heldOutSize", "dataSeed"];
-    private static readonly string[] MathProperties = ["kind", "trainPath", "benchmarks", "dataDir", "trainSet", "promptField", "answerField"];
     private static readonly string[] ModelProperties = ["preset", "checkpoint", "sft"];
     private static readonly string[] SftProperties = ["enabled", "steps", "batchSize", "learningRate", "warmupSteps", "seed"];
     private static readonly string[] EvalProperties =
@@ -130,7 +127,7 @@ public static partial class SweepSpecParser
         // The data roots, when the host confines spec files: a dataDir is listed only once it is known to lie inside them.
         private IReadOnlyList<string>? _roots;
 
-        private void Error(string path, string reason) => Errors.Add(new(path, reason));
+        internal void Error(string path, string reason) => Errors.Add(new(path, reason));
 
         public SweepSpec? ReadSweep(JsonElement root, SweepSpecParserOptions options)
         {
@@ -190,7 +187,7 @@ public static partial class SweepSpecParser
 
         // ---- generic helpers ----
 
-        private void CheckProperties(JsonElement obj, string path, IReadOnlyCollection<string> allowed, string what,
+        internal void CheckProperties(JsonElement obj, string path, IReadOnlyCollection<string> allowed, string what,
             Func<string, string?>? explainForeign = null)
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -226,7 +223,7 @@ public static partial class SweepSpecParser
             return false;
         }
 
-        private int ReadInt(JsonElement obj, string path, string name, int fallback, Func<int, string?> check)
+        internal int ReadInt(JsonElement obj, string path, string name, int fallback, Func<int, string?> check)
         {
             if (!obj.TryGetProperty(name, out var value)) return fallback;
             var childPath = Child(path, name);
@@ -262,7 +259,7 @@ public static partial class SweepSpecParser
             return fallback;
         }
 
-        private string? ReadString(JsonElement obj, string path, string name, bool required, string expected)
+        internal string? ReadString(JsonElement obj, string path, string name, bool required, string expected)
         {
             if (!obj.TryGetProperty(name, out var value))
             {
@@ -274,7 +271,7 @@ public static partial class SweepSpecParser
             return null;
         }
 
-        private TargetChoice ReadTargetChoice(JsonElement obj, string path, TargetChoice fallback)
+        internal TargetChoice ReadTargetChoice(JsonElement obj, string path, TargetChoice fallback)
         {
             var text = ReadString(obj, path, "targets", required: false, $"one of {string.Join(", ", TargetChoiceNames.Keys.Select(k => $"\"{k}\""))}");
             if (text is null) return fallback;
@@ -309,67 +306,30 @@ public static partial class SweepSpecParser
         internal TaskSpec? ReadTask(JsonElement element, string path)
         {
             if (!IsObject(element, path, "an object like {\"kind\": \"countdown\", \"numbers\": 3}")) return null;
-            var kindNames = Enum.GetValues<TaskKind>().Select(SweepSpecWriter.KindName).ToList();
+            var families = TaskFamilies.Registry;
             if (!element.TryGetProperty("kind", out var kindElement))
             {
-                Error(Child(path, "kind"), $"is required: give one of {Quoted(kindNames)}");
+                Error(Child(path, "kind"), $"is required: give one of {Quoted(families.Names)}");
                 return null;
             }
             var kindText = kindElement.ValueKind == JsonValueKind.String ? kindElement.GetString() : null;
-            if (kindText is null || !SweepSpecWriter.TryParseKind(kindText, out var kind))
+            if (kindText is null || !families.TryGet(kindText, out var family))
             {
                 Error(Child(path, "kind"), kindText is null
-                    ? $"must be a string, one of {Quoted(kindNames)}; got {Describe(kindElement)}"
-                    : $"unknown task kind \"{kindText}\"; use one of {Quoted(kindNames)}");
+                    ? $"must be a string, one of {Quoted(families.Names)}; got {Describe(kindElement)}"
+                    : families.UnknownReason(kindText));
                 return null;
             }
 
-            var allowed = kind switch { TaskKind.Countdown => CountdownProperties, TaskKind.Arith => ArithProperties, _ => MathProperties };
-            CheckProperties(element, path, allowed, $"{kindText} task property", name =>
+            CheckProperties(element, path, family.Properties, $"{kindText} task property", name =>
             {
-                var owners = new[] { (TaskKind.Countdown, CountdownProperties), (TaskKind.Arith, ArithProperties), (TaskKind.Math, MathProperties) }
-                    .Where(o => o.Item2.Contains(name)).Select(o => SweepSpecWriter.KindName(o.Item1)).ToList();
+                var owners = families.All.Where(f => f.Properties.Contains(name)).Select(f => f.Name).ToList();
                 return owners.Count == 0 ? null : $"does not apply to task kind \"{kindText}\" (it belongs to {string.Join(" and ", owners)}); remove it";
             });
-
-            var task = new TaskSpec { Kind = kind };
-            if (kind == TaskKind.Math)
-            {
-                var promptField = ReadString(element, path, "promptField", required: false, "a field path such as \"problem\" or \"meta.text\"");
-                var answerField = ReadString(element, path, "answerField", required: false, "a field path such as \"answer\" or \"reward_model.ground_truth\"");
-                task = task with { PromptField = promptField, AnswerField = answerField };
-                if (element.TryGetProperty("dataDir", out _)) return ReadDataDir(element, path, task);
-                if (element.TryGetProperty("trainSet", out _)) Error(Child(path, "trainSet"), "applies only with dataDir; remove it or give dataDir");
-                var trainPath = ReadString(element, path, "trainPath", required: true, "the path of a .jsonl or .parquet file (or a folder of them) of training problems, or give dataDir instead");
-                var benchmarks = ReadBenchmarkFiles(element, path);
-                return task with { TrainPath = trainPath, Benchmarks = benchmarks };
-            }
-
-            task = task with
-            {
-                TrainSize = ReadInt(element, path, "trainSize", task.TrainSize, v => v is >= 1 and <= 10_000_000 ? null : "must be between 1 and 10000000"),
-                HeldOutSize = ReadInt(element, path, "heldOutSize", task.HeldOutSize, v => v is >= 1 and <= 1_000_000 ? null : "must be between 1 and 1000000"),
-                DataSeed = ReadInt(element, path, "dataSeed", task.DataSeed, _ => null),
-                NumberRange = ReadRange(element, path, "numberRange", task.NumberRange, 1),
-            };
-            if (kind == TaskKind.Countdown)
-            {
-                task = task with
-                {
-                    Numbers = ReadInt(element, path, "numbers", task.Numbers, v => v is 3 or 4 ? null : "must be 3 or 4 (numbers per Countdown problem)"),
-                    TargetRange = ReadRange(element, path, "targetRange", task.TargetRange, 1),
-                    Targets = ReadTargetChoice(element, path, task.Targets),
-                    MinSolutions = ReadInt(element, path, "minSolutions", task.MinSolutions, v => v is >= 1 and <= 100 ? null : "must be between 1 and 100 (distinct solutions a problem needs)"),
-                };
-            }
-            else
-            {
-                task = task with { Operands = ReadInt(element, path, "operands", task.Operands, v => v is >= 2 and <= 8 ? null : "must be between 2 and 8") };
-            }
-            return task;
+            return family.Read(this, element, path, new TaskSpec { Kind = family.Kind });
         }
 
-        private IntRange ReadRange(JsonElement obj, string path, string name, IntRange fallback, int minimum)
+        internal IntRange ReadRange(JsonElement obj, string path, string name, IntRange fallback, int minimum)
         {
             if (!obj.TryGetProperty(name, out var element)) return fallback;
             var rangePath = Child(path, name);
@@ -391,7 +351,7 @@ public static partial class SweepSpecParser
 
         // A folder of datasets, split as the paper (MathFolder): expanded here into trainPath and benchmarks, so the stored
         // spec says which files each trial read. The field mapping applies to every file of the folder.
-        private TaskSpec ReadDataDir(JsonElement element, string path, TaskSpec task)
+        internal TaskSpec ReadDataDir(JsonElement element, string path, TaskSpec task)
         {
             foreach (var other in new[] { "trainPath", "benchmarks" })
                 if (element.TryGetProperty(other, out _)) Error(Child(path, other), "cannot be given with dataDir (the folder's split decides it); remove one of them");
@@ -416,7 +376,7 @@ public static partial class SweepSpecParser
             };
         }
 
-        private List<BenchmarkFile> ReadBenchmarkFiles(JsonElement obj, string path)
+        internal List<BenchmarkFile> ReadBenchmarkFiles(JsonElement obj, string path)
         {
             var list = new List<BenchmarkFile>();
             var listPath = Child(path, "benchmarks");

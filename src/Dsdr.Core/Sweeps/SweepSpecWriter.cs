@@ -99,47 +99,16 @@ public static class SweepSpecWriter
         JsonSerializer.Serialize(w, value, value?.GetType() ?? typeof(object), SweepJson.Options);
     }
 
-    /// <summary>Only the fields that belong to the task's kind.</summary>
+    /// <summary>Only the fields that belong to the task's kind (its family writes them).</summary>
     public static void WriteTask(Utf8JsonWriter w, TaskSpec task)
     {
         w.WriteStartObject();
-        w.WriteString("kind", KindName(task.Kind));
-        if (task.Kind == TaskKind.Math)
-        {
-            if (task.TrainPath is not null) w.WriteString("trainPath", task.TrainPath);
-            if (task.PromptField is not null) w.WriteString("promptField", task.PromptField);
-            if (task.AnswerField is not null) w.WriteString("answerField", task.AnswerField);
-            w.WriteStartArray("benchmarks");
-            foreach (var b in task.Benchmarks)
-            {
-                w.WriteStartObject();
-                w.WriteString("name", b.Name);
-                w.WriteString("path", b.Path);
-                if (b.PromptField is not null) w.WriteString("promptField", b.PromptField);
-                if (b.AnswerField is not null) w.WriteString("answerField", b.AnswerField);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        }
-        else
-        {
-            if (task.Kind == TaskKind.Countdown) w.WriteNumber("numbers", task.Numbers);
-            else w.WriteNumber("operands", task.Operands);
-            WriteRange(w, "numberRange", task.NumberRange);
-            if (task.Kind == TaskKind.Countdown)
-            {
-                WriteRange(w, "targetRange", task.TargetRange);
-                w.WriteString("targets", SweepSpecParser.TargetChoiceNames.First(n => n.Value == task.Targets).Key);
-                w.WriteNumber("minSolutions", task.MinSolutions);
-            }
-            w.WriteNumber("trainSize", task.TrainSize);
-            w.WriteNumber("heldOutSize", task.HeldOutSize);
-            w.WriteNumber("dataSeed", task.DataSeed);
-        }
+        w.WriteString("kind", task.Kind.Name);
+        task.Kind.Family.WriteSettings(w, task);
         w.WriteEndObject();
     }
 
-    private static void WriteRange(Utf8JsonWriter w, string name, IntRange range)
+    internal static void WriteRange(Utf8JsonWriter w, string name, IntRange range)
     {
         w.WriteStartObject(name);
         w.WriteNumber("min", range.Min);
@@ -202,22 +171,6 @@ public static class SweepSpecWriter
             p.Write(w, p.Get(config));
         }
         w.WriteEndObject();
-    }
-
-    public static string KindName(TaskKind kind) => kind switch
-    {
-        TaskKind.Countdown => "countdown",
-        TaskKind.Arith => "arith",
-        TaskKind.Math => "math",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown task kind"),
-    };
-
-    public static bool TryParseKind(string text, out TaskKind kind)
-    {
-        foreach (var k in Enum.GetValues<TaskKind>())
-            if (KindName(k) == text) { kind = k; return true; }
-        kind = default;
-        return false;
     }
 
     public static bool TryParseDevice(string text, out DeviceKind device)

@@ -24,38 +24,31 @@ public static class TaskCapacity
     private static readonly double ArithHeldOutFraction = new ArithConfig().HeldOutFraction;
     private static readonly ConcurrentDictionary<string, Capacity> Cache = new(StringComparer.Ordinal);
 
-    /// <summary>The task's capacity; null for a math task (its problems are in files).</summary>
-    public static Capacity? Of(TaskSpec task) => task.Kind switch
-    {
-        TaskKind.Countdown => Cached($"c|{task.Numbers}|{task.NumberRange}|{task.TargetRange}|{task.MinSolutions}", () => Countdown(task)),
-        TaskKind.Arith => Cached($"a|{task.Operands}|{task.NumberRange}", () => Arith(task)),
-        _ => null,
-    };
+    /// <summary>The task's capacity, its family's; null for a family whose problems are in files (math).</summary>
+    public static Capacity? Of(TaskSpec task) => task.Kind.Family.Capacity(task);
 
     /// <summary>The spec paths (trainSize, heldOutSize) asking for more problems than the task has, with the reason.</summary>
     public static IEnumerable<(string Path, string Reason)> Problems(TaskSpec task)
     {
         if (Of(task) is not { } capacity) yield break;
-        var space = Describe(task);
+        var family = task.Kind.Family;
+        var space = family.SpaceDescription(task);
         if (capacity.Exact)
         {
             if (task.TrainSize > capacity.Train)
                 yield return ("$.task.trainSize", $"the task has only {capacity.Train:0} distinct training problems ({space}), {task.TrainSize} requested; " +
-                    $"lower trainSize to at most {capacity.Train:0}, or widen numberRange{(task.Kind == TaskKind.Countdown ? " or targetRange" : "")}");
+                    $"lower trainSize to at most {capacity.Train:0}, or widen {family.WidenedBy}");
             if (task.HeldOutSize > capacity.HeldOut)
                 yield return ("$.task.heldOutSize", $"the task has only {capacity.HeldOut:0} distinct held-out problems ({space}), {task.HeldOutSize} requested; " +
-                    $"lower heldOutSize to at most {capacity.HeldOut:0}, or widen numberRange{(task.Kind == TaskKind.Countdown ? " or targetRange" : "")}");
+                    $"lower heldOutSize to at most {capacity.HeldOut:0}, or widen {family.WidenedBy}");
         }
         else if ((double)task.TrainSize + task.HeldOutSize > capacity.Total)
             yield return ("$.task.trainSize", $"the task has at most {capacity.Total:0} distinct problems ({space}), trainSize + heldOutSize = " +
                 $"{(long)task.TrainSize + task.HeldOutSize} requested; lower them, or widen numberRange");
     }
 
-    private static string Describe(TaskSpec task) => task.Kind == TaskKind.Countdown
-        ? $"{task.Numbers} numbers from {task.NumberRange}, targets in {task.TargetRange}" + (task.MinSolutions > 1 ? $", at least {task.MinSolutions} solutions" : "")
-        : $"{task.Operands} products of two factors from {task.NumberRange}";
-
-    private static Capacity Cached(string key, Func<Capacity> compute)
+    /// <summary>A family's capacity, computed once per <paramref name="key"/> (its settings that decide it).</summary>
+    internal static Capacity Cached(string key, Func<Capacity> compute)
     {
         if (Cache.TryGetValue(key, out var known)) return known;
         if (Cache.Count > 256) Cache.Clear();
@@ -70,7 +63,7 @@ public static class TaskCapacity
         return count;
     }
 
-    private static Capacity Countdown(TaskSpec task)
+    internal static Capacity Countdown(TaskSpec task)
     {
         var range = task.NumberRange.Max - task.NumberRange.Min + 1;
         var sets = NumberSets(task.Numbers, range);
@@ -92,7 +85,7 @@ public static class TaskCapacity
         return new Capacity(train, heldOut, train + heldOut, Exact: true);
     }
 
-    private static Capacity Arith(TaskSpec task)
+    internal static Capacity Arith(TaskSpec task)
     {
         // expressions = R^(2·terms) factor choices · 2^(terms − 1) signs (the first term is added)
         var range = task.NumberRange.Max - task.NumberRange.Min + 1;

@@ -142,21 +142,13 @@ public static class TrialCostEstimate
     // P = V·d + L·(2·d·H·h + 2·d·K·h + H·h + 2·K·h + 3·d·I + 2·d) + d, h = d/H (tied embedding; q/k/v biases; SwiGLU; RMSNorms)
     public static long Parameters(ModelPreset preset, int vocabulary) => ModelShape.FromPreset(preset, vocabulary).Parameters();
 
-    // V = characters of the task's alphabet + pad + eos (Countdown's compact alphabet, else printable ASCII and newline)
-    public static int PresetVocabulary(TaskKind kind) => (kind == TaskKind.Countdown ? CountdownProblem.CompactAlphabet.Length : 96) + 2;
+    // V = characters of the task family's alphabet + pad + eos (Countdown's compact alphabet, else printable ASCII and newline)
+    public static int PresetVocabulary(TaskKind kind) => kind.Family.CharacterAlphabet.Length + 2;
 
     // char tokenizer: the longest prompt's length in characters; a checkpoint's tokenizer: characters/3 + chat template
     public static int PromptTokens(TaskSpec task, bool characterTokens)
     {
-        var characters = task.Kind switch
-        {
-            TaskKind.Countdown => new CountdownProblem([.. Enumerable.Repeat(task.NumberRange.Max, task.Numbers)], task.TargetRange.Max)
-                .Prompt(characterTokens ? PromptStyle.Compact : PromptStyle.Verbose).Length,
-            TaskKind.Arith => new ArithProblem([.. Enumerable.Range(0, task.Operands).Select(i => new ArithTerm(i > 0, [task.NumberRange.Max, task.NumberRange.Max]))])
-                .Prompt(PromptStyle.Verbose).Length,
-            _ => -1,
-        };
-        if (characters < 0) return MathPromptTokens;
+        if (task.Kind.Family.LongestPromptCharacters(task, characterTokens) is not { } characters) return MathPromptTokens;
         return characterTokens ? characters : (characters + 2) / 3 + ChatTemplateTokens;
     }
 
@@ -178,7 +170,7 @@ public static class TrialCostEstimate
 
     // evaluation tokens = evaluations · held-out problems · samples per problem · S (a math task's sizes are unknown: 0)
     public static double EvaluationTokens(int totalSteps, EvalSpec eval, TaskSpec task, int sequence) =>
-        task.Kind == TaskKind.Math ? 0 : (double)Evaluations(totalSteps, eval) * task.HeldOutSize * SamplesPerProblem(eval) * sequence;
+        !task.Kind.Family.Generated ? 0 : (double)Evaluations(totalSteps, eval) * task.HeldOutSize * SamplesPerProblem(eval) * sequence;
 
     // SFT tokens = steps · batch · S
     public static double SftTokens(SftSpec sft, int sequence) => (double)sft.Steps * sft.BatchSize * sequence;
@@ -194,7 +186,7 @@ public static class TrialCostEstimate
     public static double EvaluationRows(EvalSpec eval, TaskSpec task)
     {
         var most = Math.Max(1, Math.Max(eval.AvgK, Math.Max(eval.PassKSamples, eval.DiversitySamples)));
-        var problems = task.Kind == TaskKind.Math ? EvaluationRowsPerBatch : task.HeldOutSize;
+        var problems = task.Kind.Family.Generated ? task.HeldOutSize : EvaluationRowsPerBatch;
         return Math.Max(Math.Min(EvaluationRowsPerBatch, (double)problems * most), most);
     }
 

@@ -1,7 +1,6 @@
 using Dsdr.Core.Failures;
 using Dsdr.Core.Sweeps;
 using Dsdr.Core.Tasks;
-using Dsdr.Learning.Sft;
 
 namespace Dsdr.Learning.Data;
 
@@ -18,17 +17,14 @@ public sealed record TaskData(
     IReadOnlyDictionary<string, IReadOnlyList<Problem>> HeldOut)
 {
     /// <summary>Every character of printable ASCII plus newline: the char-tokenizer alphabet of verbose prompts (arith, math).</summary>
-    public const string PrintableAlphabet =
-        " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~\n";
+    public const string PrintableAlphabet = TaskFamily.PrintableAlphabet;
+
+    /// <summary>The characters a char-level policy needs for a task: its family's alphabet (Countdown's compact one, else printable ASCII).</summary>
+    public static string CharAlphabet(TaskKind kind) => kind.Family.CharacterAlphabet;
 
     /// <summary>
-    /// The characters a char-level policy needs for a task: Countdown's compact alphabet, else printable ASCII.
-    /// </summary>
-    public static string CharAlphabet(TaskKind kind) => kind == TaskKind.Countdown ? CountdownProblem.CompactAlphabet : PrintableAlphabet;
-
-    /// <summary>
-    /// Builds the problems of <paramref name="spec"/>. <paramref name="style"/>: Compact for char-tokenizer presets
-    /// (Countdown only; arith and math prompts are always verbose).
+    /// Builds the problems of <paramref name="spec"/> with its family's source (<see cref="TaskSources"/>).
+    /// <paramref name="style"/>: Compact for char-tokenizer presets (Countdown only; arith and math prompts are always verbose).
     /// </summary>
     /// <exception cref="TaskDataException">The problems cannot be made (too few distinct ones) or read (a missing or malformed file).</exception>
     public static TaskData Create(TaskSpec spec, PromptStyle style = PromptStyle.Compact)
@@ -36,45 +32,13 @@ public sealed record TaskData(
         ArgumentNullException.ThrowIfNull(spec);
         try
         {
-            return spec.Kind switch
-            {
-                TaskKind.Countdown => Countdown(spec, style),
-                TaskKind.Arith => Arith(spec),
-                TaskKind.Math => Math(spec),
-                _ => throw new ArgumentException($"Unknown task kind {spec.Kind}; use countdown, arith or math.", nameof(spec)),
-            };
+            return TaskSources.Of(spec.Kind).Load(spec, style);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
             throw new TaskDataException($"the task's problems cannot be made: {ex.Message}", ex);
         }
     }
-
-    // The synthetic draws are Sft.SyntheticTasks' (the backbone trains on the same train split and is evaluated on the same held-out set).
-    private static TaskData Countdown(TaskSpec spec, PromptStyle style)
-    {
-        var name = SweepSpecWriter.KindName(TaskKind.Countdown);
-        return new TaskData(TaskCatalog.Get(name), TaskKind.Countdown, style, SyntheticTasks.Train(spec, style),
-            new Dictionary<string, IReadOnlyList<Problem>> { [name] = SyntheticTasks.HeldOut(spec, style) });
-    }
-
-    private static TaskData Arith(TaskSpec spec)
-    {
-        var name = SweepSpecWriter.KindName(TaskKind.Arith);
-        return new TaskData(TaskCatalog.Get(name), TaskKind.Arith, PromptStyle.Verbose, SyntheticTasks.Train(spec, PromptStyle.Verbose),
-            new Dictionary<string, IReadOnlyList<Problem>> { [name] = SyntheticTasks.HeldOut(spec, PromptStyle.Verbose) });
-    }
-
-    private static TaskData Math(TaskSpec spec)
-    {
-        if (string.IsNullOrWhiteSpace(spec.TrainPath))
-            throw new ArgumentException("A math task needs trainPath: a .jsonl or .parquet file (or a folder of them) of training problems, or dataDir.", nameof(spec));
-        var train = BenchmarkLoader.Load(spec.TrainPath, "train", mapping: spec.TrainFields);
-        var heldOut = spec.Benchmarks.ToDictionary(b => b.Name, b => BenchmarkLoader.Load(b.Path, b.Name, mapping: b.Fields), StringComparer.Ordinal);
-        return new TaskData(TaskCatalog.Get(SweepSpecWriter.KindName(TaskKind.Math)), TaskKind.Math, PromptStyle.Verbose, train,
-            heldOut.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
-    }
-
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Dsdr.Core.Sweeps;
 using Dsdr.Core.Tasks;
+using Dsdr.Learning.Data;
 
 namespace Dsdr.Learning.Sft;
 
@@ -24,8 +25,8 @@ public static class SyntheticTasks
     public static ArithConfig Arith(TaskSpec task) =>
         new(Terms: task.Operands, MinFactor: task.NumberRange.Min, MaxFactor: task.NumberRange.Max);
 
-    /// <summary>The prompt style a task kind uses unless told otherwise.</summary>
-    public static PromptStyle DefaultPromptStyle(TaskKind kind) => kind == TaskKind.Arith ? PromptStyle.Verbose : PromptStyle.Compact;
+    /// <summary>The prompt style a task kind uses unless told otherwise (its source's).</summary>
+    public static PromptStyle DefaultPromptStyle(TaskKind kind) => TaskSources.Of(kind).DefaultStyle;
 
     /// <summary>The <see cref="TaskSpec.HeldOutSize"/> held-out problems (seed <see cref="TaskSpec.DataSeed"/>).</summary>
     public static IReadOnlyList<Problem> HeldOut(TaskSpec task, PromptStyle? style = null) =>
@@ -35,57 +36,21 @@ public static class SyntheticTasks
     public static IReadOnlyList<Problem> Train(TaskSpec task, PromptStyle? style = null) =>
         Problems(task, SplitPart.Train, task.TrainSize, style);
 
+    /// <summary><paramref name="count"/> problems of one split, made by the task's source.</summary>
     public static IReadOnlyList<Problem> Problems(TaskSpec task, SplitPart part, int count, PromptStyle? style = null)
     {
-        var prompts = style ?? DefaultPromptStyle(task.Kind);
-        return task.Kind switch
-        {
-            TaskKind.Countdown => [.. CountdownGenerator.Generate(Countdown(task), (ulong)task.DataSeed, count, part).Select(p => p.ToProblem(prompts))],
-            TaskKind.Arith => prompts == PromptStyle.Verbose
-                ? [.. ArithGenerator.Generate(Arith(task), (ulong)task.DataSeed, count, part).Select(p => p.ToProblem())]
-                : throw new ArgumentException($"The arith task has only the {PromptStyle.Verbose} prompt style; got {prompts}."),
-            _ => throw NotSynthetic(task.Kind),
-        };
+        var source = TaskSources.Of(task.Kind);
+        return source.Problems(task, part, count, style ?? source.DefaultStyle);
     }
 
     /// <summary>
-    /// Draws SFT examples from the training problems: Countdown gives a uniformly random solution of the problem
-    /// (<see cref="CountdownSolver.Solve"/>), written in a uniformly random one of its valid writings; arith gives
-    /// the worked solution in a random valid order. Every draw is fresh, so a problem seen twice may be answered differently.
+    /// Draws SFT examples from the training problems, as the task's source makes them: Countdown gives a uniformly random
+    /// solution of the problem in a random one of its valid writings; arith the worked solution in a random valid order.
+    /// Every draw is fresh, so a problem seen twice may be answered differently.
     /// </summary>
     public static Func<SeededRandom, SftExample> ExampleSource(TaskSpec task, PromptStyle? style = null)
     {
-        var prompts = style ?? DefaultPromptStyle(task.Kind);
-        switch (task.Kind)
-        {
-            case TaskKind.Countdown:
-            {
-                var problems = CountdownGenerator.Generate(Countdown(task), (ulong)task.DataSeed, task.TrainSize, SplitPart.Train);
-                var solved = problems.Select(p => (Prompt: p.Prompt(prompts), Solutions: CountdownSolver.Solve(p))).ToArray();
-                return random =>
-                {
-                    var (prompt, solutions) = solved[random.Next(0, solved.Length - 1)];
-                    var solution = solutions[random.Next(0, solutions.Count - 1)];
-                    var writing = solution.Writings[random.Next(0, solution.Writings.Count - 1)];
-                    return new SftExample(prompt, writing.ToString());
-                };
-            }
-            case TaskKind.Arith:
-            {
-                if (prompts != PromptStyle.Verbose) throw new ArgumentException($"The arith task has only the {PromptStyle.Verbose} prompt style; got {prompts}.");
-                var problems = ArithGenerator.Generate(Arith(task), (ulong)task.DataSeed, task.TrainSize, SplitPart.Train);
-                return random =>
-                {
-                    var problem = problems[random.Next(0, problems.Count - 1)];
-                    return new SftExample(problem.Prompt(PromptStyle.Verbose), problem.WorkedSolution(random));
-                };
-            }
-            default:
-                throw NotSynthetic(task.Kind);
-        }
+        var source = TaskSources.Of(task.Kind);
+        return source.ExampleSource(task, style ?? source.DefaultStyle);
     }
-
-    private static NotSupportedException NotSynthetic(TaskKind kind) =>
-        new($"Task kind {kind} has no generated problems or solutions: the SFT warm start and held-out generation cover countdown and arith; " +
-            "start math runs from a pretrained checkpoint (model.checkpoint) instead.");
 }

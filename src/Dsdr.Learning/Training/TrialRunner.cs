@@ -92,8 +92,8 @@ public sealed class TrialRunner(IEmbedder embedder, WarmStart? warmStart, Benchm
             throw new InvalidOperationException($"{options.OutputFolder} already holds a checkpoint ({Path.GetFileName(existing)}); resume it or choose another output folder.");
 
         if (options.DataRoots is { } roots) SpecPaths.Check(trial.Task, trial.Model, roots); // a link planted since the submission
-        var style = trial.Model.Preset is not null && trial.Task.Kind == TaskKind.Countdown ? PromptStyle.Compact : PromptStyle.Verbose;
-        log($"task {SweepSpecWriter.KindName(trial.Task.Kind)}: generating problems");
+        var style = TaskSources.Of(trial.Task.Kind).StyleFor(characterTokens: trial.Model.Preset is not null);
+        log($"task {trial.Task.Kind.Name}: generating problems");
         var data = TaskData.Create(trial.Task, style);
         var (policy, tokenizer, backbone) = LoadPolicy(trial, data, style, options, device, log, cancellationToken);
         using (policy)

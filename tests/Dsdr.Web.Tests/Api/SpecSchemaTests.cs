@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Dsdr.Core.Method;
 using Dsdr.Core.Sweeps;
+using Dsdr.Core.Tasks;
 
 namespace Dsdr.Web.Tests.Api;
 
@@ -21,6 +22,7 @@ public sealed class SpecSchemaTests(WebApiFixture web)
         var spec = document.GetProperty("components").GetProperty("schemas").GetProperty("SweepSpecDocument").GetProperty("properties");
 
         Assert.Equal(ArmPresets.Names, Enum(spec.GetProperty("arms").GetProperty("items")));
+        Assert.Equal(TaskFamilies.Registry.Names, Enum(spec.GetProperty("task").GetProperty("properties").GetProperty("kind")));
         var settings = spec.GetProperty("base").GetProperty("properties");
         Assert.Equal(MethodRegistries.AdvantageEstimators.Names, Enum(settings.GetProperty("advantageEstimator")));
         Assert.Equal(MethodRegistries.PolicyLosses.Names, Enum(settings.GetProperty("policyLoss")));

@@ -1,12 +1,14 @@
 using System.Text.Json.Nodes;
 using Dsdr.Core.Sweeps;
+using Dsdr.Core.Tasks;
 using Microsoft.OpenApi;
 
 namespace Dsdr.Web.Api;
 
 /// <summary>
-/// The OpenAPI schema of a sweep spec's arms, base overrides and grid, from Core's registries and hyper-parameter table:
-/// the arm enum is <see cref="ArmPresets.Names"/>, each choice setting's enum its registry's (or enum's) names.
+/// The OpenAPI schema of a sweep spec's task, arms, base overrides and grid, from Core's registries and hyper-parameter table:
+/// the task kind enum is <see cref="TaskFamilies.Registry"/>'s names, the arm enum <see cref="ArmPresets.Names"/>, each
+/// choice setting's enum its registry's (or enum's) names.
 /// </summary>
 public static class SweepSpecSchema
 {
@@ -19,6 +21,17 @@ public static class SweepSpecSchema
             Type = JsonSchemaType.Array,
             Description = "Arm names, in the order the result table lists them.",
             Items = new OpenApiSchema { Type = JsonSchemaType.String, Enum = Strings(ArmPresets.Names) },
+        };
+        schema.Properties["task"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "The task family and its settings: " +
+                string.Join("; ", TaskFamilies.Registry.All.Select(f => $"{f.Name} takes {string.Join(", ", f.Properties.Skip(1))}")) + ".",
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["kind"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = Strings(TaskFamilies.Registry.Names) },
+            },
+            Required = new HashSet<string> { "kind" },
         };
         schema.Properties["base"] = new OpenApiSchema
         {

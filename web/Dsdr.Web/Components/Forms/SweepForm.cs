@@ -32,7 +32,7 @@ public sealed class SweepForm
 
     public string Name { get; set; } = "";
     public string Description { get; set; } = "";
-    /// <summary>"countdown", "arith" or "math".</summary>
+    /// <summary>A registered task family's name (<see cref="Dsdr.Core.Tasks.TaskFamilies"/>): "countdown", "arith", "math", …; the settings below it that belong to the kind.</summary>
     public string TaskKind { get; set; } = "countdown";
     public string Numbers { get; set; } = "3";
     public string Operands { get; set; } = "4";
