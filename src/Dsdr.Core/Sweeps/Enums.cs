@@ -31,6 +31,20 @@ public enum KlEstimator
     [JsonStringEnumMemberName("k3")] K3,
 }
 
+/// <summary>
+/// Number format of the policy's forward and backward passes. bf16: a bfloat16 working copy of the weights runs the
+/// passes, the optimiser steps float32 master weights with float32 AdamW moments, and the working copy is refreshed from
+/// them after each step; logits, log-softmax, losses and advantages stay float32.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Precision>))]
+public enum Precision
+{
+    /// <summary>float32 everywhere (the default).</summary>
+    [JsonStringEnumMemberName("fp32")] Fp32,
+    /// <summary>bfloat16 weights and activations, float32 master weights and optimiser state.</summary>
+    [JsonStringEnumMemberName("bf16")] Bf16,
+}
+
 /// <summary>The task family a sweep trains on.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<TaskKind>))]
 public enum TaskKind
