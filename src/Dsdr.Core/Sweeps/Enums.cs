@@ -32,6 +32,20 @@ public enum KlEstimator
 }
 
 /// <summary>
+/// Number format of the policy's forward and backward passes. bf16: a bfloat16 working copy of the weights runs the
+/// passes, the optimiser steps float32 master weights with float32 AdamW moments, and the working copy is refreshed from
+/// them after each step; logits, log-softmax, losses and advantages stay float32.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Precision>))]
+public enum Precision
+{
+    /// <summary>float32 everywhere (the default).</summary>
+    [JsonStringEnumMemberName("fp32")] Fp32,
+    /// <summary>bfloat16 weights and activations, float32 master weights and optimiser state.</summary>
+    [JsonStringEnumMemberName("bf16")] Bf16,
+}
+
+/// <summary>
 /// The task family a sweep trains on, by its registered name (<see cref="Tasks.TaskFamilies"/>); a new family is its
 /// registered <see cref="Tasks.TaskFamily"/>, not a value added here. The built-ins are named below for code and tests.
 /// </summary>

@@ -190,11 +190,11 @@ public static class HyperParameters
             bool identityOmitsDefault = false) =>
             new(name, label, HyperType.Boolean, null, Any, c => get(c), (c, v) => set(c, (bool)v!), identityOmitsDefault: identityOmitsDefault);
         HyperParameter E<T>(string name, string label, Func<TrainingConfig, T> get, Func<TrainingConfig, T, TrainingConfig> set,
-            Func<T, string> toName) where T : struct, Enum
+            Func<T, string> toName, bool identityOmitsDefault = false) where T : struct, Enum
         {
             var names = Enum.GetValues<T>().ToDictionary(toName, v => v, StringComparer.Ordinal);
             return new(name, label, HyperType.Choice, names.Keys.ToList(), Any, c => get(c), (c, v) => set(c, (T)v!),
-                s => names.TryGetValue(s, out var e) ? e : null, v => toName((T)v!));
+                s => names.TryGetValue(s, out var e) ? e : null, v => toName((T)v!), identityOmitsDefault);
         }
         // a choice among the registered parts of one kind, stored as its name
         HyperParameter R<T>(string name, string label, Registry<T> registry, Func<TrainingConfig, string> get,
@@ -244,6 +244,7 @@ public static class HyperParameters
             B("gradientCheckpointing", "ckpt", c => c.GradientCheckpointing, (c, v) => c with { GradientCheckpointing = v }, identityOmitsDefault: true),
             I("maxTokensPerMicroBatch", "microtokens", NonNegative, c => c.MaxTokensPerMicroBatch, (c, v) => c with { MaxTokensPerMicroBatch = v },
                 identityOmitsDefault: true),
+            E("precision", "precision", c => c.Precision, (c, v) => c with { Precision = v }, JsonName, identityOmitsDefault: true),
             I(SeedName, "seed", Any, c => c.Seed, (c, v) => c with { Seed = v }),
         ];
     }

@@ -101,6 +101,8 @@ public sealed record TrainingConfig
     /// accumulated into one update. 0 = the whole mini-batch in one forward.
     /// </summary>
     public int MaxTokensPerMicroBatch { get; init; }
+    /// <summary>fp32 (default) or bf16 forward/backward with float32 master weights and AdamW state (<see cref="Sweeps.Precision"/>).</summary>
+    public Precision Precision { get; init; }
     /// <summary>Seed of the trial (initial sampling, data order, dropout).</summary>
     public int Seed { get; init; }
 

@@ -95,9 +95,11 @@ public sealed class RolloutBatch : IDisposable
         using var scope = NewDisposeScope();
         using var temperature = Temperature.ToScalar();
         // the last R+1 positions hold slots P−1 … P+R−1; the final one predicts nothing in the response
-        var logits = model.Forward(InputIds, AttentionMask, PositionIds, logitsToKeep: ResponseWidth + 1);
+        var logits = model.Forward(InputIds, AttentionMask, PositionIds, logitsToKeep: ResponseWidth + 1).narrow(1, 0, ResponseWidth);
+        // a bf16 model's logits are widened: the temperature, log-softmax and losses run in float32
+        if (logits.dtype != ScalarType.Float32) logits = logits.to(ScalarType.Float32);
         // z_t / T
-        return logits.narrow(1, 0, ResponseWidth).div(temperature).MoveToOuterDisposeScope();
+        return logits.div(temperature).MoveToOuterDisposeScope();
     }
 
     /// <summary>log π(y_t | y_&lt;t) = log_softmax(logits)[y_t] for response logits [N, R, V] → [N, R] (0 is not forced past the end: mask it).</summary>

@@ -24,7 +24,9 @@ namespace Dsdr.Learning.Training;
 /// </summary>
 public sealed class Trainer : IDisposable
 {
-    private readonly Qwen2ForCausalLM policy;
+    private readonly Qwen2ForCausalLM policy;          // runs sampling and the passes: the given model, or its bf16 working copy
+    private readonly Qwen2ForCausalLM master;          // the weights the optimiser steps and checkpoints hold: the given model
+    private readonly Bf16WorkingCopy? bf16;            // precision bf16 only
     private readonly Qwen2ForCausalLM? reference;
     private readonly ITokenizer tokenizer;
     private readonly IReasoningTask task;
@@ -37,7 +39,8 @@ public sealed class Trainer : IDisposable
     private readonly Device device;
     private readonly IReadOnlyList<ITrainingSink> sinks;
 
-    /// <param name="policy">The policy to train (the SFT backbone or a loaded checkpoint), on its device.</param>
+    /// <param name="policy">The policy to train (the SFT backbone or a loaded checkpoint), on its device. With precision bf16 it
+    /// must be float32: it keeps the master weights, and a bf16 working copy of it samples and runs the passes.</param>
     /// <param name="trainProblems">Training problems; drawn in a seeded order (see <see cref="TrainStream"/>).</param>
     /// <param name="embedder">The frozen sentence encoder of the semantic score (MiniLM by default).</param>
     public Trainer(Qwen2ForCausalLM policy, ITokenizer tokenizer, IReasoningTask task, IReadOnlyList<Problem> trainProblems,
@@ -49,6 +52,12 @@ public sealed class Trainer : IDisposable
         ArgumentNullException.ThrowIfNull(embedder);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        master = policy;
+        if (options.Config.Precision == Core.Sweeps.Precision.Bf16)
+        {
+            bf16 = Bf16WorkingCopy.Of(policy);
+            policy = bf16.Working;
+        }
         this.policy = policy;
         this.tokenizer = tokenizer;
         this.task = task;
@@ -62,7 +71,7 @@ public sealed class Trainer : IDisposable
         sinks = options.Sinks ?? [];
         device = policy.parameters().First().device;
         sampler = new Sampler(policy, tokenizer);
-        optimizer = new AdamW(policy.parameters(), Config.LearningRate, weightDecay: options.WeightDecay);
+        optimizer = new AdamW(master.parameters(), Config.LearningRate, weightDecay: options.WeightDecay);
         // β > 0: the frozen reference is the starting policy (resumes load the saved copy over it)
         if (Config.KlBeta > 0) reference = CopyOf(policy);
     }
@@ -326,16 +335,13 @@ public sealed class Trainer : IDisposable
         var micro = new List<MicroBatch>();
         var learningRate = double.NaN;
         var miniBatches = Math.Min(Config.MiniBatchesPerStep, groups.Count);
+        if (bf16 is not null) groups = WithTrainingForwardOldLogProbs(groups, step, miniBatches, clock);
         for (var epoch = 0; epoch < Config.PpoEpochs; epoch++)
         {
-            var order = Enumerable.Range(0, groups.Count).ToArray();
-            new SeededRandom(Mix(Config.Seed, step, ShuffleSalt + (ulong)epoch)).Shuffle(order);
+            var order = EpochOrder(groups.Count, step, epoch);
             for (var m = 0; m < miniBatches; m++)
             {
-                // contiguous, near-equal slices of the shuffled groups
-                var from = m * groups.Count / miniBatches;
-                var to = (m + 1) * groups.Count / miniBatches;
-                var members = order[from..to].Select(i => groups[i]).ToList();
+                var members = MiniBatch(groups, order, m, miniBatches);
                 learningRate = LearningRateAt(Updates);
                 var (parts, norm, plan) = UpdateOn(members, learningRate, clock);
                 components.Add(parts);
@@ -348,15 +354,71 @@ public sealed class Trainer : IDisposable
         return new UpdateTotals(components, norms, learningRate, micro);
     }
 
+    private int[] EpochOrder(int groups, int step, int epoch)
+    {
+        var order = Enumerable.Range(0, groups).ToArray();
+        new SeededRandom(Mix(Config.Seed, step, ShuffleSalt + (ulong)epoch)).Shuffle(order);
+        return order;
+    }
+
+    // contiguous, near-equal slices of the shuffled groups
+    private static List<ScoredGroup> MiniBatch(List<ScoredGroup> groups, int[] order, int m, int miniBatches) =>
+        order[(m * groups.Count / miniBatches)..((m + 1) * groups.Count / miniBatches)].Select(i => groups[i]).ToList();
+
+    private static List<GroupShape> Shapes(List<ScoredGroup> groups) => groups.Select(g => new GroupShape(
+        g.Group.Completions.Select(_ => g.Group.PromptIds.Count).ToArray(),
+        g.Group.Completions.Select(c => c.Length).ToArray())).ToList();
+
+    // In bf16 the sampler's incremental forward and the packed training forward round differently (|Δ log π| ~ 1e-2),
+    // so π_old is recomputed, before any update, by the training forward itself on the first epoch's micro-batches
+    // exactly as they will be packed (verl's recomputed old_log_prob), with autograd on as there: the first mini-batch's
+    // ratio is then exactly 1. Peak memory is the update's: one micro-batch's graph at a time.
+    private List<ScoredGroup> WithTrainingForwardOldLogProbs(List<ScoredGroup> groups, int step, int miniBatches, StepClock clock)
+    {
+        var watch = Stopwatch.StartNew();
+        policy.train();
+        policy.GradientCheckpointing = Config.GradientCheckpointing;
+        var rescored = new Dictionary<ScoredGroup, ScoredGroup>(ReferenceEqualityComparer.Instance);
+        var order = EpochOrder(groups.Count, step, 0);
+        for (var m = 0; m < miniBatches; m++)
+        {
+            var members = MiniBatch(groups, order, m, miniBatches);
+            foreach (var micro in MicroBatches.Plan(Shapes(members), Config.MaxTokensPerMicroBatch))
+            {
+                using var scope = NewDisposeScope();
+                var packed = micro.Groups.Select(g => members[g]).ToList();
+                using var batch = Pack(packed);
+                // the update's forward and log π (z[y] − logsumexp z), with autograd on as there (its kernels may differ from
+                // inference's); nothing is backpropagated
+                var logProbs = TokenLogProbs.SequenceLogProbs(batch.ResponseLogits(policy), batch.ResponseIds).detach().cpu();
+                var values = logProbs.data<float>().ToArray();
+                var width = (int)batch.ResponseWidth;
+                var row = 0;
+                foreach (var group in packed)
+                {
+                    var completions = group.Group.Completions
+                        .Select(c => c with { LogProbs = values.AsSpan((row++) * width, c.Length).ToArray() }).ToList();
+                    rescored[group] = group with { Group = group.Group with { Completions = completions } };
+                }
+            }
+        }
+        clock.Reference += watch.Elapsed.TotalSeconds;
+        return groups.Select(g => rescored[g]).ToList();
+    }
+
+    // The rollouts of whole groups, left-padded prompts and right-padded responses, with the sampler's π_old.
+    private RolloutBatch Pack(List<ScoredGroup> groups) => RolloutBatch.Create(
+        groups.Select(g => g.Group.PromptIds).ToList(),
+        groups.SelectMany((g, index) => g.Group.Completions.Select(c => c with { PromptIndex = index })).ToList(),
+        Config.Temperature, device, tokenizer.PadId);
+
     // lr_u = lr · min(1, (u + 1) / W)   (W = warm-up updates; 0 = none)
     public double LearningRateAt(int update) =>
         Config.WarmupSteps > 0 ? Config.LearningRate * Math.Min(1.0, (update + 1.0) / Config.WarmupSteps) : Config.LearningRate;
 
     private (LossComponents Parts, double GradNorm, IReadOnlyList<MicroBatch> Plan) UpdateOn(List<ScoredGroup> groups, double learningRate, StepClock clock)
     {
-        var shapes = groups.Select(g => new GroupShape(
-            g.Group.Completions.Select(_ => g.Group.PromptIds.Count).ToArray(),
-            g.Group.Completions.Select(c => c.Length).ToArray())).ToList();
+        var shapes = Shapes(groups);
         var plan = MicroBatches.Plan(shapes, Config.MaxTokensPerMicroBatch);
         // split: each micro-batch's loss is normalised by the whole mini-batch, so their sum is the mini-batch's loss
         var totals = plan.Count > 1
@@ -366,6 +428,7 @@ public sealed class Trainer : IDisposable
         policy.GradientCheckpointing = Config.GradientCheckpointing;
         var watch = Stopwatch.StartNew();
         optimizer.ZeroGrad();
+        bf16?.ZeroGrad();
         clock.Optimizer += watch.Elapsed.TotalSeconds;
         var parts = new List<(LossComponents Components, double Tokens)>();
         foreach (var micro in plan)
@@ -374,9 +437,11 @@ public sealed class Trainer : IDisposable
             parts.Add((components, micro.Groups.Sum(g => (double)shapes[g].ResponseLengths.Sum())));
         }
         watch.Restart();
-        var norm = nn.utils.clip_grad_norm_(policy.parameters(), Config.GradClip);
+        bf16?.GradientsToMasters();
+        var norm = nn.utils.clip_grad_norm_(master.parameters(), Config.GradClip);
         optimizer.LearningRate = learningRate;
         optimizer.Step();
+        bf16?.Refresh();
         clock.Optimizer += watch.Elapsed.TotalSeconds;
         return (parts.Count == 1 ? parts[0].Components : Combine(parts), norm, plan);
     }
@@ -386,8 +451,6 @@ public sealed class Trainer : IDisposable
     {
         using var scope = NewDisposeScope();
         var watch = Stopwatch.StartNew();
-        var prompts = groups.Select(g => g.Group.PromptIds).ToList();
-        var completions = new List<Completion>();
         var advantages = new List<float>();
         var weights = new List<float>();
         var groupIndex = new List<long>();
@@ -396,13 +459,12 @@ public sealed class Trainer : IDisposable
             var group = groups[g];
             for (var i = 0; i < group.Group.Completions.Count; i++)
             {
-                completions.Add(group.Group.Completions[i] with { PromptIndex = g });
                 advantages.Add((float)group.Advantages[i]);
                 weights.Add((float)group.Scores.Weights[i]);
                 groupIndex.Add(g);
             }
         }
-        using var batch = RolloutBatch.Create(prompts, completions, Config.Temperature, device, tokenizer.PadId);
+        using var batch = Pack(groups);
         var lossInputs = (Advantages: tensor(advantages.ToArray(), device: device), Weights: tensor(weights.ToArray(), device: device),
             GroupIndex: tensor(groupIndex.ToArray(), device: device));
         clock.Pack += Lap(watch);
@@ -454,7 +516,7 @@ public sealed class Trainer : IDisposable
     {
         var root = options.CheckpointFolder ?? throw new InvalidOperationException("TrainerOptions.CheckpointFolder is not set; give a folder to checkpoint into.");
         var state = new TrainerState(CheckpointStore.FormatVersion, Step, stream.Cursor, Updates, Config);
-        var folder = CheckpointStore.Save(root, state, policy, tokenizer, optimizer, reference, options.KeepCheckpoints);
+        var folder = CheckpointStore.Save(root, state, master, tokenizer, optimizer, reference, options.KeepCheckpoints);
         var record = new CheckpointRecord(Step, folder);
         foreach (var sink in sinks) sink.OnCheckpoint(record);
         return folder;
@@ -470,7 +532,8 @@ public sealed class Trainer : IDisposable
         var root = checkpointFolder ?? options.CheckpointFolder ?? throw new InvalidOperationException("No checkpoint folder: set TrainerOptions.CheckpointFolder or pass one.");
         var latest = CheckpointStore.Latest(root);
         if (latest is null) return false;
-        var state = CheckpointStore.Load(latest, policy, optimizer, reference);
+        var state = CheckpointStore.Load(latest, master, optimizer, reference);
+        bf16?.Refresh();
         if (state.Config with { TotalSteps = 0 } != Config with { TotalSteps = 0 })
             throw new InvalidOperationException($"Checkpoint {latest} was written by a run with a different config; resume with the same config (only totalSteps may change) or start a new output folder.");
         Step = state.Step;
@@ -491,7 +554,9 @@ public sealed class Trainer : IDisposable
     private static Qwen2ForCausalLM CopyOf(Qwen2ForCausalLM source)
     {
         var copy = Qwen2ForCausalLM.Create(source.Config);
-        copy.to(source.parameters().First().device);
+        var like = source.parameters().First();
+        copy.to(like.device);
+        if (like.dtype != ScalarType.Float32) copy.to(like.dtype);
         using var noGrad = no_grad();
         var target = copy.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         foreach (var (name, parameter) in source.named_parameters()) target[name].copy_(parameter);
@@ -504,5 +569,6 @@ public sealed class Trainer : IDisposable
     {
         optimizer.Dispose();
         reference?.Dispose();
+        bf16?.Dispose();
     }
 }
