@@ -128,6 +128,10 @@ internal static class TrainCommand
         {
             throw new CliInputException($"$.task: {e.Message}");
         }
+        catch (Learning.Data.ChatTemplateException e)
+        {
+            throw new CliInputException($"$.{e.Message}");
+        }
         finally
         {
             if (interactive) Console.CancelKeyPress -= onCancel;

@@ -41,6 +41,8 @@ public static class SpecLimits
     public const int MaxNewTokensCeiling = 32_768;
     /// <summary>Most steps a spec may give (the operator's limit is usually lower).</summary>
     public const int StepsCeiling = 1_000_000;
+    /// <summary>Longest model.instruction, in characters (it is put after every math problem).</summary>
+    public const int InstructionMaxLength = 2_000;
 
     private const string PerStep = "every step generates promptsPerStep × groupSize rollouts at once";
 

@@ -146,11 +146,22 @@ public static class TrialIdentity
             ["arm"] = arm,
             ["config"] = IdentityConfig(config),
             ["task"] = JsonNode.Parse(JsonSerializer.Serialize(task, SweepJson.Options)),
-            ["model"] = JsonNode.Parse(JsonSerializer.Serialize(model, SweepJson.Options)),
+            ["model"] = IdentityModel(model),
             ["eval"] = JsonNode.Parse(JsonSerializer.Serialize(eval, SweepJson.Options)),
         };
         if (sweepName is not null) document["sweep"] = sweepName;
         return Canonicalize(document);
+    }
+
+    // the model's JSON without the later-added prompt fields (chatTemplate, enableThinking, instruction) that hold their defaults
+    private static JsonObject IdentityModel(ModelSpec model)
+    {
+        var json = JsonNode.Parse(JsonSerializer.Serialize(model, SweepJson.Options))!.AsObject();
+        var defaults = new ModelSpec(model.Preset, model.Checkpoint, model.Sft);
+        if (model.ChatTemplate == defaults.ChatTemplate) json.Remove("chatTemplate");
+        if (model.EnableThinking == defaults.EnableThinking) json.Remove("enableThinking");
+        if (model.Instruction == defaults.Instruction) json.Remove("instruction");
+        return json;
     }
 
     // the config's JSON without the later-added fields that hold their defaults

@@ -87,9 +87,26 @@ public sealed record TaskSpec
 /// <summary>Supervised warm start that produces the "Backbone" (issue 4 calibration: 600 steps, batch 128, lr 1e-3, 100 warm-up).</summary>
 public sealed record SftSpec(bool Enabled = true, int Steps = 600, int BatchSize = 128, double LearningRate = 1e-3, int WarmupSteps = 100, int Seed = 0);
 
-/// <summary>The policy: a built-in preset (trained from scratch, then SFT) or a Hugging Face checkpoint folder.</summary>
+/// <summary>
+/// The policy: a built-in preset (trained from scratch, then SFT) or a Hugging Face checkpoint folder. A checkpoint's math
+/// prompts go through the model's own chat template (tokenizer_config.json's chat_template) when <see cref="ChatTemplate"/>
+/// is auto and the folder has one: one user turn, the problem then <see cref="Instruction"/>, with the generation prompt and
+/// <see cref="EnableThinking"/> as enable_thinking. Presets (our char tokenizer) and synthetic tasks keep their raw prompts.
+/// </summary>
 [JsonConverter(typeof(ModelSpecJsonConverter))]
-public sealed record ModelSpec(string? Preset, string? Checkpoint, SftSpec Sft);
+public sealed record ModelSpec(string? Preset, string? Checkpoint, SftSpec Sft)
+{
+    /// <summary>The paper's instruction after each math problem (Qwen's own for math: step-by-step reasoning, the answer boxed).</summary>
+    public const string PaperInstruction = "Please reason step by step, and put your final answer within \\boxed{}.";
+
+    public ChatTemplateUse ChatTemplate { get; init; } = ChatTemplateUse.Auto;
+    /// <summary>enable_thinking of the template (Qwen3: false puts an empty think block in the prompt); false as the paper's runs.</summary>
+    public bool EnableThinking { get; init; }
+    public string Instruction { get; init; } = PaperInstruction;
+}
+
+/// <summary>Whether a checkpoint's math prompts go through its chat template: auto = when tokenizer_config.json has one; none = raw problem text.</summary>
+public enum ChatTemplateUse { Auto, None }
 
 /// <summary>
 /// Shape of a built-in from-scratch Qwen2 decoder preset (the one list of preset names; Dsdr.Learning builds its model

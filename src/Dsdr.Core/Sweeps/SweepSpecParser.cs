@@ -22,7 +22,15 @@ public static partial class SweepSpecParser
         ["byExpressions"] = TargetChoice.ByExpressions,
     };
 
-    private static readonly string[] ModelProperties = ["preset", "checkpoint", "sft"];
+    private static readonly string[] ModelProperties = ["preset", "checkpoint", "sft", "chatTemplate", "enableThinking", "instruction"];
+    private static readonly string[] PromptProperties = ["chatTemplate", "enableThinking", "instruction"];
+
+    /// <summary>Spec names of <see cref="ChatTemplateUse"/>.</summary>
+    public static IReadOnlyDictionary<string, ChatTemplateUse> ChatTemplateNames { get; } = new Dictionary<string, ChatTemplateUse>(StringComparer.Ordinal)
+    {
+        ["auto"] = ChatTemplateUse.Auto,
+        ["none"] = ChatTemplateUse.None,
+    };
     private static readonly string[] SftProperties = ["enabled", "steps", "batchSize", "learningRate", "warmupSteps", "seed"];
     private static readonly string[] EvalProperties =
         ["everySteps", "atStart", "pass1Temperature", "pass1TopP", "avgK", "avgTemperature", "topP", "passKSamples",
@@ -447,7 +455,29 @@ public static partial class SweepSpecParser
                         ReadInt(sftElement, sftPath, "seed", sft.Seed, _ => null));
                 }
             }
-            return new ModelSpec(preset, checkpoint, sft);
+            var prompt = ReadPromptFields(element, path, hasPreset);
+            return new ModelSpec(preset, checkpoint, sft) { ChatTemplate = prompt.ChatTemplate, EnableThinking = prompt.EnableThinking, Instruction = prompt.Instruction };
+        }
+
+        // chatTemplate, enableThinking, instruction: how a checkpoint's math prompt is written; a preset has no chat template.
+        private (ChatTemplateUse ChatTemplate, bool EnableThinking, string Instruction) ReadPromptFields(JsonElement element, string path, bool preset)
+        {
+            if (preset)
+            {
+                foreach (var name in PromptProperties.Where(n => element.TryGetProperty(n, out _)))
+                    Error(Child(path, name), "applies to a checkpoint's chat template only; a preset model (our char tokenizer) has none and keeps the raw prompt: remove it");
+                return (ChatTemplateUse.Auto, false, ModelSpec.PaperInstruction);
+            }
+            var names = string.Join(" or ", ChatTemplateNames.Keys.Select(k => $"\"{k}\""));
+            var text = ReadString(element, path, "chatTemplate", required: false, names);
+            var use = ChatTemplateUse.Auto;
+            if (text is not null && !ChatTemplateNames.TryGetValue(text, out use))
+                Error(Child(path, "chatTemplate"), $"unknown value \"{text}\"; use {names} (auto: the model's tokenizer_config.json template when it has one; none: the raw problem text)");
+            var thinking = ReadBool(element, path, "enableThinking", false);
+            var instruction = ReadString(element, path, "instruction", required: false, "a non-empty text put after each math problem, such as the paper's \"" + ModelSpec.PaperInstruction + "\"");
+            if (instruction is { Length: > SpecLimits.InstructionMaxLength })
+                Error(Child(path, "instruction"), $"is {instruction.Length} characters; keep it to {SpecLimits.InstructionMaxLength}");
+            return (use, thinking, instruction ?? ModelSpec.PaperInstruction);
         }
 
         private List<HyperAssignment> ReadBase(JsonElement element, string path)

@@ -129,6 +129,12 @@ public static class SweepSpecWriter
         w.WriteNumber("warmupSteps", model.Sft.WarmupSteps);
         w.WriteNumber("seed", model.Sft.Seed);
         w.WriteEndObject();
+        if (model.Checkpoint is not null)
+        {
+            w.WriteString("chatTemplate", SweepSpecParser.ChatTemplateNames.Single(p => p.Value == model.ChatTemplate).Key);
+            w.WriteBoolean("enableThinking", model.EnableThinking);
+            w.WriteString("instruction", model.Instruction);
+        }
         w.WriteEndObject();
     }
 

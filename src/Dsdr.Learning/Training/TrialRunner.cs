@@ -95,6 +95,11 @@ public sealed class TrialRunner(IEmbedder embedder, WarmStart? warmStart, Benchm
         var style = TaskSources.Of(trial.Task.Kind).StyleFor(characterTokens: trial.Model.Preset is not null);
         log($"task {trial.Task.Kind.Name}: generating problems");
         var data = TaskData.Create(trial.Task, style);
+        if (MathChatPrompts.TemplateFor(trial.Task, trial.Model) is { } template)
+        {
+            log($"prompts: the model's chat template ({template.Origin}), enable_thinking {(trial.Model.EnableThinking ? "true" : "false")}");
+            data = MathChatPrompts.Apply(data, template, trial.Model);
+        }
         var (policy, tokenizer, backbone) = LoadPolicy(trial, data, style, options, device, log, cancellationToken);
         using (policy)
         {

@@ -59,6 +59,25 @@ public class SweepSpecParserTests
         Assert.Equal("/models/qwen", spec.Model.Checkpoint);
         Assert.False(spec.Model.Sft.Enabled); // a real checkpoint needs no warm start unless asked
         Assert.Equal(["MATH500"], spec.Eval.Benchmarks);
+        // the paper's prompt: the model's own chat template, thinking off, its step-by-step \boxed{} instruction
+        Assert.Equal((ChatTemplateUse.Auto, false, "Please reason step by step, and put your final answer within \\boxed{}."),
+            (spec.Model.ChatTemplate, spec.Model.EnableThinking, spec.Model.Instruction));
+    }
+
+    [Fact]
+    public void A_checkpoints_prompt_fields_are_read_and_written_back()
+    {
+        var spec = Valid(With(o =>
+        {
+            o["task"] = JsonNode(MathTask);
+            o["model"] = JsonNode("{\"checkpoint\": \"/m\", \"chatTemplate\": \"none\", \"enableThinking\": true, \"instruction\": \"Box it.\"}");
+        }));
+        Assert.Equal((ChatTemplateUse.None, true, "Box it."), (spec.Model.ChatTemplate, spec.Model.EnableThinking, spec.Model.Instruction));
+        var written = SweepSpecWriter.ToJson(spec);
+        Assert.Contains("\"chatTemplate\":\"none\"", written.Replace(" ", ""));
+        Assert.Equal(spec.Model, Valid(written).Model);
+        // a preset writes none of them (its spec text, and so its trials, are as before)
+        Assert.DoesNotContain("chatTemplate", SweepSpecWriter.ToJson(Valid(Minimal)));
     }
 
     [Fact]
