@@ -35,6 +35,11 @@ if (arguments.Contains("--memory"))
     Dsdr.Bench.Learner.MemoryBench.RunAll(Environment.ProcessPath!, python, Path.Combine(RepositoryRoot(), "bench", "pytorch", "qwen3_reference.py"), threads);
     return 0;
 }
+if (arguments.Contains("--profile-update"))
+{
+    Dsdr.Bench.Learner.UpdateProfile.Run();
+    return 0;
+}
 if (arguments.Contains("--profile"))
 {
     Dsdr.Bench.Learner.Profile.Run(arguments.Contains("--countdown"));
