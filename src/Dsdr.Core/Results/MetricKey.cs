@@ -3,8 +3,9 @@ using System.Globalization;
 namespace Dsdr.Core.Results;
 
 /// <summary>
-/// Names of evaluation metrics in <see cref="TrialEvalRecord.Metric"/>. The evaluator writes these; result
-/// tables know how to label them, which are rates (shown as %) and which are better when lower.
+/// Names of the built-in evaluation metrics in <see cref="TrialEvalRecord.Metric"/>, and the registry of every metric
+/// (<see cref="EvalMetric"/>): the evaluator writes them; result tables know from it how to label them, which are rates
+/// (shown as %) and which are better when lower.
 /// </summary>
 public static class EvalMetrics
 {
@@ -29,22 +30,23 @@ public static class EvalMetrics
     /// <summary>Mean pairwise formula similarity of correct answers at the diversity temperature (lower = more diverse).</summary>
     public const string DiversityFormulaSimilarity = "diversityFormulaSimilarity";
 
+    private static readonly Lazy<Method.Registry<EvalMetric>> registry =
+        new(() => Method.Registry<EvalMetric>.Discover("evaluation metric", typeof(EvalMetrics).Assembly));
+    private static readonly Lazy<IReadOnlySet<string>> rates = new(() => Registry.All.Where(m => m.IsRate).Select(m => m.Name).ToHashSet(StringComparer.Ordinal));
+    private static readonly Lazy<IReadOnlySet<string>> lowerIsBetter = new(() => Registry.All.Where(m => m.LowerIsBetter).Select(m => m.Name).ToHashSet(StringComparer.Ordinal));
+    private static readonly Lazy<IReadOnlyDictionary<string, bool>> all = new(() => Registry.All.ToDictionary(m => m.Name, m => m.TakesK, StringComparer.Ordinal));
+
+    /// <summary>The registered metrics (<see cref="EvalMetric"/>), in table order.</summary>
+    public static Method.Registry<EvalMetric> Registry => registry.Value;
+
     /// <summary>Metrics that are fractions in [0, 1] shown as percentages.</summary>
-    public static IReadOnlySet<string> Rates { get; } = new HashSet<string>(StringComparer.Ordinal) { Pass1, AvgAtK, PassAtK, SolutionsFound };
+    public static IReadOnlySet<string> Rates => rates.Value;
 
     /// <summary>Metrics where a lower mean is the better one.</summary>
-    public static IReadOnlySet<string> LowerIsBetter { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        SemanticSimilarity, FormulaSimilarity, DiversitySemanticSimilarity, DiversityFormulaSimilarity,
-    };
+    public static IReadOnlySet<string> LowerIsBetter => lowerIsBetter.Value;
 
     /// <summary>Every name the evaluator writes, with whether it takes a k ("avg@16") or not ("distinct").</summary>
-    public static IReadOnlyDictionary<string, bool> All { get; } = new Dictionary<string, bool>(StringComparer.Ordinal)
-    {
-        [Pass1] = false, [AvgAtK] = true, [PassAtK] = true, [DistinctCorrect] = false, [SolutionsFound] = false,
-        [SemanticSimilarity] = false, [FormulaSimilarity] = false,
-        [DiversityDistinct] = false, [DiversitySemanticSimilarity] = false, [DiversityFormulaSimilarity] = false,
-    };
+    public static IReadOnlyDictionary<string, bool> All => all.Value;
 }
 
 /// <summary>A metric with its k (for pass@k / Avg@k), e.g. ("avg", 16) written "avg@16".</summary>
@@ -53,17 +55,8 @@ public sealed record MetricKey(string Metric, int? K = null) : IComparable<Metri
     /// <summary>"pass1", "avg@16", "pass@16", "distinct".</summary>
     public override string ToString() => K is { } k ? $"{Metric}@{k.ToString(CultureInfo.InvariantCulture)}" : Metric;
 
-    /// <summary>Display label: "Pass@1", "Avg@16", "pass@16", else the name.</summary>
-    public string Label => (Metric, K) switch
-    {
-        (EvalMetrics.Pass1, null) => "Pass@1",
-        (EvalMetrics.AvgAtK, { } k) => $"Avg@{k}",
-        (EvalMetrics.PassAtK, { } k) => $"pass@{k}",
-        (EvalMetrics.DiversityDistinct, null) => "distinct (Tdiv)",
-        (EvalMetrics.DiversitySemanticSimilarity, null) => "semanticSimilarity (Tdiv)",
-        (EvalMetrics.DiversityFormulaSimilarity, null) => "formulaSimilarity (Tdiv)",
-        _ => ToString(),
-    };
+    /// <summary>Display label, its metric's: "Pass@1", "Avg@16", "pass@16", else the name.</summary>
+    public string Label => (EvalMetrics.Registry.TryGet(Metric, out var metric) ? metric.Label(K) : null) ?? ToString();
 
     public bool IsRate => EvalMetrics.Rates.Contains(Metric);
     public bool LowerIsBetter => EvalMetrics.LowerIsBetter.Contains(Metric);
@@ -90,5 +83,5 @@ public sealed record MetricKey(string Metric, int? K = null) : IComparable<Metri
         return name != 0 ? name : (K ?? 0).CompareTo(other.K ?? 0);
     }
 
-    private int Rank => Metric switch { EvalMetrics.Pass1 => 0, EvalMetrics.AvgAtK => 1, EvalMetrics.PassAtK => 2, _ => 3 };
+    private int Rank => EvalMetrics.Registry.TryGet(Metric, out var metric) ? metric.TableRank : 3;
 }

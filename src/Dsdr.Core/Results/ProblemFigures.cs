@@ -1,5 +1,3 @@
-using Dsdr.Core.Metrics;
-
 namespace Dsdr.Core.Results;
 
 /// <summary>One benchmark figure: its metric key and value.</summary>
@@ -17,28 +15,13 @@ public static class ProblemFigures
     /// fewer than two correct answers, solutionsFound without a known solution count, a k the outcome has no samples for,
     /// a diversity figure not measured).
     /// </summary>
-    public static double? Value(ProblemEvalOutcome o, MetricKey key) => (key.Metric, key.K) switch
-    {
-        // Pass@1_q = 1[the one rollout of q is correct]
-        (EvalMetrics.Pass1, null) => o.Pass1Correct ? 1 : 0,
-        // Avg@k_q = c_q / k
-        (EvalMetrics.AvgAtK, { } k) when k == o.AvgSamples => (double)o.AvgCorrect / o.AvgSamples,
-        // pass@k_q = 1 − C(n−c, k) / C(n, k)
-        (EvalMetrics.PassAtK, { } k) when k <= o.PassKSamples => PassAtK.Estimate(o.PassKSamples, o.PassKCorrect, k),
-        (EvalMetrics.DistinctCorrect, null) => o.DistinctCorrect,
-        // found_q = distinct_q / existing_q
-        (EvalMetrics.SolutionsFound, null) when o.ExistingSolutions is > 0 => (double)o.DistinctCorrect / o.ExistingSolutions.Value,
-        (EvalMetrics.SemanticSimilarity, null) => o.SemanticSimilarity,
-        (EvalMetrics.FormulaSimilarity, null) => o.FormulaSimilarity,
-        (EvalMetrics.DiversityDistinct, null) when o.DiversitySamples > 0 => o.DiversityDistinct,
-        (EvalMetrics.DiversitySemanticSimilarity, null) when o.DiversitySamples > 0 => o.DiversitySemanticSimilarity,
-        (EvalMetrics.DiversityFormulaSimilarity, null) when o.DiversitySamples > 0 => o.DiversityFormulaSimilarity,
-        _ => null,
-    };
+    public static double? Value(ProblemEvalOutcome o, MetricKey key) =>
+        EvalMetrics.Registry.TryGet(key.Metric, out var metric) ? metric.Value(o, key.K) : null;
 
     /// <summary>
-    /// The figures of one benchmark in table order: Pass@1, Avg@k, pass@k for k = 1, 2, 4, …, n, distinct, then each
-    /// of solutionsFound, the similarities and the diversity-temperature figures that at least one problem defines.
+    /// The figures of one benchmark in the registry's order (<see cref="EvalMetrics.Registry"/>): Pass@1, Avg@k, pass@k for
+    /// k = 1, 2, 4, …, n, distinct, then each of solutionsFound, the similarities and the diversity-temperature figures,
+    /// each where at least one problem defines it.
     /// </summary>
     public static IReadOnlyList<FigureValue> Figures(IReadOnlyList<ProblemEvalOutcome> problems)
     {
@@ -49,24 +32,17 @@ public static class ProblemFigures
         return figures;
     }
 
-    /// <summary>The keys <see cref="Figures"/> reports for these problems (the optional ones only where some problem defines them).</summary>
+    /// <summary>The keys <see cref="Figures"/> reports for these problems: each metric at its reported ks, where some problem defines it.</summary>
     public static IReadOnlyList<MetricKey> Keys(IReadOnlyList<ProblemEvalOutcome> problems)
     {
         Validate(problems);
-        var k = problems[0].AvgSamples;
-        var n = problems[0].PassKSamples;
-        var keys = new List<MetricKey> { new(EvalMetrics.Pass1), new(EvalMetrics.AvgAtK, k) };
-        keys.AddRange(PassAtK.CurveKs(n).Select(kk => new MetricKey(EvalMetrics.PassAtK, kk)));
-        keys.Add(new(EvalMetrics.DistinctCorrect));
-        foreach (var optional in new[]
-                 {
-                     EvalMetrics.SolutionsFound, EvalMetrics.SemanticSimilarity, EvalMetrics.FormulaSimilarity,
-                     EvalMetrics.DiversityDistinct, EvalMetrics.DiversitySemanticSimilarity, EvalMetrics.DiversityFormulaSimilarity,
-                 })
-        {
-            var key = new MetricKey(optional);
-            if (problems.Any(p => Value(p, key) is not null)) keys.Add(key);
-        }
+        var keys = new List<MetricKey>();
+        foreach (var metric in EvalMetrics.Registry.All)
+            foreach (var k in metric.ReportedKs(problems[0]))
+            {
+                var key = new MetricKey(metric.Name, k);
+                if (problems.Any(p => Value(p, key) is not null)) keys.Add(key);
+            }
         return keys;
     }
 

@@ -1,4 +1,3 @@
-using Dsdr.Core.Metrics;
 using Dsdr.Core.Results;
 using Dsdr.Core.Sweeps;
 using Dsdr.Storage.Repositories;
@@ -48,18 +47,14 @@ public static class ResultQueryParser
     };
 
     /// <summary>
-    /// What a sweep's evaluations write, from its spec (before any evaluation is stored): its benchmarks, and pass1,
-    /// avg@avgK, pass@k for k = 1, 2, 4, … n and n itself, the diversity figures of the pass@k samples and, with
-    /// diversitySamples &gt; 0, of the diversity samples.
+    /// What a sweep's evaluations write, from its spec (before any evaluation is stored): its benchmarks times each
+    /// registered metric at the ks the spec evaluates it (pass1, avg@avgK, pass@k for k = 1, 2, 4, … n and n itself, the
+    /// diversity figures of the pass@k samples and, with diversitySamples &gt; 0, of the diversity samples).
     /// </summary>
     public static IReadOnlyList<EvalFigureKey> ExpectedFigures(SweepSpec spec)
     {
         IReadOnlyList<string> benchmarks = spec.Eval.Benchmarks.Count > 0 ? spec.Eval.Benchmarks : spec.Task.BenchmarkNames;
-        var keys = new List<MetricKey> { new(EvalMetrics.Pass1), new(EvalMetrics.AvgAtK, spec.Eval.AvgK) };
-        keys.AddRange(PassAtK.CurveKs(spec.Eval.PassKSamples).Append(spec.Eval.PassKSamples).Distinct().Select(k => new MetricKey(EvalMetrics.PassAtK, k)));
-        keys.AddRange(new[] { EvalMetrics.DistinctCorrect, EvalMetrics.SolutionsFound, EvalMetrics.SemanticSimilarity, EvalMetrics.FormulaSimilarity }.Select(m => new MetricKey(m)));
-        if (spec.Eval.DiversitySamples > 0)
-            keys.AddRange(new[] { EvalMetrics.DiversityDistinct, EvalMetrics.DiversitySemanticSimilarity, EvalMetrics.DiversityFormulaSimilarity }.Select(m => new MetricKey(m)));
+        var keys = EvalMetrics.Registry.All.SelectMany(m => m.EvaluatedKs(spec.Eval).Select(k => new MetricKey(m.Name, k))).ToList();
         return [.. benchmarks.SelectMany(b => keys.Select(k => new EvalFigureKey(b, k)))];
     }
 
