@@ -66,7 +66,8 @@ internal static class Profile
         Time("  100 small element-wise ops [64, 1, 256]", () => { for (var i = 0; i < 100; i++) x.mul(x); }, 20);
     }
 
-    private static void Time(string name, Action action, int repetitions)
+    /// <summary>Wall and process-CPU milliseconds per repetition of <paramref name="action"/>, after one warm-up run.</summary>
+    internal static void Time(string name, Action action, int repetitions)
     {
         using (var _ = NewDisposeScope()) action();
         using var process = Process.GetCurrentProcess();

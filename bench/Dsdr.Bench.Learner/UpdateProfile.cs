@@ -71,15 +71,5 @@ internal static class UpdateProfile
         Time("  view/transpose/reshape heads fwd+bwd ×4", () => { for (var i = 0; i < 4 * layers; i++) x.view(b, t, h, d).transpose(1, 2).transpose(1, 2).reshape(b, t, h * d).mul(scale).sum().backward(); }, 20);
     }
 
-    private static void Time(string name, Action action, int repetitions)
-    {
-        using (var _ = NewDisposeScope()) action();
-        using var process = Process.GetCurrentProcess();
-        var cpu = process.TotalProcessorTime;
-        var watch = Stopwatch.StartNew();
-        for (var i = 0; i < repetitions; i++)
-            using (var _ = NewDisposeScope()) action();
-        process.Refresh();
-        Console.WriteLine($"{name,-48} {watch.Elapsed.TotalMilliseconds / repetitions,8:F2} ms wall {(process.TotalProcessorTime - cpu).TotalMilliseconds / repetitions,8:F2} ms CPU");
-    }
+    private static void Time(string name, Action action, int repetitions) => Profile.Time(name, action, repetitions);
 }
