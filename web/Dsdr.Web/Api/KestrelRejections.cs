@@ -75,8 +75,11 @@ public static class KestrelRejections
     public static byte[]? Rejection(ReadOnlySequence<byte> written)
     {
         if (written.Length > 4096 || written.Length < StatusLinePrefix.Length) return null;
+        Span<byte> start = stackalloc byte[StatusLinePrefix.Length];
+        written.Slice(0, StatusLinePrefix.Length).CopyTo(start);
+        if (!start.SequenceEqual(StatusLinePrefix)) return null; // every other write: a response of the application, or body bytes
         var bytes = written.ToArray();
-        if (!bytes.AsSpan().StartsWith(StatusLinePrefix) || !bytes.AsSpan().EndsWith(HeadEnd)) return null;
+        if (!bytes.AsSpan().EndsWith(HeadEnd)) return null;
         var head = Encoding.ASCII.GetString(bytes, 0, bytes.Length - HeadEnd.Length);
         if (head.Contains("\r\n\r\n", StringComparison.Ordinal)) return null;
         var lines = head.Split("\r\n");
